@@ -1,0 +1,38 @@
+#ifndef CMD_H
+#define CMD_H
+/*
+ * Subcommands.  Each cmd_* parses its own options (argv[0] is the command
+ * name), prints its --help, and returns the process exit status:
+ *   0 success; 1 the job ran but something failed (lint errors,
+ *   undelivered recipients); 2 usage or input error.
+ * Only main() and cmd_*.c may call die() or exit.
+ */
+struct config;
+
+#define EXIT_OK 0
+#define EXIT_FAILED 1
+#define EXIT_USAGE 2
+
+int cmd_new(int argc, char **argv, struct config *cfg);
+int cmd_render(int argc, char **argv, struct config *cfg);
+int cmd_check(int argc, char **argv, struct config *cfg);
+int cmd_send(int argc, char **argv, struct config *cfg);
+int cmd_status(int argc, char **argv, struct config *cfg);
+int cmd_archive(int argc, char **argv, struct config *cfg);
+int cmd_subscribers(int argc, char **argv, struct config *cfg);
+int cmd_lists(int argc, char **argv, struct config *cfg);
+int cmd_serve(int argc, char **argv, struct config *cfg);
+int cmd_bounces(int argc, char **argv, struct config *cfg);
+
+/*
+ * Option helpers shared by the commands.
+ * usage_error() prints "newsbeat: error: <msg>" and the usage text to
+ * stderr and returns EXIT_USAGE; show_help() prints usage to stdout and
+ * returns EXIT_OK.
+ */
+int usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int show_help(const char *usage);
+/* 1 if argv has -h or --help before any "--". */
+int wants_help(int argc, char **argv);
+
+#endif

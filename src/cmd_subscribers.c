@@ -1,0 +1,13 @@
+#include "common.h"
+#include "cmd.h"
+
+static const char usage[] = "usage: newsbeat subscribers ...\n";
+
+int cmd_subscribers(int argc, char **argv, struct config *cfg)
+{
+	(void)cfg;
+	if (wants_help(argc, argv))
+		return show_help(usage);
+	fprintf(stderr, "newsbeat: error: 'subscribers' is not implemented yet\n");
+	return EXIT_USAGE;
+}

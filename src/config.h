@@ -1,0 +1,68 @@
+#ifndef CONFIG_H
+#define CONFIG_H
+/*
+ * config.ini, parsed with inih.  Every key, its default and meaning is
+ * documented in config.example.ini; the key names are part of the contract.
+ * All strings are owned by the struct (config_release frees them) and are
+ * never NULL (empty string when unset).  Paths are already resolved against
+ * the config file's directory.
+ */
+#include <stddef.h>
+
+enum config_tls { CONFIG_TLS_REQUIRED, CONFIG_TLS_NONE };
+
+struct config {
+	char *file;		/* the file read, or "" when defaults only */
+	char *dir;		/* directory that relative paths are resolved against */
+
+	/* [newsletter] */
+	char *name;
+	char *from;		/* "Display Name <addr@example.org>" */
+	char *base_url;		/* always ends with '/' */
+	char *list_id;
+	char *default_list;
+	char *unsubscribe_mailto; /* address for the mailto: List-Unsubscribe; default: From address */
+	char *language;		/* BCP 47 tag for <html lang>, default "en" */
+
+	/* [paths] */
+	char *issues_dir;
+	char *templates_dir;
+	char *archive_dir;
+	char *database;
+	char *outbox;
+
+	/* [smtp] */
+	char *smtp_url;		/* "" = Maildir outbox */
+	enum config_tls tls;
+	char *smtp_username;
+	char *password_env;
+	char *ca_file;
+	int connections;	/* 1..64 */
+	double rate;		/* messages per second, 0 = unlimited */
+	char *envelope_from;	/* "" = the From address */
+	int timeout;		/* seconds per SMTP operation */
+	int max_attempts;	/* attempts before a temporary failure becomes permanent */
+	int retry_backoff;	/* seconds before the first retry; doubles each time */
+	int retry_for;		/* seconds after the first attempt when retrying stops */
+
+	/* [serve] */
+	char *listen;
+	char *secret_env;
+};
+
+/*
+ * Fill cfg with the built-in defaults, then read `path` if given.
+ * `path` NULL means "config.ini in the current directory if it exists".
+ * An explicitly named file that does not exist is an error.  Unknown keys
+ * give a warning naming file:line; bad values an error naming file:line.
+ * Returns 0, or -1 after reporting (cfg is then released).
+ */
+int config_load(struct config *cfg, const char *path);
+void config_release(struct config *cfg);
+
+/* The secret from the environment variable [serve] secret_env names, or NULL. */
+const char *config_secret(const struct config *cfg);
+/* The SMTP password from [smtp] password_env, or NULL. */
+const char *config_smtp_password(const struct config *cfg);
+
+#endif

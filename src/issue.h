@@ -1,0 +1,71 @@
+#ifndef ISSUE_H
+#define ISSUE_H
+/*
+ * An issue file: YAML front matter between "---" lines, then a CommonMark
+ * body.  Parsing is pure (takes a buffer); issue_load reads the file.
+ *
+ *   ---
+ *   title: "CMR in heart failure: what's new"     (required, string)
+ *   issue: 42                                      (required, integer >= 1)
+ *   date: 2026-11-27                               (required, YYYY-MM-DD, a real date)
+ *   subject: "NewsBeat #42: ..."                   (optional; default "<name> #<issue>: <title>")
+ *   preheader: "Plus: ..."                         (optional)
+ *   list: members                                  (optional)
+ *   draft: true                                    (optional bool, archive leaves it out)
+ *   tags: [research, meetings]                     (optional list of strings)
+ *   ---
+ *
+ * Rejected with "FILE:LINE: message" and a hint: bad YAML, missing or
+ * mistyped fields, unknown fields (warning only), CR/LF/NUL in title,
+ * subject or preheader (they become headers), invalid UTF-8, NUL bytes,
+ * a body over ISSUE_MAX_BODY bytes (cmark 0.30.2 has a quadratic case,
+ * CVE-2023-22486, so input size is bounded).
+ */
+#include <stddef.h>
+
+#define ISSUE_MAX_BODY (512 * 1024)
+
+struct issue {
+	char *path;		/* as given, for messages */
+	char *title;
+	int number;
+	char *date;		/* "YYYY-MM-DD" */
+	int year, month, day;
+	char *subject;		/* NULL when absent: see issue_subject() */
+	char *preheader;	/* "" when absent */
+	char *list;		/* NULL when absent */
+	int draft;
+	char **tags;
+	size_t ntags;
+	char *body;		/* the Markdown, NUL-terminated */
+	size_t body_len;
+	int body_line;		/* line number of the body's first line in the file */
+};
+
+/* Parse buf (len bytes).  path is used in messages only.  Returns 0 or -1 after error(). */
+int issue_parse(struct issue *is, const char *path, const char *buf, size_t len);
+/* Read and parse a file. */
+int issue_load(struct issue *is, const char *path);
+void issue_release(struct issue *is);
+
+/* The subject: front matter `subject`, else "<newsletter name> #<n>: <title>" (caller frees). */
+char *issue_subject(const struct issue *is, const char *newsletter_name);
+
+/*
+ * Resolve an ISSUE argument ("issue-42", "42", or a path to a .md file)
+ * to a file path, appending to out.  Returns 0, or -1 after error() saying
+ * which names were tried.
+ */
+struct strbuf;
+int issue_resolve(const char *issues_dir, const char *arg, struct strbuf *out);
+
+/*
+ * The issue files in issues_dir (issue-N.md), sorted by number ascending.
+ * *paths is an array of owned strings (free each, then the array).
+ */
+int issue_list(const char *issues_dir, char ***paths, size_t *n);
+
+/* The "slug" used for file names and URLs: "issue-42". Appends to out. */
+void issue_slug(const struct issue *is, struct strbuf *out);
+
+#endif

@@ -1,0 +1,54 @@
+#ifndef STRBUF_H
+#define STRBUF_H
+/*
+ * The one growable byte buffer.  Rules (after git's strbuf):
+ *  - `buf` is never NULL and is always NUL-terminated at buf[len], so it can
+ *    be passed to C string functions; it may also hold NUL bytes inside.
+ *  - An initialised strbuf owns its storage; strbuf_release() frees it and
+ *    leaves the strbuf empty and reusable.
+ *  - After strbuf_detach() the caller owns the returned storage (free()) and
+ *    the strbuf is empty again.
+ *  - Allocation failure aborts (see xmalloc), so the add functions cannot fail.
+ */
+#include <stddef.h>
+#include <stdarg.h>
+
+struct strbuf {
+	size_t alloc;
+	size_t len;
+	char *buf;
+};
+
+extern char strbuf_slopbuf[];
+#define STRBUF_INIT { 0, 0, strbuf_slopbuf }
+
+void strbuf_init(struct strbuf *sb, size_t hint);
+void strbuf_release(struct strbuf *sb);
+/* Returns the buffer (caller frees); `len`, if not NULL, receives its length. */
+char *strbuf_detach(struct strbuf *sb, size_t *len);
+/* Ensure room for `extra` more bytes plus the terminating NUL. */
+void strbuf_grow(struct strbuf *sb, size_t extra);
+void strbuf_setlen(struct strbuf *sb, size_t len);
+#define strbuf_reset(sb) strbuf_setlen((sb), 0)
+
+void strbuf_add(struct strbuf *sb, const void *data, size_t len);
+void strbuf_addstr(struct strbuf *sb, const char *s);
+void strbuf_addch(struct strbuf *sb, int c);
+void strbuf_addchars(struct strbuf *sb, int c, size_t n);
+void strbuf_addbuf(struct strbuf *sb, const struct strbuf *other);
+void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+/* Append `s` with &, <, >, " and ' escaped for HTML/XML text and attributes. */
+void strbuf_add_html_escaped(struct strbuf *sb, const char *s, size_t len);
+/* Remove trailing ASCII whitespace. */
+void strbuf_rtrim(struct strbuf *sb);
+
+/*
+ * Read a whole file into sb (appending).  Returns 0, or -1 with errno set
+ * (nothing reported: the caller names the file in its message).
+ */
+int strbuf_read_file(struct strbuf *sb, const char *path);
+
+#endif

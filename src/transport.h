@@ -1,0 +1,57 @@
+#ifndef TRANSPORT_H
+#define TRANSPORT_H
+/*
+ * Where messages go: one interface, one file per backend
+ * (transport_smtp.c over libcurl — the only file that includes curl.h —
+ * and transport_maildir.c).  A transport handle is used by one thread; the
+ * sender opens one per worker.  An SMTP handle keeps its connection between
+ * messages (one EHLO, QUIT at close).
+ */
+#include <stddef.h>
+
+struct config;
+struct transport;
+
+enum transport_result {
+	TRANSPORT_SENT,		/* server said 2xx after the final dot / file renamed into new/ */
+	TRANSPORT_TEMPFAIL,	/* 4xx, timeout, connection refused/dropped before DATA: retry later */
+	TRANSPORT_PERMFAIL,	/* 5xx: do not retry */
+	TRANSPORT_AMBIGUOUS,	/* connection lost after the final dot: may or may not be queued */
+};
+
+struct transport_status {
+	enum transport_result result;
+	int code;		/* SMTP reply code, 0 if none */
+	char reply[512];	/* the server's reply text or the local error, one line */
+	int slow_down;		/* 1 if the server asked us to slow down (421/451/452/454) */
+};
+
+/*
+ * Open a transport per the config: [smtp] url empty → Maildir at
+ * [paths] outbox; smtp:// (STARTTLS required unless the host is loopback or
+ * tls = none) or smtps://.  Password from the environment variable named by
+ * [smtp] password_env.  Returns NULL after error() (bad URL, TLS policy).
+ * Opening does not connect; the first send does.
+ */
+struct transport *transport_open(const struct config *cfg);
+
+/*
+ * Submit one message for one recipient.  `from` (envelope sender) and `rcpt`
+ * MUST already be validated addresses (address_validate); this function
+ * refuses any byte < 0x21 or '<' '>' in them as a second line of defence.
+ * msg is a complete CRLF message (mime_build output).  Never reports via
+ * error(): everything is in *st.
+ */
+void transport_send(struct transport *t, const char *from, const char *rcpt,
+		    const char *msg, size_t len, struct transport_status *st);
+
+/* A short human description: "Maildir outbox/" or "smtp://host:587 (STARTTLS)". */
+const char *transport_describe(const struct transport *t);
+
+/* 1 for the Maildir outbox (no real mail leaves the machine). */
+int transport_is_local(const struct transport *t);
+
+/* Close the connection politely (QUIT) and free. NULL is fine. */
+void transport_close(struct transport *t);
+
+#endif

@@ -1,0 +1,35 @@
+# Shared helpers for end-to-end tests: sourced by tests/e2e/tNNNN-*.sh.
+# Each test runs in its own temporary directory (removed at exit), with
+# the clock pinned where the binary supports it, and speaks TAP.
+set -u
+NEWSBEAT=${NEWSBEAT:-$(cd "$(dirname "$0")/../.." && pwd)/newsbeat}
+SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
+SHARED=${NEWSBEAT_SHARED:-$SRCDIR/../shared}
+PY=/usr/bin/python3
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/newsbeat-test.XXXXXX")
+cleanup_hooks=""
+at_exit() { cleanup_hooks="$1; $cleanup_hooks"; }
+trap 'eval "$cleanup_hooks"; rm -rf "$TMP"' EXIT
+cd "$TMP"
+export NEWSBEAT_NOW=${NEWSBEAT_NOW:-2026-11-27T09:00:00Z}
+unset NEWSBEAT_SECRET NEWSBEAT_SMTP_PASSWORD
+
+_n=0 _failed=0
+ok()   { _n=$((_n + 1)); echo "ok $_n - $*"; }
+notok(){ _n=$((_n + 1)); _failed=$((_failed + 1)); echo "not ok $_n - $*"; }
+# check "description" command...   — passes if the command exits 0
+check() { d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
+# check_fails "description" command...   — passes if the command exits non-zero
+check_fails() { d=$1; shift; if "$@"; then notok "$d"; else ok "$d"; fi; }
+# check_exit CODE "description" command...
+check_exit() { c=$1 d=$2; shift 2; "$@"; rc=$?; if [ "$rc" -eq "$c" ]; then ok "$d"; else notok "$d (exit $rc, want $c)"; fi; }
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+done_testing() { echo "1..$_n"; [ "$_failed" -eq 0 ]; }
+# free_port: a TCP port on loopback nobody listens on right now
+free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# wait_port PORT: wait up to 10 s for something to listen on loopback PORT
+wait_port() { for _i in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+# A newsletter directory with the sample templates and issues.
+make_newsletter() {
+	mkdir -p "$1" && cp -r "$SRCDIR/templates" "$SRCDIR/issues" "$1/"
+}
