@@ -141,6 +141,19 @@ void mime_qp_encode(const char *in, size_t len, struct strbuf *out)
 		size_t ulen, consumed, room;
 		char *u = unit;
 
+		/*
+		 * Fast path, the bulk of any text: a character that stands for
+		 * itself and fits on the line with room for a soft break.  It
+		 * gives exactly what the general path below would.
+		 */
+		if (c > 0x20 && c < 0x7f && c != '=' && col < QP_LINE - 1 &&
+		    (col > 0 || (c != '.' && c != 'F'))) {
+			*p++ = (char)c;
+			col++;
+			i++;
+			continue;
+		}
+
 		/* Hard line break: LF, CRLF or a lone CR all become CRLF. */
 		if (c == '\n' || c == '\r') {
 			*p++ = '\r';
@@ -464,7 +477,12 @@ int mime_add_unstructured(struct strbuf *out, const char *field, const char *val
 		strbuf_addstr(out, "\r\n");
 		return 0;
 	}
-	if (ascii_needs_encoding(value) || value[0] == ' ' || value[0] == '\t') {
+	/*
+	 * Leading or trailing whitespace would be taken for folding white
+	 * space and lost; inside encoded words it is kept.
+	 */
+	if (ascii_needs_encoding(value) || value[0] == ' ' || value[0] == '\t' ||
+	    value[strlen(value) - 1] == ' ' || value[strlen(value) - 1] == '\t') {
 		add_encoded_words(out, value);
 	} else {
 		strbuf_addch(out, ' ');
@@ -511,7 +529,8 @@ static void add_phrase(struct strbuf *out, const char *name, size_t reserve)
 
 	for (p = name; *p; p++)
 		qlen += (*p == '"' || *p == '\\') ? 2 : 1;
-	if (ascii_needs_encoding(name)) {
+	/* A tab inside a quoted-string is folding white space to a parser. */
+	if (ascii_needs_encoding(name) || strchr(name, '\t')) {
 		add_encoded_words(out, name);
 		return;
 	}

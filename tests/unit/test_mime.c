@@ -1027,6 +1027,92 @@ static void test_build(void)
 	strbuf_release(&out);
 }
 
+/*
+ * Python's email package must decode Subject and the To display name back
+ * to exactly what went in: a second decoder, independent of libetpan.
+ */
+static void test_python_headers(void)
+{
+	static const char *const subjects[] = {
+		"plain ascii",
+		"Grüße aus Köln",
+		"🫀 NewsBeat ❤️ 😀 emoji",
+		"NewsBeat #42 — 心臓MRI, Grüße and emoji 😀 with underscores_and=equals?",
+		"please read =?UTF-8?Q?this?= as text",
+		"Re: [news] (draft) \"quoted\" <x> a_b=c?d",
+		" leading and trailing space ",
+		"tab\tinside",
+		"ctrl \x1b[31m red",
+	};
+	static const char *const names[] = {
+		"Eve Example", "Example, Eve", "Eve \"the\" Ex\\ample", "Zoë Müller",
+		"Dr. 山田 太郎 (Cardiology)", "=?UTF-8?Q?x?=", "a  b", "x <y@z>",
+		/* not "tab\tname": Python turns whitespace in a phrase into a space */
+	};
+	struct strbuf s = STRBUF_INIT, hdr = STRBUF_INIT, cmd = STRBUF_INIT, got = STRBUF_INIT;
+	char dir[] = "/tmp/nb-test-mime.XXXXXX";
+	size_t i;
+	int j;
+	FILE *f;
+
+	if (access("/usr/bin/python3", X_OK) != 0 || !mkdtemp(dir)) {
+		skip("no /usr/bin/python3");
+		return;
+	}
+	for (j = 0; j < 40; j++)
+		strbuf_addstr(&s, "心臓磁気共鳴");
+	for (i = 0; i < ARRAY_SIZE(subjects) + ARRAY_SIZE(names) + 1; i++) {
+		const char *subj = i < ARRAY_SIZE(subjects) ? subjects[i] : "x";
+		const char *name = i >= ARRAY_SIZE(subjects) && i - ARRAY_SIZE(subjects) < ARRAY_SIZE(names)
+			? names[i - ARRAY_SIZE(subjects)] : "n";
+		const char *want = i < ARRAY_SIZE(subjects) ? subj : name;
+		int is_subject = i < ARRAY_SIZE(subjects);
+
+		if (i == ARRAY_SIZE(subjects) + ARRAY_SIZE(names)) {
+			subj = want = s.buf;	/* long CJK subject */
+			is_subject = 1;
+		}
+		strbuf_reset(&hdr);
+		if (mime_add_mailbox(&hdr, "To", name, "eve@example.org") < 0 ||
+		    mime_add_unstructured(&hdr, "Subject", subj) < 0) {
+			ok(0, "python: header for '%s' built", want);
+			continue;
+		}
+		strbuf_addstr(&hdr, "\r\nbody\r\n");
+		strbuf_reset(&cmd);
+		strbuf_addf(&cmd, "%s/h.eml", dir);
+		f = fopen(cmd.buf, "wb");
+		if (!f)
+			break;
+		fwrite(hdr.buf, 1, hdr.len, f);
+		fclose(f);
+		strbuf_reset(&cmd);
+		strbuf_addf(&cmd,
+			    "/usr/bin/python3 -c 'import sys, email, email.policy as P\n"
+			    "m = email.message_from_binary_file(open(sys.argv[1], \"rb\"), policy=P.default.clone(raise_on_defect=True))\n"
+			    "v = str(m[\"Subject\"]) if sys.argv[2] == \"s\" else m[\"To\"].addresses[0].display_name\n"
+			    "d = [x for x in m[\"Subject\"].defects + m[\"To\"].defects]\n"
+			    "sys.stdout.buffer.write(v.encode() if not d else b\"DEFECT \" + repr(d).encode())' "
+			    "%s/h.eml %s > %s/out", dir, is_subject ? "s" : "n", dir);
+		strbuf_reset(&got);
+		if (system(cmd.buf) == 0) {
+			strbuf_reset(&cmd);
+			strbuf_addf(&cmd, "%s/out", dir);
+			strbuf_read_file(&got, cmd.buf);
+		}
+		if (!is_str(got.buf, want, "python decodes %s exactly", is_subject ? "subject" : "name"))
+			diag("header: %s", hdr.buf);
+	}
+	strbuf_reset(&cmd);
+	strbuf_addf(&cmd, "rm -rf %s", dir);
+	if (system(cmd.buf) != 0)
+		diag("could not remove %s", dir);
+	strbuf_release(&s);
+	strbuf_release(&hdr);
+	strbuf_release(&cmd);
+	strbuf_release(&got);
+}
+
 int main(void)
 {
 	set_report_routine(record);
@@ -1034,5 +1120,6 @@ int main(void)
 	test_base64();
 	test_headers();
 	test_build();
+	test_python_headers();
 	return tap_done();
 }
