@@ -633,7 +633,8 @@ int mime_split_mailbox(const char *s, char **name, char **addr)
 	end = s + strlen(s);
 	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
 		end--;
-	lt = memchr(s, '<', (size_t)(end - s));
+	/* The last '<': a quoted display name may contain one, an address not. */
+	lt = memrchr(s, '<', (size_t)(end - s));
 	if (!lt) {
 		if (s == end || memchr(s, '>', (size_t)(end - s)) || memchr(s, ' ', (size_t)(end - s)))
 			return error("'%s' is not of the form 'Name <address>' or 'address'", s);
@@ -642,7 +643,7 @@ int mime_split_mailbox(const char *s, char **name, char **addr)
 		return 0;
 	}
 	gt = memchr(lt, '>', (size_t)(end - lt));
-	if (!gt || gt + 1 != end || gt == lt + 1 || memchr(lt + 1, '<', (size_t)(gt - lt - 1)))
+	if (!gt || gt + 1 != end || gt == lt + 1)
 		return error("'%s' is not of the form 'Name <address>' or 'address'", s);
 	/* The display name: bare or a quoted-string with \-escapes. */
 	p = s;

@@ -98,6 +98,10 @@ expect_bad "List-Unsubscribe without mailto caught" "no <mailto"
 expect_bad "wrong List-Unsubscribe-Post caught" "List-Unsubscribe-Post is"
 { good_headers; printf "$ctype"; good_body; } | head -c -2 >bad.eml
 expect_bad "missing final CRLF caught" "does not end with CRLF"
+{ good_headers; printf "$ctype"; good_body; } | sed 's/^Message-ID: .*/Message-ID: abc/' >bad.eml
+expect_bad "malformed Message-ID caught" "Message-ID"
+{ good_headers; printf "$ctype"; good_body; } | sed 's/^Date: .*/Date: yesterday/' >bad.eml
+expect_bad "malformed Date caught" "Date"
 check_exit 2 "usage error exits 2" $PY "$CHECK" 2>/dev/null
 check_exit 2 "missing file exits 2" $PY "$CHECK" nonexistent.eml 2>/dev/null
 done_testing

@@ -223,6 +223,12 @@ def main(argv):
     lup = msg.get("List-Unsubscribe-Post")
     if lup is not None and str(lup) != "List-Unsubscribe=One-Click":
         p.add("List-Unsubscribe-Post is %r" % str(lup))
+    mid = msg.get("Message-ID")
+    if mid is not None and not re.fullmatch(r"<[^<>@\s]+@[^<>@\s]+>", str(mid)):
+        p.add("Message-ID %r is not <left@right>" % str(mid))
+    date = msg.get("Date")
+    if date is not None and getattr(date, "datetime", None) is None:
+        p.add("Date %r does not parse" % str(date))
     if str(msg.get("MIME-Version", "")).strip() not in ("", "1.0"):
         p.add("MIME-Version is %r" % str(msg.get("MIME-Version")))
     for name in ("From", "To"):

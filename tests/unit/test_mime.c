@@ -643,6 +643,11 @@ static void test_headers(void)
 		   "split quoted name");
 		free(n);
 		free(a);
+		ok(mime_split_mailbox("\"a <b> c\" <n@example.org>", &n, &a) == 0 &&
+		   strcmp(n, "a <b> c") == 0 && strcmp(a, "n@example.org") == 0,
+		   "split quoted name containing angle brackets");
+		free(n);
+		free(a);
 		ok(mime_split_mailbox("Name <a@b> trailing", &n, &a) < 0 && !n && !a, "reject trailing junk");
 		ok(mime_split_mailbox("Name <a@b", &n, &a) < 0, "reject unclosed <");
 		ok(mime_split_mailbox("Name\n <a@b>", &n, &a) < 0, "reject line break");
