@@ -71,7 +71,7 @@ int cmd_new(int argc, char **argv, struct config *cfg)
 	const char *p;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+t:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "t:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 't': title = optarg; break;
 		case 'h': return show_help(usage);

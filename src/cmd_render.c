@@ -65,7 +65,7 @@ int cmd_render(int argc, char **argv, struct config *cfg)
 	int opt, ret = EXIT_USAGE;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+t:n:o:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "t:n:o:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 't': to = optarg; break;
 		case 'n': name = optarg; break;
