@@ -40,6 +40,8 @@ struct issue {
 	char *body;		/* the Markdown, NUL-terminated */
 	size_t body_len;
 	int body_line;		/* line number of the body's first line in the file */
+	/* Where each front matter field is (0 when absent), for `check`. */
+	int title_line, subject_line, preheader_line;
 };
 
 /* Parse buf (len bytes).  path is used in messages only.  Returns 0 or -1 after error(). */

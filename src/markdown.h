@@ -35,12 +35,34 @@ void markdown_render_html(const struct markdown *m, struct strbuf *out);
 void markdown_render_text(const struct markdown *m, int width, struct strbuf *out);
 
 /*
- * Lint hooks for `check`: called for each image (url, alt text possibly
- * empty) and link (url), with the source line.  Either callback may be NULL.
+ * URL policy shared by both renderers and `check`.  The scheme is read the
+ * way browsers read it (leading/trailing spaces and controls stripped, tabs
+ * and newlines inside ignored, case-insensitive).  ABSOLUTE: http, https,
+ * mailto (and, when image is non-zero, data:image/png|gif|jpeg|webp);
+ * RELATIVE: no scheme (path, "#anchor", "{{tag}}") — rendered, but `check`
+ * flags it because email has no base URL; UNSAFE: any other scheme
+ * (javascript:, vbscript:, file:, data:text/html, ...) — the renderers drop
+ * the link and keep its text.
+ */
+enum markdown_url { MARKDOWN_URL_ABSOLUTE, MARKDOWN_URL_RELATIVE, MARKDOWN_URL_UNSAFE };
+enum markdown_url markdown_url_kind(const char *url, int image);
+
+/*
+ * Lint hooks for `check`, called in document order with the body line
+ * (1-based, relative to the Markdown).  Any callback may be NULL; zero-
+ * initialise the struct so callbacks added later stay NULL.
+ *   image: url and alt text (possibly "")
+ *   link:  url and the link's plain text
+ *   text:  each text node's literal (code spans and code blocks excluded)
+ *   html:  raw HTML (dropped by the renderers)
+ *   code:  a code block spanning lines first..last (fences included)
  */
 struct markdown_visitor {
 	void (*image)(void *data, const char *url, const char *alt, int line);
-	void (*link)(void *data, const char *url, int line);
+	void (*link)(void *data, const char *url, const char *text, int line);
+	void (*text)(void *data, const char *text, int line);
+	void (*html)(void *data, int line);
+	void (*code)(void *data, int first, int last);
 	void *data;
 };
 void markdown_visit(const struct markdown *m, const struct markdown_visitor *v);
