@@ -62,6 +62,9 @@ for h in From To Subject Date Message-ID MIME-Version List-Id List-Unsubscribe L
 	{ good_headers "$h"; printf "$ctype"; good_body; } >bad.eml
 	expect_bad "missing $h caught" "header $h occurs 0 times"
 done
+{ good_headers List-Id | grep -v '^List-Unsub\|^Archived-At'; printf "$ctype"; good_body; } >bad.eml
+check "--transactional accepts a message without list headers" $PY "$CHECK" bad.eml --transactional
+expect_bad "... which is refused without --transactional" "header List-Id occurs 0 times"
 { good_headers; printf 'Subject: twice\r\n'; printf "$ctype"; good_body; } >bad.eml
 expect_bad "duplicate Subject caught" "header Subject occurs 2 times"
 { good_headers; printf "$ctype"; good_body; } | sed 's/Gr=C3=BC=C3=9Fe =/Grüße =/' >bad.eml

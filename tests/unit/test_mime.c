@@ -518,6 +518,88 @@ static void test_headers(void)
 	strbuf_addchars(&s, 'w', 1500);
 	subject_case("one 1500-character word", s.buf, -1);
 
+	/*
+	 * Random subjects and names: words from a troublesome alphabet joined
+	 * by single spaces (libetpan's phrase decoder collapses runs of
+	 * whitespace, which would hide nothing of ours but fail the compare).
+	 */
+	{
+		static const char *const words[] = { "a", "NewsBeat", "#42:", "é", "Grüße", "心臓",
+			"😀", "=?", "?=", "_", "=", "\"q\"", "\\", "(c)", "<x>", ",", "x@y",
+			"wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww", "\t" };
+		unsigned seed = 4242;
+		int fails = 0, k, nw;
+
+		for (j = 0; j < 400; j++) {
+			char why[200] = "", *dec;
+			const char *dn;
+
+			strbuf_reset(&s);
+			nw = 1 + (int)((seed = seed * 1103515245 + 12345) >> 16) % 25;
+			for (k = 0; k < nw; k++) {
+				seed = seed * 1103515245 + 12345;
+				if (k)
+					strbuf_addch(&s, ' ');
+				strbuf_addstr(&s, words[(seed >> 16) % (ARRAY_SIZE(words) - 1)]);
+			}
+			strbuf_reset(&h);
+			if (mime_add_unstructured(&h, "Subject", s.buf) < 0 ||
+			    !header_shape_ok(h.buf, 78, why, sizeof(why))) {
+				if (!fails++)
+					diag("subject '%s': %s", s.buf, why);
+				continue;
+			}
+			dec = etpan_decode_value(h.buf);
+			if (!dec || strcmp(dec, s.buf) != 0) {
+				if (!fails++)
+					diag("subject '%s' decodes as '%s'", s.buf, dec ? dec : "(null)");
+			}
+			free(dec);
+			/* The same words as a display name, through libetpan's address parser. */
+			strbuf_reset(&h);
+			if (mime_add_mailbox(&h, "To", s.buf, "eve@example.org") < 0 ||
+			    !header_shape_ok(h.buf, 78, why, sizeof(why))) {
+				if (!fails++)
+					diag("name '%s': %s", s.buf, why);
+				continue;
+			}
+			{
+				struct mailimf_fields *f = NULL;
+				size_t idx = 0;
+
+				strbuf_addstr(&h, "\r\n");
+				dec = NULL;
+				if (mailimf_fields_parse(h.buf, h.len, &idx, &f) == MAILIMF_NO_ERROR) {
+					struct mailimf_field *fld = clist_content(clist_begin(f->fld_list));
+					struct mailimf_address *a;
+
+					if (fld->fld_type == MAILIMF_FIELD_TO) {
+						a = clist_content(clist_begin(fld->fld_data.fld_to->to_addr_list->ad_list));
+						if (a->ad_type == MAILIMF_ADDRESS_MAILBOX &&
+						    strcmp(a->ad_data.ad_mailbox->mb_addr_spec, "eve@example.org") == 0) {
+							size_t ii = 0;
+
+							dn = a->ad_data.ad_mailbox->mb_display_name;
+							dn = dn ? dn : "";
+							mailmime_encoded_phrase_parse("utf-8", dn, strlen(dn), &ii,
+										      "utf-8", &dec);
+						}
+					}
+					mailimf_fields_free(f);
+				}
+				/* libetpan's mb_display_name has quoted-pairs already undone. */
+				if (!dec || strcmp(dec, s.buf) != 0) {
+					if (!fails++)
+						diag("name '%s' reads back as '%s' from %s", s.buf,
+						     dec ? dec : "(null)", h.buf);
+				}
+				free(dec);
+			}
+		}
+		ok(!fails, "400 random subjects and names: shape and libetpan round trip (%d failures)",
+		   fails);
+	}
+
 	/* Injection and invalid input are refused and nothing is written. */
 	strbuf_reset(&h);
 	errors_seen = 0;
@@ -588,8 +670,7 @@ static void test_headers(void)
 				}
 				ok(mb && strcmp(mb->mb_addr_spec, "eve@example.org") == 0,
 				   "libetpan finds the address for '%s'", names[i][0]);
-				if (mb && names[i][0][0] && strchr(names[i][0], '"') == NULL &&
-				    strchr(names[i][0], '\\') == NULL) {
+				if (mb && names[i][0][0]) {
 					char *dec = NULL;
 					size_t k = 0;
 					const char *dn = mb->mb_display_name ? mb->mb_display_name : "";
