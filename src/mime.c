@@ -12,8 +12,12 @@
 
 static const char hex_digits[] = "0123456789ABCDEF";
 
-/* RFC 5322 §2.1.1: SHOULD ≤ 78 characters, MUST ≤ 998. */
-#define HEADER_SOFT_LIMIT 78
+/*
+ * RFC 5322 §2.1.1: lines SHOULD be ≤ 78 characters, MUST be ≤ 998.  We
+ * fold at 76 because RFC 2047 §2 limits a line holding an encoded word to
+ * 76, and one limit for all header lines keeps the code simple.
+ */
+#define HEADER_SOFT_LIMIT 76
 #define HEADER_HARD_LIMIT 998
 /* RFC 2047 §2: an encoded-word is at most 75 characters. */
 #define EW_MAX 75
@@ -332,7 +336,7 @@ static size_t q_char_len(unsigned char c)
 
 /*
  * Append s as a sequence of encoded words, folding with CRLF SP between
- * words so that lines stay ≤ 78.  Whitespace between adjacent encoded
+ * words so that lines stay ≤ 76 (RFC 2047 §2).  Whitespace between adjacent encoded
  * words is ignored by decoders (RFC 2047 §6.2), so the value decodes back
  * exactly.  Q or B is chosen by which is shorter for the whole value.
  * Words never split a UTF-8 character (§5 last paragraph).

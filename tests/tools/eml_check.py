@@ -16,7 +16,9 @@ policy.default AND under policy.default with raise_on_defect=True:
   - no defect on the message, on any part, or on any header value;
   - the raw bytes: 7-bit only, CRLF line endings only (no bare CR or LF),
     no line over 998 octets, ends with CRLF; quoted-printable body lines
-    at most 76 characters;
+    at most 76 characters with valid escapes and no trailing whitespace;
+    encoded words at most 75 characters, on header lines of at most 76
+    (RFC 2047 section 2);
   - required headers present, exactly once: From, To, Subject, Date,
     Message-ID, MIME-Version, List-Id, List-Unsubscribe,
     List-Unsubscribe-Post, Archived-At; plus every --expect-header NAME
@@ -83,6 +85,18 @@ def check_raw(raw, p):
         if len(line) > 998:
             p.add("line %d is %d octets long (limit 998)" % (n, len(line)))
             break
+    # RFC 2047 section 2: an encoded word is at most 75 characters and a
+    # header line holding one at most 76.
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    for n, line in enumerate(head.split(b"\r\n"), 1):
+        words = re.findall(rb"=\?[^?\s]+\?[QqBb]\?[^?\s]*\?=", line)
+        for w in words:
+            if len(w) > 75:
+                p.add("header line %d: encoded word of %d characters (limit 75)"
+                      % (n, len(w)))
+        if words and len(line) > 76:
+            p.add("header line %d holds an encoded word and is %d characters"
+                  " long (limit 76)" % (n, len(line)))
 
 
 def check_qp_lines(part, p, label):
