@@ -150,8 +150,9 @@ void mime_qp_encode(const char *in, size_t len, struct strbuf *out)
 		 * itself and fits on the line with room for a soft break.  It
 		 * gives exactly what the general path below would.
 		 */
-		if (c > 0x20 && c < 0x7f && c != '=' && col < QP_LINE - 1 &&
-		    (col > 0 || (c != '.' && c != 'F'))) {
+		if (col < QP_LINE - 1 &&
+		    ((c > 0x20 && c < 0x7f && c != '=' && (col > 0 || (c != '.' && c != 'F'))) ||
+		     (c == ' ' && !is_break(in, len, i + 1)))) {
 			*p++ = (char)c;
 			col++;
 			i++;
@@ -239,8 +240,8 @@ void mime_qp_encode(const char *in, size_t len, struct strbuf *out)
 				goto again;
 			}
 		}
-		memcpy(p, unit, ulen);
-		p += ulen;
+		for (u = unit; u < unit + ulen; u++)
+			*p++ = *u;
 		col += ulen;
 		i += consumed;
 	}
