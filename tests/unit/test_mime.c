@@ -1032,6 +1032,54 @@ static void test_build(void)
 		strbuf_release(&b);
 	}
 
+	/* The exact bytes on the wire for a small message: the format, reviewed. */
+	{
+		static const char want[] =
+		"From: NewsBeat <newsbeat@example.org>\r\n"
+		"To: =?UTF-8?B?Wm/DqyBNw7xsbGVy?= <zoe@example.org>\r\n"
+		"Subject: =?UTF-8?Q?NewsBeat_=2342=3A_CMR_in_heart_failure_=E2=80=94_what?=\r\n"
+		" =?UTF-8?Q?=E2=80=99s_new?=\r\n"
+		"Date: Fri, 27 Nov 2026 09:00:00 +0000\r\n"
+		"Message-ID: <k3j4h5g6f7d8s9a0q1w2e3r4t5@news.example.org>\r\n"
+		"MIME-Version: 1.0\r\n"
+		"List-Id: NewsBeat <newsbeat.example.org>\r\n"
+		"List-Unsubscribe: <https://news.example.org/unsubscribe?t=uABC.DEF.GHI>,\r\n"
+		" <mailto:unsubscribe@news.example.org?subject=unsubscribe>\r\n"
+		"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
+		"List-Archive: <https://news.example.org/>\r\n"
+		"Archived-At: <https://news.example.org/issues/issue-42.html>\r\n"
+		"Precedence: bulk\r\n"
+		"Content-Type: multipart/alternative;\r\n"
+		" boundary=\"=_Ab3dEfGh1jKlMn0pQrStUvWxYz\"\r\n"
+		"\r\n"
+		"--=_Ab3dEfGh1jKlMn0pQrStUvWxYz\r\n"
+		"Content-Type: text/plain; charset=UTF-8\r\n"
+		"Content-Transfer-Encoding: quoted-printable\r\n"
+		"\r\n"
+		"Dear Zo=C3=AB,\r\n"
+		"\r\n"
+		"=46rom the editor:=20\r\n"
+		"=2E\r\n"
+		"\r\n"
+		"--=_Ab3dEfGh1jKlMn0pQrStUvWxYz\r\n"
+		"Content-Type: text/html; charset=UTF-8\r\n"
+		"Content-Transfer-Encoding: quoted-printable\r\n"
+		"\r\n"
+		"<p>Gr=C3=BC=C3=9Fe</p>\r\n"
+		"--=_Ab3dEfGh1jKlMn0pQrStUvWxYz--\r\n";
+		struct strbuf a = STRBUF_INIT;
+
+		base_message(&m);
+		m.text = "Dear Zoë,\n\nFrom the editor: \n.\n";
+		m.text_len = strlen(m.text);
+		m.html = "<p>Grüße</p>";
+		m.html_len = strlen(m.html);
+		ok(mime_build(&m, &a) == 0, "golden message builds");
+		if (!is_str(a.buf, want, "golden message: exact bytes"))
+			diag("got:\n%s", a.buf);
+		strbuf_release(&a);
+	}
+
 	/* Refusals: nothing written, error names the field. */
 	{
 		static const struct {
