@@ -14,6 +14,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <limits.h>
+#include <unistd.h>
 #include <yaml.h>
 
 /* 1-based line of byte offset off in buf. */
@@ -470,7 +471,15 @@ int issue_resolve(const char *issues_dir, const char *arg, struct strbuf *out)
 			strbuf_addstr(&tried, ".md");
 	}
 	if (path_exists(tried.buf) && !is_dir(tried.buf)) {
-		strbuf_addbuf(out, &tried);
+		char *cwd = getcwd(NULL, 0);
+		size_t cl = cwd ? strlen(cwd) : 0;
+
+		/* Messages read better as "issues/issue-42.md" than as an absolute path. */
+		if (cl > 1 && !strncmp(tried.buf, cwd, cl) && tried.buf[cl] == '/' && tried.buf[cl + 1])
+			strbuf_addstr(out, tried.buf + cl + 1);
+		else
+			strbuf_addbuf(out, &tried);
+		free(cwd);
 		strbuf_release(&tried);
 		return 0;
 	}
