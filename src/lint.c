@@ -298,16 +298,37 @@ void lint_html_size(struct lint *l, size_t bytes)
 			 (bytes + 1023) / 1024, LINT_HTML_MAX / 1024);
 }
 
+/* Same place, same message: compose renders the body more than once (HTML, text). */
+static int seen_before(const struct lint *l, const char *file, int line, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		const struct lint_finding *f = &l->v[i];
+		const char *q;
+
+		if (f->line == line && !f->file == !file && (!file || !strcmp(f->file, file)) &&
+		    (q = strchr(f->message, '\'')) && !strncmp(q + 1, name, strlen(name)) &&
+		    q[1 + strlen(name)] == '\'')
+			return 1;
+	}
+	return 0;
+}
+
 void lint_unfilled(struct lint *l, const struct issue *is, const char *name,
 		   const char *where, int line)
 {
 	static const char hint[] = "check the spelling; variables are newsletter.*, issue.*, subscriber.*, unsubscribe_url";
+	enum lint_level level = LINT_ERROR;
+	struct strbuf h = STRBUF_INIT;
+	const char *file = where;
 
 	/* For the body, compose reports a line of the rendered HTML: find the Markdown line. */
 	if (where && !strcmp(where, is->path)) {
 		const char *p, *q;
 		int bline = 0;
 
+		file = NULL;
 		for (p = is->body; p && (p = strstr(p, "{{")); p += 2) {
 			q = p + 2;
 			while (*q == '{' || *q == '&' || *q == ' ')
@@ -321,11 +342,25 @@ void lint_unfilled(struct lint *l, const struct issue *is, const char *name,
 				break;
 			}
 		}
-		lint_add(l, NULL, bline ? bline + is->body_line - 1 : 0, LINT_ERROR, hint,
-			 "template variable '%s' is filled by nothing", name);
-		return;
+		line = bline ? bline + is->body_line - 1 : 0;
 	}
-	lint_add(l, where, line, LINT_ERROR, hint, "template variable '%s' is filled by nothing", name);
+	if (seen_before(l, file, line, name))
+		return;
+	/*
+	 * subscriber.<attribute> comes from the subscriber store (imported
+	 * columns); check renders for a sample reader who has none, so it can
+	 * only warn.
+	 */
+	if (!strncmp(name, "subscriber.", 11) && strcmp(name, "subscriber.email") &&
+	    strcmp(name, "subscriber.name") && strcmp(name, "subscriber.list")) {
+		level = LINT_WARNING;
+		strbuf_addf(&h, "filled only for subscribers imported with a '%s' column; otherwise check the spelling",
+			    name + 11);
+	} else {
+		strbuf_addstr(&h, hint);
+	}
+	lint_add(l, file, line, level, h.buf, "template variable '%s' is filled by nothing", name);
+	strbuf_release(&h);
 }
 
 static int cmp_finding(const void *a, const void *b)

@@ -157,8 +157,13 @@ static void test_unfilled(void)
 
 	issue_parse(&is, "i.md", f, strlen(f));
 	lint_unfilled(&l, &is, "subscriber.nmae", "i.md", 3);
+	lint_unfilled(&l, &is, "subscriber.nmae", "i.md", 5);
 	lint_unfilled(&l, &is, "issue.foo", "templates/email.html", 12);
-	ok(l.n == 2 && l.v[0].line == 8 && !l.v[0].file, "body variable reported at its Markdown line");
+	lint_unfilled(&l, &is, "issue.foo", "templates/email.html", 12);
+	ok(l.n == 2 && l.v[0].line == 8 && !l.v[0].file, "body variable reported once, at its Markdown line");
+	ok(l.n == 2 && l.v[0].level == LINT_WARNING && strstr(l.v[0].hint, "imported with a 'nmae' column"),
+	   "subscriber attribute: a warning (the store may fill it)");
+	ok(l.n == 2 && l.v[1].level == LINT_ERROR, "other variables: an error");
 	ok(l.n == 2 && l.v[1].line == 12 && l.v[1].file && !strcmp(l.v[1].file, "templates/email.html"),
 	   "template variable reported in its template");
 	lint_sort(&l);
