@@ -343,8 +343,144 @@ static void test_visit(void)
 	strbuf_release(&s.log);
 }
 
+
+/*
+ * Random Markdown soup made of hostile pieces; whatever cmark makes of it,
+ * the HTML must consist only of our tags with our attributes, and every
+ * href/src must pass the URL policy.
+ */
+static unsigned long rng_state = 12345;
+
+static unsigned rnd(unsigned n)
+{
+	rng_state = rng_state * 6364136223846793005UL + 1442695040888963407UL;
+	return (unsigned)((rng_state >> 33) % n);
+}
+
+static const char *check_tag(const char *p, char *why, size_t whylen)
+{
+	static const char *const tags[] = { "p", "h1", "h2", "h3", "h4", "h5", "h6", "a", "ul", "ol",
+		"li", "blockquote", "pre", "code", "hr", "img", "em", "strong", "br" };
+	static const char *const attrs[] = { "href", "src", "alt", "title", "style", "start" };
+	const char *q = p + 1;
+	size_t n, i;
+	int known = 0;
+
+	if (*q == '/')
+		q++;
+	for (n = 0; q[n] >= 'a' && q[n] <= 'z'; n++)
+		;
+	if (q[n] >= '1' && q[n] <= '6')
+		n++;
+	for (i = 0; i < ARRAY_SIZE(tags); i++)
+		known |= strlen(tags[i]) == n && !strncmp(q, tags[i], n);
+	if (!known) {
+		snprintf(why, whylen, "unknown tag at '%.20s'", p);
+		return NULL;
+	}
+	q += n;
+	while (*q == ' ') {
+		const char *name = ++q, *val;
+		int ok_attr = 0;
+
+		while (*q >= 'a' && *q <= 'z')
+			q++;
+		for (i = 0; i < ARRAY_SIZE(attrs); i++)
+			ok_attr |= strlen(attrs[i]) == (size_t)(q - name) && !strncmp(name, attrs[i], (size_t)(q - name));
+		if (!ok_attr || q[0] != '=' || q[1] != '"') {
+			snprintf(why, whylen, "bad attribute at '%.30s'", name);
+			return NULL;
+		}
+		val = q + 2;
+		q = strchr(val, '"');
+		if (!q || memchr(val, '<', (size_t)(q - val))) {
+			snprintf(why, whylen, "bad attribute value at '%.30s'", val);
+			return NULL;
+		}
+		if (!strncmp(name, "href", 4) || !strncmp(name, "src", 3)) {
+			struct strbuf u = STRBUF_INIT;
+			const char *v;
+
+			for (v = val; v < q; v++) {
+				if (!strncmp(v, "&amp;", 5)) {
+					strbuf_addch(&u, '&');
+					v += 4;
+				} else if (!strncmp(v, "&#x27;", 6)) {
+					strbuf_addch(&u, '\'');
+					v += 5;
+				} else {
+					strbuf_addch(&u, *v);
+				}
+			}
+			if (strchr(u.buf, '&') && strchr(u.buf, ';') ) {
+				/* an entity we did not write could hide a scheme */
+				const char *a = strchr(u.buf, '&');
+
+				if (a[1] == '#' || (a[1] >= 'a' && a[1] <= 'z' && strchr(a, ';') - a < 10)) {
+					snprintf(why, whylen, "entity in URL '%s'", u.buf);
+					strbuf_release(&u);
+					return NULL;
+				}
+			}
+			if (markdown_url_kind(u.buf, name[0] == 's') == MARKDOWN_URL_UNSAFE) {
+				snprintf(why, whylen, "unsafe URL '%s'", u.buf);
+				strbuf_release(&u);
+				return NULL;
+			}
+			strbuf_release(&u);
+		}
+		q++;
+	}
+	if (*q != '>') {
+		snprintf(why, whylen, "tag not closed at '%.20s'", q);
+		return NULL;
+	}
+	return q + 1;
+}
+
+static void test_fuzz(void)
+{
+	static const char *const pieces[] = {
+		"javascript:alert(1)", "JaVaScRiPt:x", "java\tscript:x", "java&#9;script:x", "&#106;avascript:x",
+		"vbscript:x", "file:///x", "data:text/html,x", "data:image/png,x", "data:image/svg+xml,x",
+		"https://ok.example/", "mailto:a@b", "{{x}}", "{{{y}}}", "%7B%7Bz%7D%7D", "<script>", "</script>",
+		"<img src=x onerror=alert(1)>", "<a href=\"javascript:x\">", "\" onmouseover=\"x", "'", "\"",
+		"[", "]", "(", ")", "<", ">", "!", "*", "_", "`", "```", "\n", "\n\n", "> ", "- ", "1. ",
+		"    ", "#", "&", "&amp;", "&colon;", "\\", " ", "x", "\t", "---", "|", "~~", "[^1]",
+		"\xc3\xa9", "\xe2\x80\x8b", "<!--", "-->", "<div>", "](", "](<", ">)", " \"t\")",
+	};
+	int i, bad = 0;
+	char why[200];
+
+	for (i = 0; i < 3000 && !bad; i++) {
+		struct strbuf md = STRBUF_INIT;
+		char *h;
+		const char *p;
+		int k, n = 1 + (int)rnd(40);
+
+		for (k = 0; k < n; k++)
+			strbuf_addstr(&md, pieces[rnd(ARRAY_SIZE(pieces))]);
+		h = html(md.buf);
+		for (p = h; (p = strchr(p, '<'));) {
+			p = check_tag(p, why, sizeof(why));
+			if (!p) {
+				bad = 1;
+				diag("input: %s", md.buf);
+				diag("html: %s", h);
+				diag("%s", why);
+				break;
+			}
+		}
+		free(h);
+		free(text(md.buf, 72));
+		strbuf_release(&md);
+	}
+	ok(!bad, "3000 random hostile documents: only our tags, attributes and safe URLs");
+}
+
 int main(void)
 {
+	test_fuzz();
 	test_url_kind();
 	test_xss();
 	test_html();
