@@ -467,6 +467,35 @@ static size_t utf8_width(const char *s, size_t len)
 	return w;
 }
 
+/*
+ * Width as the reader will see it: section, inverted-section, closing and
+ * comment tags ({{#x}} {{^x}} {{/x}} {{!x}}) render as nothing, so they take
+ * no room; a variable tag counts as written, a fair guess for a name.
+ */
+static size_t text_width(const char *s, size_t len)
+{
+	size_t i = 0, w = 0, tl;
+
+	while (i < len) {
+		if (s[i] == '{' && (tl = tag_len(s + i, len - i))) {
+			size_t k = 2;
+
+			while (k < tl && (s[i + k] == '{' || s[i + k] == ' '))
+				k++;
+			if (strchr("#^/!", s[i + k])) {
+				i += tl;
+				continue;
+			}
+			w += utf8_width(s + i, tl);
+			i += tl;
+			continue;
+		}
+		w += ((unsigned char)s[i] & 0xc0) != 0x80;
+		i++;
+	}
+	return w;
+}
+
 static void push_level(struct text *t, const char *first, const char *rest)
 {
 	ALLOC_GROW(t->lv, t->nlv + 1, t->alv);
@@ -647,7 +676,7 @@ static size_t wrap(struct text *t, const char *s, size_t len)
 			i += tl ? tl : 1;
 		}
 		we = i;
-		w = utf8_width(s + ws, we - ws);
+		w = text_width(s + ws, we - ws);
 		if (line.len && lw + 1 + w > (size_t)avail(t)) {
 			emit_line(t, line.buf, line.len);
 			maxw = lw > maxw ? lw : maxw;

@@ -219,6 +219,9 @@ static void test_text(void)
 		"long word never broken");
 	text_is("aaaa bbbb {{ subscriber.first_name }} cccc\n", 12,
 		"aaaa bbbb\n{{ subscriber.first_name }}\ncccc\n", "never breaks inside a {{tag}}");
+	text_is("{{#subscriber.name}}Dear {{subscriber.name}},{{/subscriber.name}}{{^subscriber.name}}Dear colleague,{{/subscriber.name}}\n", 50,
+		"{{#subscriber.name}}Dear {{subscriber.name}},{{/subscriber.name}}{{^subscriber.name}}Dear colleague,{{/subscriber.name}}\n",
+		"section tags take no width when wrapping");
 	text_is("Dear {{subscriber.name}}, {{{raw}}} <b>x</b>\n", 72,
 		"Dear {{subscriber.name}}, {{{raw}}} x\n", "tags unescaped, raw HTML dropped");
 	text_is("See [the site](https://a.org/) and [again](https://a.org/) and [other](https://b.org/).\n", 72,
