@@ -257,6 +257,8 @@ static void plain_text(cmark_node *node, struct strbuf *out)
 #define FONT "font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;"
 #define MONO "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,'Liberation Mono',monospace;"
 static const char st_p[] = FONT "font-size:16px;line-height:1.6;margin:0 0 16px 0;";
+/* The last paragraph of a quote or list item: the container has the spacing. */
+static const char st_p_last[] = FONT "font-size:16px;line-height:1.6;margin:0;";
 static const char *const st_h[] = {
 	FONT "font-size:26px;line-height:1.25;font-weight:700;margin:28px 0 12px 0;",
 	FONT "font-size:21px;line-height:1.3;font-weight:700;margin:24px 0 10px 0;",
@@ -330,9 +332,16 @@ void markdown_render_html(const struct markdown *m, struct strbuf *out)
 					strbuf_addch(out, '\n');
 				break;
 			}
-			strbuf_addstr(out, enter ? "<p style=\"" : "</p>\n");
-			if (enter)
-				strbuf_addf(out, "%s\">", st_p);
+			if (!enter) {
+				strbuf_addstr(out, "</p>\n");
+			} else {
+				cmark_node *up = cmark_node_parent(n);
+				int last = !cmark_node_next(n) && up &&
+					   (cmark_node_get_type(up) == CMARK_NODE_BLOCK_QUOTE ||
+					    cmark_node_get_type(up) == CMARK_NODE_ITEM);
+
+				strbuf_addf(out, "<p style=\"%s\">", last ? st_p_last : st_p);
+			}
 			break;
 		case CMARK_NODE_HEADING: {
 			int level = cmark_node_get_heading_level(n);

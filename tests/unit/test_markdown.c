@@ -182,6 +182,8 @@ static void test_html(void)
 	html_has("- a\n\n- b\n", "<li style=\"margin:0 0 6px 0;\"><p style=", "loose list items with <p>");
 	html_has("3. a\n4. b\n", "<ol start=\"3\" style=\"", "ordered list start");
 	html_has("> q", "<blockquote style=\"margin:0 0 16px 0;padding:4px 0 4px 16px;border-left:", "blockquote styled");
+	html_has("> a\n>\n> b\n", "16px 0;\">a</p>", "first paragraph in a quote keeps its margin");
+	html_has("> a\n>\n> b\n", "margin:0;\">b</p>\n</blockquote>", "last paragraph in a quote has none");
 	html_has("```\ncode\n```\n", "<pre style=\"font-family:ui-monospace", "pre styled");
 	html_has("`c`", "<code style=\"", "inline code styled");
 	html_has("---\n", "<hr style=\"", "hr styled");
