@@ -138,9 +138,21 @@ static int get_string(const struct fm *f, const char *key, yaml_node_t *v,
 	if (header && (memchr(s, '\n', len) || memchr(s, '\r', len)))
 		return error("%s:%d: '%s' contains a line break; it becomes a mail header, keep it on one line",
 			     f->path, node_line(f, v), key);
+	if (header) {
+		size_t i;
+
+		for (i = 0; i < len; i++)
+			if ((unsigned char)s[i] < 0x20 && s[i] != '\t')
+				return error("%s:%d: '%s' contains a control character (0x%02x); remove it",
+					     f->path, node_line(f, v), key, (unsigned char)s[i]);
+	}
 	if (utf8_invalid_at((const unsigned char *)s, len) != len)
 		return error("%s:%d: '%s' is not valid UTF-8; save the file as UTF-8",
 			     f->path, node_line(f, v), key);
+	/* YAML's null ("key:", "key: ~", "key: null") is an empty string here. */
+	if (v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	    (!strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL")))
+		len = 0;
 	free(*out);
 	*out = xstrndup(s, len);
 	return 0;

@@ -152,6 +152,14 @@ static void test_rejects(void)
 		"issues/issue-42.md:3: 'title' is given twice", "duplicate key");
 	REJECTS("---\ntitle: \"\"\nissue: 1\ndate: 2026-01-01\n---\n",
 		"issues/issue-42.md:2: 'title' is empty", "empty title");
+	REJECTS("---\ntitle:\nissue: 1\ndate: 2026-01-01\n---\n",
+		"issues/issue-42.md:2: 'title' is empty", "title with no value");
+	REJECTS("---\ntitle: ~\nissue: 1\ndate: 2026-01-01\n---\n",
+		"issues/issue-42.md:2: 'title' is empty", "null title");
+	REJECTS("---\ntitle: T\nissue: 1\ndate: 2026-01-01\nsubject: null\n---\n",
+		"issues/issue-42.md:5: 'subject' is empty; remove the line", "null subject");
+	REJECTS("---\ntitle: \"a\\eb\"\nissue: 1\ndate: 2026-01-01\n---\n",
+		"issues/issue-42.md:2: 'title' contains a control character (0x1b)", "escape character in title");
 	REJECTS("---\ntitle: T\nissue: 1\ndate: 2026-01-01\ndraft: maybe\n---\n",
 		"issues/issue-42.md:5: 'draft' must be true or false", "draft not a bool");
 	REJECTS("---\ntitle: T\nissue: 1\ndate: 2026-01-01\ntags: research\n---\n",
