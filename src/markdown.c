@@ -251,7 +251,7 @@ static void plain_text(cmark_node *node, struct strbuf *out)
 /*
  * Styles for a 600 px column.  Colours: body text is left to the template
  * (so clients that invert for dark mode can); the link blue #1a5fb4 has
- * 6.4:1 contrast on white and links are always underlined, so they stay
+ * 6.3:1 contrast on white and links are always underlined, so they stay
  * recognisable when a client recolours them.
  */
 #define FONT "font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;"
