@@ -33,7 +33,7 @@ static const char usage[] =
 	"Check an issue before sending it.  ISSUE is issue-42, 42 or a path.\n"
 	"Reports, one line each as FILE:LINE: error|warning: message (what to do):\n"
 	"  errors:   bad or missing front matter fields; placeholders left in\n"
-	"            (TK, TODO, FIXME, XXX, TBD, lorem ipsum); relative links or\n"
+	"            (TK, TODO, FIXME, lorem ipsum); relative links or\n"
 	"            images; unsafe link schemes (javascript:, data:, file:, ...);\n"
 	"            an HTML part over 102 KB (Gmail clips it, hiding the\n"
 	"            unsubscribe link); template variables nothing fills\n"

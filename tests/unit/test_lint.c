@@ -66,7 +66,8 @@ static void test_checks(void)
 
 	clean(HEAD "Hello [site](https://example.org/) ![Logo](https://example.org/l.png)\n"
 	      "[Unsubscribe]({{unsubscribe_url}}) <ed@example.org>\n", "a good issue");
-	clean(HEAD "Talk to Tokyo, TKO, todo lists, XXXL, mTOR.\n", "placeholder words only as whole words");
+	clean(HEAD "Talk to Tokyo, TKO, todo lists, TODOs, mTOR.\n", "placeholder words only as whole words");
+	clean(HEAD "The XXX Annual Congress; venue TBD.\n", "Roman numerals and TBD are not placeholders");
 	clean(HEAD "```\nTODO | a |\n|---|---|\n~~x~~ [^1]\n```\n\n    TK indented code\n",
 	      "code blocks may contain anything");
 	clean(HEAD "Use `~~x~~` in code spans.\n", "code spans are not text");
@@ -79,8 +80,10 @@ static void test_checks(void)
 	finds(HEAD "- a\n- Lorem ipsum dolor sit amet\n", "i.md:7: error: 'lorem ipsum' filler text", "lorem ipsum");
 	finds("---\ntitle: T\nissue: 1\ndate: 2026-01-01\npreheader: \"TODO\"\n---\nx\n",
 	      "i.md:5: error: placeholder 'TODO' left in the preheader", "placeholder in the preheader");
-	finds("---\nissue: 1\ntitle: \"TBD\"\ndate: 2026-01-01\n---\nx\n",
-	      "i.md:3: error: placeholder 'TBD' left in the title", "placeholder in the title");
+	finds("---\nissue: 1\ntitle: \"TK\"\ndate: 2026-01-01\n---\nx\n",
+	      "i.md:3: error: placeholder 'TK' left in the title", "placeholder in the title");
+	finds("---\nissue: 1\ntitle: T\nsubject: \"NewsBeat: FIXME\"\ndate: 2026-01-01\n---\nx\n",
+	      "i.md:4: error: placeholder 'FIXME' left in the subject", "placeholder in the subject");
 
 	finds(HEAD "x\n\n![](https://example.org/a.png)\n",
 	      "i.md:8: warning: image without alt text (describe it:", "image without alt");
