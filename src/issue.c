@@ -481,6 +481,17 @@ int issue_resolve(const char *issues_dir, const char *arg, struct strbuf *out)
 		/* "issues/issue-42" without .md */
 		if (!path_exists(tried.buf) && (len < 3 || strcmp(arg + len - 3, ".md")))
 			strbuf_addstr(&tried, ".md");
+		/* A bare file name ("issue-42.md") is looked for in the issues directory too. */
+		if (!path_exists(tried.buf) && !strchr(arg, '/')) {
+			struct strbuf alt = STRBUF_INIT;
+
+			path_join(&alt, issues_dir, tried.buf);
+			if (path_exists(alt.buf)) {
+				strbuf_reset(&tried);
+				strbuf_addbuf(&tried, &alt);
+			}
+			strbuf_release(&alt);
+		}
 	}
 	if (path_exists(tried.buf) && !is_dir(tried.buf)) {
 		char *cwd = getcwd(NULL, 0);

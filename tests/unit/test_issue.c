@@ -225,6 +225,9 @@ static void test_files(void)
 	is_int(issue_resolve(dir, "issue-10", &out), 0, "resolve 'issue-10'");
 	is_str(out.buf, p.buf, "'issue-10' → issue-10.md");
 	strbuf_reset(&out);
+	is_int(issue_resolve(dir, "issue-10.md", &out), 0, "resolve a bare file name");
+	is_str(out.buf, p.buf, "'issue-10.md' found in the issues directory");
+	strbuf_reset(&out);
 	is_int(issue_resolve("elsewhere", p.buf, &out), 0, "resolve a path");
 	is_str(out.buf, p.buf, "path used as is");
 	strbuf_reset(&out);
