@@ -464,6 +464,8 @@ struct text {
 	size_t nlv, alv;
 	char **refs;		/* link references, [1] is refs[0] */
 	size_t nrefs, arefs;
+	size_t *slots;		/* open-addressing index into refs (value = index + 1) */
+	size_t nslots;
 };
 
 static size_t utf8_width(const char *s, size_t len)
@@ -555,6 +557,16 @@ static void emit_line(struct text *t, const char *s, size_t len)
 	strbuf_addch(t->out, '\n');
 }
 
+/* FNV-1a */
+static size_t str_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (size_t)h;
+}
+
 static int add_ref(struct text *t, const char *raw)
 {
 	struct strbuf u = STRBUF_INIT;
@@ -564,13 +576,29 @@ static int add_ref(struct text *t, const char *raw)
 	decode_braces(&u, raw);
 	url = u.buf;
 
-	for (i = 0; i < t->nrefs; i++)
-		if (!strcmp(t->refs[i], url)) {
+	/* An index keeps a body of thousands of links linear. */
+	if ((t->nrefs + 1) * 2 > t->nslots) {
+		size_t n = t->nslots ? t->nslots * 2 : 64;
+
+		free(t->slots);
+		t->slots = xcalloc(n, sizeof(*t->slots));
+		t->nslots = n;
+		for (i = 0; i < t->nrefs; i++) {
+			size_t h = str_hash(t->refs[i]) & (n - 1);
+
+			while (t->slots[h])
+				h = (h + 1) & (n - 1);
+			t->slots[h] = i + 1;
+		}
+	}
+	for (i = str_hash(url) & (t->nslots - 1); t->slots[i]; i = (i + 1) & (t->nslots - 1))
+		if (!strcmp(t->refs[t->slots[i] - 1], url)) {
 			strbuf_release(&u);
-			return (int)i + 1;
+			return (int)t->slots[i];
 		}
 	ALLOC_GROW(t->refs, t->nrefs + 1, t->arefs);
 	t->refs[t->nrefs++] = strbuf_detach(&u, NULL);
+	t->slots[i] = t->nrefs;
 	return (int)t->nrefs;
 }
 
@@ -836,7 +864,7 @@ static void text_blocks(struct text *t, cmark_node *parent, int depth)
 
 void markdown_render_text(const struct markdown *m, int width, struct strbuf *out)
 {
-	struct text t = { out, width > 0 ? width : 72, NULL, 0, 0, NULL, 0, 0 };
+	struct text t = { out, width > 0 ? width : 72, NULL, 0, 0, NULL, 0, 0, NULL, 0 };
 	size_t i;
 
 	text_blocks(&t, m->doc, 0);
@@ -848,6 +876,7 @@ void markdown_render_text(const struct markdown *m, int width, struct strbuf *ou
 		}
 	}
 	free(t.refs);
+	free(t.slots);
 	free(t.lv);
 }
 
