@@ -12,8 +12,12 @@
 
 static const char hex_digits[] = "0123456789ABCDEF";
 
-/* RFC 5322 §2.1.1: SHOULD ≤ 78 characters, MUST ≤ 998. */
-#define HEADER_SOFT_LIMIT 78
+/*
+ * RFC 5322 §2.1.1: lines SHOULD be ≤ 78 characters, MUST be ≤ 998.  We
+ * fold at 76 because RFC 2047 §2 limits a line holding an encoded word to
+ * 76, and one limit for all header lines keeps the code simple.
+ */
+#define HEADER_SOFT_LIMIT 76
 #define HEADER_HARD_LIMIT 998
 /* RFC 2047 §2: an encoded-word is at most 75 characters. */
 #define EW_MAX 75
@@ -146,8 +150,9 @@ void mime_qp_encode(const char *in, size_t len, struct strbuf *out)
 		 * itself and fits on the line with room for a soft break.  It
 		 * gives exactly what the general path below would.
 		 */
-		if (c > 0x20 && c < 0x7f && c != '=' && col < QP_LINE - 1 &&
-		    (col > 0 || (c != '.' && c != 'F'))) {
+		if (col < QP_LINE - 1 &&
+		    ((c > 0x20 && c < 0x7f && c != '=' && (col > 0 || (c != '.' && c != 'F'))) ||
+		     (c == ' ' && !is_break(in, len, i + 1)))) {
 			*p++ = (char)c;
 			col++;
 			i++;
@@ -235,8 +240,8 @@ void mime_qp_encode(const char *in, size_t len, struct strbuf *out)
 				goto again;
 			}
 		}
-		memcpy(p, unit, ulen);
-		p += ulen;
+		for (u = unit; u < unit + ulen; u++)
+			*p++ = *u;
 		col += ulen;
 		i += consumed;
 	}
@@ -332,7 +337,7 @@ static size_t q_char_len(unsigned char c)
 
 /*
  * Append s as a sequence of encoded words, folding with CRLF SP between
- * words so that lines stay ≤ 78.  Whitespace between adjacent encoded
+ * words so that lines stay ≤ 76 (RFC 2047 §2).  Whitespace between adjacent encoded
  * words is ignored by decoders (RFC 2047 §6.2), so the value decodes back
  * exactly.  Q or B is chosen by which is shorter for the whole value.
  * Words never split a UTF-8 character (§5 last paragraph).

@@ -39,12 +39,12 @@ int mime_has_line_break(const char *s, size_t len);
 
 /*
  * Append an unstructured header field ("Subject: ...", CRLF-terminated).
- * Printable ASCII stays plain, folded before whitespace at 78 columns.  The
+ * Printable ASCII stays plain, folded before whitespace at 76 columns.  The
  * value is RFC 2047-encoded as a whole when it has non-ASCII or control
  * characters, leading/trailing whitespace, something that looks like an
  * encoded word, or a word too long to fold: "=?UTF-8?Q?...?=" (phrase-safe
  * alphabet) or B, whichever is shorter, each word ≤ 75 characters, never
- * splitting a UTF-8 character, folded with CRLF SP so no line exceeds 78.
+ * splitting a UTF-8 character, folded with CRLF SP so no line exceeds 76 (RFC 2047 §2).
  * Returns -1 after error() naming `field`, writing nothing, if the value
  * has CR or LF or is not valid UTF-8 (a NUL cannot be inside a C string:
  * callers holding lengths check with mime_has_line_break()).
@@ -57,7 +57,7 @@ int mime_add_unstructured(struct strbuf *out, const char *field, const char *val
  * as bare atoms when possible, else as a quoted-string with \" and \\
  * escaped when ASCII, else as RFC 2047 encoded words (phrase-safe Q or B,
  * RFC 2047 §5(3)); the address goes in <> and on its own folded line when
- * the line would pass 78.  addr must already be validated (address.h).
+ * the line would pass 76.  addr must already be validated (address.h).
  * Returns -1 after error() naming `field`, writing nothing, if the name
  * has CR/LF or invalid UTF-8, or addr has a byte ≤ 0x20, ≥ 0x7f, '<' or
  * '>', or no '@'.

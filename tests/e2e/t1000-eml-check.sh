@@ -54,6 +54,10 @@ expect_bad() {
 		notok "$1 (accepted)"
 	elif grep -q -- "$2" err.txt; then
 		ok "$1"
+		# The fault was injected cleanly: no collateral line-ending damage.
+		if grep -q 'bare\|does not end with CRLF' err.txt; then
+			case "$2" in bare*|*CRLF*) ;; *) notok "$1: collateral damage: $(cat err.txt)" ;; esac
+		fi
 	else
 		notok "$1 (wrong message: $(cat err.txt))"
 	fi
@@ -62,6 +66,9 @@ for h in From To Subject Date Message-ID MIME-Version List-Id List-Unsubscribe L
 	{ good_headers "$h"; printf "$ctype"; good_body; } >bad.eml
 	expect_bad "missing $h caught" "header $h occurs 0 times"
 done
+{ good_headers List-Id | grep -v '^List-Unsub\|^Archived-At'; printf "$ctype"; good_body; } >bad.eml
+check "--transactional accepts a message without list headers" $PY "$CHECK" bad.eml --transactional
+expect_bad "... which is refused without --transactional" "header List-Id occurs 0 times"
 { good_headers; printf 'Subject: twice\r\n'; printf "$ctype"; good_body; } >bad.eml
 expect_bad "duplicate Subject caught" "header Subject occurs 2 times"
 { good_headers; printf "$ctype"; good_body; } | sed 's/Gr=C3=BC=C3=9Fe =/Grüße =/' >bad.eml
@@ -80,7 +87,7 @@ expect_bad "parts in the wrong order caught" "want \[text/plain, text/html\]"
 expect_bad "single part caught" "want \[text/plain, text/html\]"
 { good_headers; printf 'Content-Type: text/plain; charset=UTF-8\r\n\r\nhello\r\n'; } >bad.eml
 expect_bad "non-multipart caught" "want multipart/alternative"
-{ good_headers; printf "$ctype"; part text/plain 'x'; part text/html 'x'; } >bad.eml
+{ good_headers; printf "$ctype"; part text/plain 'x'; part text/html 'x\r\n'; } >bad.eml
 expect_bad "missing closing delimiter caught" "CloseBoundaryNotFoundDefect"
 { good_headers; printf "$ctype"; part text/plain 'bad =ZZ escape'; part text/html 'x'; printf "$close"; } >bad.eml
 expect_bad "invalid QP escape caught" "invalid quoted-printable escape"
@@ -90,7 +97,7 @@ expect_bad "unencoded trailing whitespace caught" "trailing whitespace"
 expect_bad "part that is not UTF-8 caught" "not UTF-8"
 { good_headers; printf "$ctype"; good_body; } | sed 's/charset=UTF-8/charset=ISO-8859-1/' >bad.eml
 expect_bad "wrong charset caught" "charset"
-{ good_headers; printf "$ctype"; good_body; } | sed 's/^To: .*/To: Zoe <zoe@example.org/' >bad.eml
+{ good_headers; printf "$ctype"; good_body; } | sed 's/^To: [^\r]*/To: Zoe <zoe@example.org/' >bad.eml
 expect_bad "malformed To caught" "To"
 { good_headers; printf "$ctype"; good_body; } | sed 's/, <mailto:u@example.org>//' >bad.eml
 expect_bad "List-Unsubscribe without mailto caught" "no <mailto"
@@ -98,10 +105,14 @@ expect_bad "List-Unsubscribe without mailto caught" "no <mailto"
 expect_bad "wrong List-Unsubscribe-Post caught" "List-Unsubscribe-Post is"
 { good_headers; printf "$ctype"; good_body; } | head -c -2 >bad.eml
 expect_bad "missing final CRLF caught" "does not end with CRLF"
-{ good_headers; printf "$ctype"; good_body; } | sed 's/^Message-ID: .*/Message-ID: abc/' >bad.eml
+{ good_headers; printf "$ctype"; good_body; } | sed 's/^Message-ID: [^\r]*/Message-ID: abc/' >bad.eml
 expect_bad "malformed Message-ID caught" "Message-ID"
-{ good_headers; printf "$ctype"; good_body; } | sed 's/^Date: .*/Date: yesterday/' >bad.eml
+{ good_headers; printf "$ctype"; good_body; } | sed 's/^Date: [^\r]*/Date: yesterday/' >bad.eml
 expect_bad "malformed Date caught" "Date"
+{ good_headers; printf "$ctype"; good_body; } | sed 's/^Subject: [^\r]*/Subject: =?UTF-8?Q?'"$(printf '%070d' 0)"'?=/' >bad.eml
+expect_bad "encoded word over 75 caught" "encoded word of 82 characters"
+{ good_headers; printf "$ctype"; good_body; } | sed 's/^Subject: [^\r]*/Subject: '"$(printf '%060d' 0)"' =?UTF-8?Q?x?=/' >bad.eml
+expect_bad "encoded word on a line over 76 caught" "limit 76"
 check_exit 2 "usage error exits 2" $PY "$CHECK" 2>/dev/null
 check_exit 2 "missing file exits 2" $PY "$CHECK" nonexistent.eml 2>/dev/null
 done_testing

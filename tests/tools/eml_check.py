@@ -5,7 +5,7 @@ Usage (always with Debian's /usr/bin/python3):
 
     /usr/bin/python3 tests/tools/eml_check.py FILE.eml
         [--text OUT.txt] [--html OUT.html]
-        [--expect-header NAME[=VALUE]]...  [--json]
+        [--expect-header NAME[=VALUE]]...  [--json] [--transactional]
 
 Exit 0 when FILE.eml is a well-formed newsbeat message, else exit 1 with
 one line per problem on stderr ("eml_check: FILE: problem").  Exit 2 for
@@ -16,11 +16,16 @@ policy.default AND under policy.default with raise_on_defect=True:
   - no defect on the message, on any part, or on any header value;
   - the raw bytes: 7-bit only, CRLF line endings only (no bare CR or LF),
     no line over 998 octets, ends with CRLF; quoted-printable body lines
-    at most 76 characters;
+    at most 76 characters with valid escapes and no trailing whitespace;
+    encoded words at most 75 characters, on header lines of at most 76
+    (RFC 2047 section 2);
   - required headers present, exactly once: From, To, Subject, Date,
     Message-ID, MIME-Version, List-Id, List-Unsubscribe,
     List-Unsubscribe-Post, Archived-At; plus every --expect-header NAME
     (with =VALUE: the decoded value must equal VALUE exactly);
+    --transactional (e.g. a subscription confirmation) drops the list
+    headers from the required set: List-Id, List-Unsubscribe,
+    List-Unsubscribe-Post, Archived-At (still checked when present);
   - List-Unsubscribe holds an <http(s)://...> and a <mailto:...> URL and
     List-Unsubscribe-Post is "List-Unsubscribe=One-Click" (RFC 8058);
   - structure: multipart/alternative with exactly two parts, text/plain
@@ -47,9 +52,8 @@ import re
 import sys
 from email.parser import BytesParser
 
-REQUIRED = ["From", "To", "Subject", "Date", "Message-ID", "MIME-Version",
-            "List-Id", "List-Unsubscribe", "List-Unsubscribe-Post",
-            "Archived-At"]
+BASIC = ["From", "To", "Subject", "Date", "Message-ID", "MIME-Version"]
+LIST = ["List-Id", "List-Unsubscribe", "List-Unsubscribe-Post", "Archived-At"]
 
 
 class Problems:
@@ -81,6 +85,18 @@ def check_raw(raw, p):
         if len(line) > 998:
             p.add("line %d is %d octets long (limit 998)" % (n, len(line)))
             break
+    # RFC 2047 section 2: an encoded word is at most 75 characters and a
+    # header line holding one at most 76.
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    for n, line in enumerate(head.split(b"\r\n"), 1):
+        words = re.findall(rb"=\?[^?\s]+\?[QqBb]\?[^?\s]*\?=", line)
+        for w in words:
+            if len(w) > 75:
+                p.add("header line %d: encoded word of %d characters (limit 75)"
+                      % (n, len(w)))
+        if words and len(line) > 76:
+            p.add("header line %d holds an encoded word and is %d characters"
+                  " long (limit 76)" % (n, len(line)))
 
 
 def check_qp_lines(part, p, label):
@@ -145,6 +161,7 @@ def main(argv):
     path = None
     text_out = html_out = None
     want_json = False
+    transactional = False
     expect = []
     while args:
         a = args.pop(0)
@@ -161,6 +178,8 @@ def main(argv):
                 expect.append(v)
         elif a == "--json":
             want_json = True
+        elif a == "--transactional":
+            transactional = True
         elif a in ("-h", "--help"):
             print(__doc__)
             return 0
@@ -201,8 +220,10 @@ def main(argv):
     for i, part in enumerate(msg.walk()):
         collect_defects(part, p, "message" if i == 0 else "part %d" % i)
 
-    for name in REQUIRED:
+    for name in BASIC + LIST:
         n = len(msg.get_all(name, []))
+        if n == 0 and transactional and name in LIST:
+            continue
         if n != 1:
             p.add("header %s occurs %d times, want 1" % (name, n))
     for e in expect:
