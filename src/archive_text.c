@@ -163,8 +163,12 @@ void archive_search_text(struct strbuf *out, const char *md, size_t len)
 			i++;
 			continue;
 		}
-		if (strchr("#*_`>[]!|~", c) || (unsigned char)c < 0x20) {
+		if ((unsigned char)c < 0x20) {
 			space = 1;
+			i++;
+			continue;
+		}
+		if (strchr("#*_`>[]!|~", c)) {	/* markup: gone without a trace */
 			i++;
 			continue;
 		}
