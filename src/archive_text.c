@@ -64,12 +64,19 @@ void archive_xml_clean(struct strbuf *out, const char *s, size_t len)
 void archive_js_string(struct strbuf *out, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i;
+	size_t i, run = 0;
 
+	strbuf_grow(out, len + 2);
 	strbuf_addch(out, '"');
 	for (i = 0; i < len; i++) {
 		unsigned c = p[i];
 
+		/* The common case, copied in runs. */
+		if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' &&
+		    c != '&' && c != 0xE2)
+			continue;
+		strbuf_add(out, s + run, i - run);
+		run = i + 1;
 		if (c == '"' || c == '\\') {
 			strbuf_addch(out, '\\');
 			strbuf_addch(out, c);
@@ -77,15 +84,17 @@ void archive_js_string(struct strbuf *out, const char *s, size_t len)
 			strbuf_addstr(out, "\\n");
 		} else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
 			strbuf_addf(out, "\\u%04x", c);
-		} else if (c == 0xE2 && i + 2 < len && p[i + 1] == 0x80 &&
+		} else if (i + 2 < len && p[i + 1] == 0x80 &&
 			   (p[i + 2] == 0xA8 || p[i + 2] == 0xA9)) {
 			/* U+2028/2029 end a line in older JavaScript. */
 			strbuf_addf(out, "\\u%04x", p[i + 2] == 0xA8 ? 0x2028 : 0x2029);
 			i += 2;
+			run = i + 1;
 		} else {
-			strbuf_addch(out, c);
+			strbuf_addch(out, c);	/* another 0xE2 sequence */
 		}
 	}
+	strbuf_add(out, s + run, len - run);
 	strbuf_addch(out, '"');
 }
 
@@ -127,55 +136,58 @@ void archive_tag_slug(struct strbuf *out, const char *tag)
  */
 void archive_search_text(struct strbuf *out, const char *md, size_t len)
 {
-	size_t i = 0;
+	size_t i = 0, run = 0;
 	int space = 0;
 	size_t start = out->len;
 
+	strbuf_grow(out, len);
 	while (i < len) {
-		char c = md[i];
+		unsigned char c = (unsigned char)md[i];
+		size_t skip_to = 0;
+		int is_space = 0;
 
 		if (c == '{' && i + 1 < len && md[i + 1] == '{') {
-			const char *end = NULL;
-			size_t j;
+			const char *end = memmem(md + i + 2, len - i - 2, "}}", 2);
 
-			for (j = i + 2; j + 1 < len; j++)
-				if (md[j] == '}' && md[j + 1] == '}') {
-					end = md + j;
-					break;
-				}
 			if (end) {
-				i = (size_t)(end - md) + 2;
-				while (i < len && md[i] == '}')
-					i++;
-				continue;
+				skip_to = (size_t)(end - md) + 2;
+				while (skip_to < len && md[skip_to] == '}')
+					skip_to++;
 			}
-		}
-		if (c == ']' && i + 1 < len && md[i + 1] == '(') {
+		} else if (c == ']' && i + 1 < len && md[i + 1] == '(') {
 			size_t j = i + 2;
 
 			while (j < len && md[j] != ')' && md[j] != '\n')
 				j++;
-			i = j < len && md[j] == ')' ? j + 1 : i + 1;
+			skip_to = j < len && md[j] == ')' ? j + 1 : i + 1;
+		} else if (c <= ' ') {
+			is_space = 1;
+			skip_to = i + 1;
+		} else if (c == '#' || c == '*' || c == '_' || c == '`' || c == '>' ||
+			   c == '[' || c == ']' || c == '!' || c == '|' || c == '~') {
+			skip_to = i + 1;	/* markup: gone without a trace */
+		}
+		if (!skip_to) {
+			if (space && out->len > start && run == i)
+				strbuf_addch(out, ' ');
+			space = 0;
+			i++;
 			continue;
 		}
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+		/* Flush the pending run of plain text. */
+		if (i > run) {
+			if (space && out->len > start)
+				strbuf_addch(out, ' ');
+			space = 0;
+			strbuf_add(out, md + run, i - run);
+		}
+		if (is_space)
 			space = 1;
-			i++;
-			continue;
-		}
-		if ((unsigned char)c < 0x20) {
-			space = 1;
-			i++;
-			continue;
-		}
-		if (strchr("#*_`>[]!|~", c)) {	/* markup: gone without a trace */
-			i++;
-			continue;
-		}
+		i = run = skip_to;
+	}
+	if (i > run) {
 		if (space && out->len > start)
 			strbuf_addch(out, ' ');
-		space = 0;
-		strbuf_addch(out, c);
-		i++;
+		strbuf_add(out, md + run, i - run);
 	}
 }
