@@ -405,8 +405,10 @@ void compose_each_unfilled(const struct compose *c,
 	const struct tval *stack[2] = { c->global, ctx };
 	struct unfilled_ctx u = { fn, data };
 
-	tmpl_render_ex(c->content_html, stack, 2, &out, on_missing, &u);
+	/* The body is reached through {{{content}}}, as in compose_message. */
+	tval_set(ctx, "content", tval_template(c->content_html));
 	tmpl_render_ex(c->email_html, stack, 2, &out, on_missing, &u);
+	tval_set(ctx, "content", tval_template(c->content_text));
 	tmpl_render_ex(c->email_text, stack, 2, &out, on_missing, &u);
 	tval_free(ctx);
 	strbuf_release(&out);
