@@ -16,16 +16,9 @@
 
 /*
  * The two checks that need the complete message (HTML part size, template
- * variables nothing fills) go through compose.h.  Set to 1 once compose.c
- * is on main; with 0, `check` says those two checks were skipped.
+ * variables nothing fills) go through compose.h.
  */
-#ifndef CHECK_WITH_COMPOSE
-#define CHECK_WITH_COMPOSE 0
-#endif
-
-#if CHECK_WITH_COMPOSE
 #include "compose.h"
-#endif
 
 static const char usage[] =
 	"usage: newsbeat check ISSUE\n"
@@ -80,7 +73,6 @@ static void check_report(const char *level, const char *msg)
 	fprintf(stderr, "newsbeat: %s: %s\n", level, msg);
 }
 
-#if CHECK_WITH_COMPOSE
 static void on_unfilled(void *data, const char *name, const char *where, int line)
 {
 	void **d = data;
@@ -106,15 +98,6 @@ static void check_composed(struct lint *l, const struct config *cfg, const struc
 	strbuf_release(&html);
 	compose_free(c);
 }
-#else
-static void check_composed(struct lint *l, const struct config *cfg, const struct issue *is)
-{
-	(void)l;
-	(void)cfg;
-	(void)is;
-	fprintf(stderr, "newsbeat: note: HTML size and template variable checks need compose (not built in yet)\n");
-}
-#endif
 
 int cmd_check(int argc, char **argv, struct config *cfg)
 {

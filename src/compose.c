@@ -12,6 +12,7 @@
 #include "mime.h"
 #include "token.h"
 #include "compose.h"
+#include "utf8.h"
 
 #include <time.h>
 
@@ -150,17 +151,6 @@ static const char *const months[] = {
 	"August", "September", "October", "November", "December",
 };
 
-/* Number of UTF-8 characters (not bytes) in s. */
-static size_t utf8_width(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
-			n++;
-	return n;
-}
-
 static struct tval *build_global(const struct compose *c)
 {
 	const struct config *cfg = c->cfg;
@@ -192,7 +182,7 @@ static struct tval *build_global(const struct compose *c)
 	strbuf_reset(&sb);
 	strbuf_addstr(&sb, is->title);
 	strbuf_addch(&sb, '\n');
-	w = utf8_width(is->title);
+	w = utf8_width(is->title, strlen(is->title));
 	strbuf_addchars(&sb, '=', w > TEXT_WIDTH ? TEXT_WIDTH : w);
 	tval_set_str(iv, "title_underlined", sb.buf);
 	tval_set(g, "issue", iv);
@@ -405,8 +395,10 @@ void compose_each_unfilled(const struct compose *c,
 	const struct tval *stack[2] = { c->global, ctx };
 	struct unfilled_ctx u = { fn, data };
 
-	tmpl_render_ex(c->content_html, stack, 2, &out, on_missing, &u);
+	/* The body is reached through {{{content}}}, as in compose_message. */
+	tval_set(ctx, "content", tval_template(c->content_html));
 	tmpl_render_ex(c->email_html, stack, 2, &out, on_missing, &u);
+	tval_set(ctx, "content", tval_template(c->content_text));
 	tmpl_render_ex(c->email_text, stack, 2, &out, on_missing, &u);
 	tval_free(ctx);
 	strbuf_release(&out);

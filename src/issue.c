@@ -8,6 +8,7 @@
  */
 #include "common.h"
 #include "issue.h"
+#include "utf8.h"
 #include "strbuf.h"
 #include "fsutil.h"
 
@@ -27,50 +28,6 @@ static int line_of(const char *buf, size_t off)
 		if (buf[i] == '\n')
 			line++;
 	return line;
-}
-
-/*
- * Offset of the first byte of an invalid UTF-8 sequence (RFC 3629 sect. 4:
- * no overlongs, no surrogates, nothing above U+10FFFF), or len if valid.
- */
-static size_t utf8_invalid_at(const unsigned char *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned char c = s[i];
-		size_t n, k;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
-			return i;
-		}
-		if (i + n >= len)
-			return i;
-		for (k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return i;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return i;
-		i += n + 1;
-	}
-	return len;
 }
 
 /* Is line [p, end) (without its '\n') the delimiter "---" (or "..." to close)? */
@@ -146,7 +103,7 @@ static int get_string(const struct fm *f, const char *key, yaml_node_t *v,
 				return error("%s:%d: '%s' contains a control character (0x%02x); remove it",
 					     f->path, node_line(f, v), key, (unsigned char)s[i]);
 	}
-	if (utf8_invalid_at((const unsigned char *)s, len) != len)
+	if (utf8_invalid_at(s, len) != len)
 		return error("%s:%d: '%s' is not valid UTF-8; save the file as UTF-8",
 			     f->path, node_line(f, v), key);
 	/* YAML's null ("key:", "key: ~", "key: null") is an empty string here. */
@@ -355,7 +312,7 @@ int issue_parse(struct issue *is, const char *path, const char *buf, size_t len)
 		buf += 3;
 		len -= 3;
 	}
-	bad = utf8_invalid_at((const unsigned char *)buf, len);
+	bad = utf8_invalid_at(buf, len);
 	if (bad != len)
 		return error("%s:%d: invalid UTF-8 (byte 0x%02x); save the file as UTF-8",
 			     path, line_of(buf, bad), (unsigned char)buf[bad]);

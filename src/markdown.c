@@ -9,6 +9,7 @@
  */
 #include "common.h"
 #include "markdown.h"
+#include "utf8.h"
 #include "strbuf.h"
 
 #include <cmark.h>
@@ -467,16 +468,6 @@ struct text {
 	size_t *slots;		/* open-addressing index into refs (value = index + 1) */
 	size_t nslots;
 };
-
-static size_t utf8_width(const char *s, size_t len)
-{
-	size_t i, w = 0;
-
-	for (i = 0; i < len; i++)
-		if (((unsigned char)s[i] & 0xc0) != 0x80)
-			w++;
-	return w;
-}
 
 /*
  * Width as the reader will see it: section, inverted-section, closing and

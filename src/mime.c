@@ -9,6 +9,7 @@
 #include "common.h"
 #include "strbuf.h"
 #include "mime.h"
+#include "utf8.h"
 
 static const char hex_digits[] = "0123456789ABCDEF";
 
@@ -24,57 +25,6 @@ static const char hex_digits[] = "0123456789ABCDEF";
 #define EW_Q_PREFIX "=?UTF-8?Q?"
 #define EW_B_PREFIX "=?UTF-8?B?"
 #define EW_OVERHEAD 12	/* prefix (10) + "?=" */
-
-/*
- * Length of the well-formed UTF-8 sequence at s (at most n bytes), or 0 if
- * there is none: overlong forms, surrogates and code points above U+10FFFF
- * are ill-formed (RFC 3629 §4).
- */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t len, i;
-	uint32_t cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
-static int utf8_valid(const char *s, size_t n)
-{
-	size_t i = 0, l;
-
-	while (i < n) {
-		l = utf8_seq_len((const unsigned char *)s + i, n - i);
-		if (!l)
-			return 0;
-		i += l;
-	}
-	return 1;
-}
 
 int mime_has_line_break(const char *s, size_t len)
 {
@@ -177,7 +127,7 @@ void mime_qp_encode(const char *in, size_t len, struct strbuf *out)
 			 * splits it; mail readers that decode line by line would
 			 * otherwise show replacement characters.
 			 */
-			size_t l = utf8_seq_len(s + i, len - i), k;
+			size_t l = utf8_seq_len((const char *)s + i, len - i), k;
 
 			if (!l)
 				l = 1;
@@ -370,7 +320,7 @@ static void add_encoded_words(struct strbuf *out, const char *value)
 			room = room / 4 * 3;	/* bytes per word */
 		/* Take whole characters while they fit. */
 		while (i < n) {
-			size_t l = utf8_seq_len(s + i, n - i), k, cost = 0;
+			size_t l = utf8_seq_len((const char *)s + i, n - i), k, cost = 0;
 
 			if (!l)
 				BUG("invalid UTF-8 reached the encoder");
