@@ -772,9 +772,13 @@ static int build_sitemap(struct build *b)
 static int build_search_index(struct build *b)
 {
 	struct strbuf js = STRBUF_INIT, text = STRBUF_INIT, clean = STRBUF_INIT, u = STRBUF_INIT;
-	size_t i;
+	size_t i, total = 0;
 	int r;
 
+	/* One allocation for the whole index: it is about the size of the sources. */
+	for (i = 0; i < b->n; i++)
+		total += b->e[i].is.body_len + 256;
+	strbuf_grow(&js, total + total / 8);
 	strbuf_addstr(&js, "window.NEWSBEAT_SEARCH = [\n");
 	for (i = 0; i < b->n; i++) {
 		const struct entry *e = &b->e[i];

@@ -46,7 +46,13 @@ void archive_xml_clean(struct strbuf *out, const char *s, size_t len)
 
 	while (i < len) {
 		unsigned cp;
-		size_t n = utf8_seq(p + i, len - i, &cp);
+		size_t n;
+
+		if (p[i] >= 0x20 && p[i] < 0x80) {	/* printable ASCII: the common case */
+			i++;
+			continue;
+		}
+		n = utf8_seq(p + i, len - i, &cp);
 		int bad = !n || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
 			  cp == 0xFFFE || cp == 0xFFFF;
 
