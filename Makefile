@@ -26,7 +26,7 @@ BIN      = newsbeat
 TESTS    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 BENCHES  = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
-.PHONY: all check unit e2e debug install clean golden bench
+.PHONY: all check unit e2e debug install clean golden bench demo
 all: $(BIN)
 
 $(BUILD)/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
@@ -80,3 +80,13 @@ install: $(BIN)
 
 clean:
 	rm -rf build build-debug newsbeat newsbeat-debug
+
+# The main job on the sample newsletter in this directory: import the sample
+# members, send the latest issue through the Maildir outbox, build the archive.
+demo: $(BIN)
+	./newsbeat subscribers import data/subscribers.csv
+	./newsbeat send --yes $$(ls issues/issue-*.md | sort -t- -k2 -n | tail -n 1)
+	./newsbeat archive
+	@echo
+	@echo "Messages: $(CURDIR)/outbox/new/ (open with: mutt -f outbox, or any mail client)"
+	@echo "Archive:  $(CURDIR)/public/index.html (or: ./newsbeat serve, then http://127.0.0.1:8080/)"

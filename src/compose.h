@@ -79,6 +79,13 @@ void compose_each_unfilled(const struct compose *c,
 			   void (*fn)(void *data, const char *name, const char *where, int line),
 			   void *data);
 
+/*
+ * Append a fresh MIME boundary: "=_" and 28 random alphanumerics
+ * (unpredictable; "=_" never occurs in quoted-printable).  NEWSBEAT_BOUNDARY
+ * pins it for golden tests.  Returns 0, or -1 after error().
+ */
+int compose_boundary(struct strbuf *out);
+
 /* The current time: NEWSBEAT_NOW (ISO 8601 UTC, for tests) or time(). */
 time_t compose_now(void);
 

@@ -15,11 +15,19 @@
  *   tags: [research, meetings]                     (optional list of strings)
  *   ---
  *
- * Rejected with "FILE:LINE: message" and a hint: bad YAML, missing or
- * mistyped fields, unknown fields (warning only), CR/LF/NUL in title,
- * subject or preheader (they become headers), invalid UTF-8, NUL bytes,
- * a body over ISSUE_MAX_BODY bytes (cmark 0.30.2 has a quadratic case,
- * CVE-2023-22486, so input size is bounded).
+ * Rejected with error("FILE:LINE: message; what to write instead"):
+ * no front matter, unterminated front matter, bad YAML (the line of the
+ * problem; an unclosed quote at its opening line), missing or mistyped
+ * fields, duplicate fields, impossible dates (2026-02-30), CR/LF/NUL or
+ * other control characters in title, subject, preheader, list (they become
+ * headers), empty title, invalid UTF-8 anywhere (the line is named), NUL
+ * bytes, a body over ISSUE_MAX_BODY bytes (cmark 0.30.2 has a quadratic
+ * case, CVE-2023-22486, so input size is bounded).  Unknown fields: a
+ * warning("FILE:LINE: unknown field ...") only.  A UTF-8 BOM is skipped;
+ * CRLF files are accepted (the body is handed on with LF line ends).
+ * YAML null ("subject:", "subject: ~") counts as empty.
+ *
+ * On error the struct may be partly filled: always call issue_release().
  */
 #include <stddef.h>
 
@@ -40,6 +48,8 @@ struct issue {
 	char *body;		/* the Markdown, NUL-terminated */
 	size_t body_len;
 	int body_line;		/* line number of the body's first line in the file */
+	/* Where each front matter field is (0 when absent), for `check`. */
+	int title_line, subject_line, preheader_line;
 };
 
 /* Parse buf (len bytes).  path is used in messages only.  Returns 0 or -1 after error(). */
@@ -52,9 +62,11 @@ void issue_release(struct issue *is);
 char *issue_subject(const struct issue *is, const char *newsletter_name);
 
 /*
- * Resolve an ISSUE argument ("issue-42", "42", or a path to a .md file)
- * to a file path, appending to out.  Returns 0, or -1 after error() saying
- * which names were tried.
+ * Resolve an ISSUE argument ("issue-42", "42", or a path to a .md file,
+ * ".md" optional) to a file path, appending to out.  A path under the
+ * current directory is given relative to it, so messages read
+ * "issues/issue-42.md:3: ...".  Returns 0, or -1 after error() saying
+ * which name was tried.
  */
 struct strbuf;
 int issue_resolve(const char *issues_dir, const char *arg, struct strbuf *out);

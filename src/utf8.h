@@ -1,0 +1,23 @@
+#ifndef UTF8_H
+#define UTF8_H
+/*
+ * UTF-8 helpers shared by the issue parser, the renderers and the MIME
+ * encoder.  Well-formed means RFC 3629 §4: no overlong forms, no surrogates,
+ * nothing above U+10FFFF.
+ */
+#include <stddef.h>
+
+/* Length (1-4) of the well-formed sequence at s (at most n bytes), or 0. */
+size_t utf8_seq_len(const char *s, size_t n);
+
+/* Offset of the first byte that starts no well-formed sequence, or len. */
+size_t utf8_invalid_at(const char *s, size_t len);
+
+/* 1 if all len bytes are well-formed UTF-8. */
+#define utf8_valid(s, len) (utf8_invalid_at((s), (len)) == (len))
+
+/* Number of characters (code points) in s[0..len): the display width we
+   assume for wrapping and underlining. */
+size_t utf8_width(const char *s, size_t len);
+
+#endif

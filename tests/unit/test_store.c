@@ -1,0 +1,397 @@
+/* The subscriber store: statuses that stick, cursors, migrations from an
+ * older schema, and a writer in a second process while this one reads. */
+#include "common.h"
+#include "store.h"
+#include "strbuf.h"
+#include "tap.h"
+
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char dir[] = "/tmp/test_store.XXXXXX";
+
+static void db_path(struct strbuf *sb, const char *name)
+{
+	strbuf_reset(sb);
+	strbuf_addf(sb, "%s/%s", dir, name);
+}
+
+static int subscribe(struct store *st, const char *email, const char *name, const char *list,
+		     unsigned flags, enum store_result *res)
+{
+	struct store_subscriber sub = { email, name, 0, NULL, NULL };
+
+	return store_subscribe(st, &sub, list, flags, res, NULL);
+}
+
+static long long count_cursor(struct store_cursor *c)
+{
+	long long n = 0;
+
+	while (store_cursor_next(c))
+		n++;
+	if (store_cursor_failed(c))
+		n = -1;
+	store_cursor_close(c);
+	return n;
+}
+
+static void test_basics(void)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct store *st;
+	enum store_result res;
+	enum store_status why;
+	const char *keys[] = { "country", "member_type" };
+	const char *vals[] = { "DE", "full" };
+	const char *vals2[] = { "DE", "" };
+	struct store_subscriber zoe = { "zoe@example.org", "Zoë Müller", 2, keys, vals };
+	struct store_cursor *c;
+	const struct store_recipient *r;
+
+	db_path(&path, "basics.db");
+	st = store_open(path.buf);
+	ok(st != NULL, "store_open creates a database");
+	if (!st)
+		return;
+	is_int(store_subscribe(st, &zoe, "members", 0, &res, NULL), 0, "subscribe zoe");
+	is_int(res, STORE_ADDED, "zoe added");
+	is_int(store_subscribe(st, &zoe, "members", 0, &res, NULL), 0, "subscribe zoe again");
+	is_int(res, STORE_UNCHANGED, "zoe unchanged");
+	zoe.attr_values = vals2;
+	store_subscribe(st, &zoe, "members", 0, &res, NULL);
+	is_int(res, STORE_UPDATED, "removing an attribute is an update");
+	zoe.attr_values = vals;
+	store_subscribe(st, &zoe, "members", 0, &res, NULL);
+	is_int(res, STORE_UPDATED, "adding it back is an update");
+	zoe.name = NULL;
+	store_subscribe(st, &zoe, "members", 0, &res, NULL);
+	is_int(res, STORE_UNCHANGED, "NULL name keeps the name");
+
+	subscribe(st, "jose@example.com", "José Núñez", "members", 0, &res);
+	is_int(res, STORE_ADDED, "jose added");
+	subscribe(st, "li@example.com", "李明", "members", 0, &res);
+	subscribe(st, "li@example.com", "李明", "board", 0, &res);
+	is_int(res, STORE_ADDED, "li added to a second list");
+	is_int(store_count(st, "members"), 3, "3 recipients on members");
+	is_int(store_count(st, "board"), 1, "1 recipient on board");
+	is_int(store_count(st, "nosuchlist"), 0, "0 on a list that does not exist");
+
+	c = store_recipients_open(st, "members");
+	r = store_cursor_next(c);
+	ok(r && !strcmp(r->email, "zoe@example.org") && !strcmp(r->name, "Zoë Müller"), "first recipient zoe");
+	ok(r && r->nattrs == 2 && !strcmp(r->attr_keys[0], "country") && !strcmp(r->attr_values[0], "DE") &&
+	   !strcmp(r->attr_keys[1], "member_type") && !strcmp(r->attr_values[1], "full"),
+	   "zoe's attributes sorted by key");
+	r = store_cursor_next(c);
+	ok(r && !strcmp(r->email, "jose@example.com") && r->nattrs == 0, "second recipient jose");
+	store_cursor_close(c);
+
+	/* Unsubscribes stick. */
+	is_int(store_unsubscribe(st, "jose@example.com", "members", "test"), STORE_ACTIVE, "unsubscribe jose (was active)");
+	is_int(store_member_status(st, "jose@example.com", "members"), STORE_UNSUBSCRIBED, "jose is unsubscribed");
+	is_int(store_unsubscribe(st, "nobody@example.com", "members", "test"), STORE_NONE, "unsubscribe a non-member");
+	is_int(store_member_status(st, "nobody@example.com", "members"), STORE_NONE, "non-member status none");
+	why = STORE_ACTIVE;
+	{
+		struct store_subscriber jose = { "jose@example.com", "José", 0, NULL, NULL };
+
+		is_int(store_subscribe(st, &jose, "members", 0, &res, &why), 0, "re-add jose");
+		is_int(res, STORE_SKIPPED, "re-adding an unsubscribed member is skipped");
+		is_int(why, STORE_UNSUBSCRIBED, "skip reason: unsubscribed");
+		is_int(store_subscribe(st, &jose, "members", STORE_RESUBSCRIBE, &res, &why), 0, "resubscribe jose");
+		is_int(res, STORE_UPDATED, "--resubscribe re-activates");
+	}
+	is_int(store_member_status(st, "jose@example.com", "members"), STORE_ACTIVE, "jose active again");
+
+	/* Bounces and complaints stick too; suppressions hide recipients. */
+	is_int(store_set_status(st, "li@example.com", NULL, STORE_BOUNCED, "550 no such user"), 2,
+	       "bounce li on all lists");
+	subscribe(st, "li@example.com", "李明", "members", 0, &res);
+	is_int(res, STORE_SKIPPED, "bounced li is skipped");
+	is_int(store_suppress(st, "zoe@example.org", "complaint"), 0, "suppress zoe");
+	is_int(store_is_suppressed(st, "zoe@example.org"), 1, "zoe suppressed");
+	is_int(store_is_suppressed(st, "jose@example.com"), 0, "jose not suppressed");
+	is_int(store_count(st, "members"), 1, "suppressed and bounced are not recipients");
+	is_int(count_cursor(store_recipients_open(st, "members")), 1, "cursor agrees");
+	is_int(count_cursor(store_members_open(st, "members", STORE_NONE)), 3, "members cursor sees all 3");
+	is_int(count_cursor(store_members_open(st, "members", STORE_BOUNCED)), 1, "1 bounced member");
+	subscribe(st, "zoe@example.org", NULL, "board", 0, &res);
+	is_int(res, STORE_SKIPPED, "a suppressed address is skipped on any list");
+
+	/* Double opt-in. */
+	is_int(store_subscribe_pending(st, "new@example.net", "New", "members"), STORE_PENDING, "pending");
+	is_int(store_count(st, "members"), 1, "pending is not a recipient");
+	is_int(store_subscribe_pending(st, "jose@example.com", NULL, "members"), STORE_ACTIVE,
+	       "pending for an active member changes nothing");
+	is_int(store_subscribe_pending(st, "zoe@example.org", NULL, "news"), STORE_NONE,
+	       "pending for a suppressed address changes nothing");
+	is_int(store_confirm(st, "new@example.net", "members"), STORE_ACTIVE, "confirm");
+	is_int(store_confirm(st, "new@example.net", "members"), STORE_ACTIVE, "confirm twice");
+	is_int(store_confirm(st, "li@example.com", "members"), STORE_BOUNCED, "confirm leaves bounced alone");
+	is_int(store_count(st, "members"), 2, "confirmed is a recipient");
+
+	/* Transactions: rollback undoes. */
+	is_int(store_begin(st), 0, "begin");
+	subscribe(st, "temp@example.org", NULL, "temp-list", 0, &res);
+	is_int(store_count(st, "temp-list"), 1, "visible inside the transaction");
+	is_int(store_rollback(st), 0, "rollback");
+	is_int(store_count(st, "temp-list"), 0, "gone after rollback");
+	subscribe(st, "temp@example.org", NULL, "temp-list", 0, &res);
+	is_int(store_count(st, "temp-list"), 1, "list re-created after rollback");
+
+	ok(store_attr_key_valid("member_type") && store_attr_key_valid("x1") &&
+	   !store_attr_key_valid("Member") && !store_attr_key_valid("a-b") &&
+	   !store_attr_key_valid("") && !store_attr_key_valid("a b"), "attribute keys [a-z0-9_]+");
+	store_close(st);
+
+	/* Reopen: data persists, no migration runs twice. */
+	st = store_open(path.buf);
+	ok(st && store_count(st, "members") == 2, "reopened database keeps its data");
+	store_close(st);
+	strbuf_release(&path);
+}
+
+static int many_lists_fn_calls;
+static void list_fn(void *data, const char *list, const long long counts[STORE_STATUS_COUNT])
+{
+	struct strbuf *sb = data;
+
+	many_lists_fn_calls++;
+	strbuf_addf(sb, "%s:%lld/%lld/%lld/%lld/%lld/%lld;", list, counts[STORE_ACTIVE],
+		    counts[STORE_PENDING], counts[STORE_UNSUBSCRIBED], counts[STORE_BOUNCED],
+		    counts[STORE_COMPLAINED], counts[STORE_NONE]);
+}
+
+static void test_lists(void)
+{
+	struct strbuf path = STRBUF_INIT, out = STRBUF_INIT;
+	struct store *st;
+	enum store_result res;
+
+	db_path(&path, "lists.db");
+	st = store_open(path.buf);
+	subscribe(st, "a@example.org", NULL, "members", 0, &res);
+	subscribe(st, "b@example.org", NULL, "members", 0, &res);
+	subscribe(st, "c@example.org", NULL, "members", 0, &res);
+	subscribe(st, "d@example.org", NULL, "members", 0, &res);
+	store_unsubscribe(st, "b@example.org", "members", NULL);
+	store_set_status(st, "c@example.org", "members", STORE_COMPLAINED, "fbl");
+	store_suppress(st, "d@example.org", "manual");
+	store_subscribe_pending(st, "e@example.org", NULL, "members");
+	subscribe(st, "a@example.org", NULL, "board", 0, &res);
+	is_int(store_each_list(st, list_fn, &out), 0, "store_each_list");
+	is_str(out.buf, "board:1/0/0/0/0/0;members:2/1/1/0/1/1;", "counts by status, suppressed active counted");
+	store_close(st);
+	strbuf_release(&out);
+	strbuf_release(&path);
+}
+
+/* A database as newsbeat's schema version 1 made it, by raw SQL. */
+static const char v1_sql[] =
+	"CREATE TABLE subscribers (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL DEFAULT '', created TEXT NOT NULL);"
+	"CREATE TABLE lists (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created TEXT NOT NULL);"
+	"CREATE TABLE memberships (list_id INTEGER NOT NULL REFERENCES lists(id),"
+	"  subscriber_id INTEGER NOT NULL REFERENCES subscribers(id),"
+	"  status TEXT NOT NULL CHECK (status IN ('active', 'pending', 'unsubscribed', 'bounced', 'complained')),"
+	"  updated TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '',"
+	"  PRIMARY KEY (list_id, subscriber_id)) WITHOUT ROWID;"
+	"CREATE TABLE suppressions (email TEXT PRIMARY KEY, reason TEXT NOT NULL DEFAULT '',"
+	"  created TEXT NOT NULL) WITHOUT ROWID;"
+	"INSERT INTO lists VALUES (1, 'members', '2025-01-01T00:00:00Z');"
+	"INSERT INTO subscribers VALUES (1, 'soren@example.org', 'Søren Kierkegaard-Olsen', '2025-01-02T00:00:00Z');"
+	"INSERT INTO subscribers VALUES (2, 'lukasz@example.org', 'Łukasz Wiśniewski', '2025-01-03T00:00:00Z');"
+	"INSERT INTO memberships VALUES (1, 1, 'active', '2025-01-02T00:00:00Z', '');"
+	"INSERT INTO memberships VALUES (1, 2, 'unsubscribed', '2025-06-01T00:00:00Z', 'web');"
+	"PRAGMA user_version = 1;";
+
+static void test_migration(void)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct store *st;
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	struct store_cursor *c;
+	const struct store_recipient *r;
+	enum store_result res;
+	const char *keys[] = { "country" };
+	const char *vals[] = { "DK" };
+	struct store_subscriber soren = { "soren@example.org", NULL, 1, keys, vals };
+	int version = -1;
+
+	db_path(&path, "v1.db");
+	ok(sqlite3_open(path.buf, &db) == SQLITE_OK &&
+	   sqlite3_exec(db, v1_sql, NULL, NULL, NULL) == SQLITE_OK, "made a v1 database by raw SQL");
+	sqlite3_close(db);
+
+	st = store_open(path.buf);
+	ok(st != NULL, "store_open migrates a v1 database");
+	if (!st)
+		return;
+	is_int(store_count(st, "members"), 1, "v1 data kept: one active");
+	is_int(store_member_status(st, "lukasz@example.org", "members"), STORE_UNSUBSCRIBED,
+	       "v1 unsubscribe kept");
+	is_int(store_subscribe(st, &soren, "members", 0, &res, NULL), 0, "attributes work after migration");
+	is_int(res, STORE_UPDATED, "adding an attribute is an update");
+	c = store_recipients_open(st, "members");
+	r = store_cursor_next(c);
+	ok(r && !strcmp(r->name, "Søren Kierkegaard-Olsen") && r->nattrs == 1 &&
+	   !strcmp(r->attr_values[0], "DK"), "recipient with name and attribute");
+	store_cursor_close(c);
+	store_close(st);
+
+	sqlite3_open(path.buf, &db);
+	sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	ok(version >= 2, "user_version advanced to %d", version);
+	version = -1;
+	sqlite3_prepare_v2(db, "SELECT updated FROM subscribers WHERE id = 2", -1, &s, NULL);
+	ok(sqlite3_step(s) == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(s, 0), "2025-01-03T00:00:00Z"),
+	   "migration filled 'updated' from 'created'");
+	sqlite3_finalize(s);
+	sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL);
+	ok(sqlite3_step(s) == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(s, 0), "wal"),
+	   "database is in WAL mode");
+	sqlite3_finalize(s);
+	/* A database from the future is refused. */
+	sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL);
+	sqlite3_close(db);
+	st = store_open(path.buf);
+	ok(st == NULL, "a database with a newer schema is refused");
+	store_close(st);
+	strbuf_release(&path);
+}
+
+/*
+ * A child process subscribes and unsubscribes (one commit each) while the
+ * parent reads through cursors and writes too; neither sees "database is
+ * locked".
+ */
+static void test_concurrency(void)
+{
+	struct strbuf path = STRBUF_INIT, email = STRBUF_INIT;
+	struct store *st;
+	enum store_result res;
+	pid_t pid;
+	int status, i, errors = 0, rounds = 0;
+
+	db_path(&path, "concurrent.db");
+	st = store_open(path.buf);
+	for (i = 0; i < 2000; i++) {
+		strbuf_reset(&email);
+		strbuf_addf(&email, "seed%d@example.org", i);
+		if (i == 0)
+			store_begin(st);
+		subscribe(st, email.buf, "Seed", "members", 0, &res);
+	}
+	store_commit(st);
+	store_close(st);
+
+	pid = fork();
+	if (pid == 0) {
+		struct store *w = store_open(path.buf);
+		int bad = !w;
+
+		for (i = 0; w && i < 300; i++) {
+			strbuf_reset(&email);
+			strbuf_addf(&email, "child%d@example.org", i);
+			if (subscribe(w, email.buf, "Child", "members", 0, &res) < 0)
+				bad++;
+			strbuf_reset(&email);
+			strbuf_addf(&email, "seed%d@example.org", i);
+			if (store_unsubscribe(w, email.buf, "members", "child") < 0)
+				bad++;
+		}
+		store_close(w);
+		_exit(bad ? 1 : 0);
+	}
+	st = store_open(path.buf);
+	ok(st != NULL, "parent opens while the child writes");
+	for (i = 0; st && (rounds < 5 || waitpid(pid, &status, WNOHANG) == 0); i++) {
+		struct store_cursor *c = store_recipients_open(st, "members");
+
+		if (!c || count_cursor(c) < 0)
+			errors++;
+		strbuf_reset(&email);
+		strbuf_addf(&email, "parent%d@example.org", i);
+		if (subscribe(st, email.buf, "Parent", "members", 0, &res) < 0)
+			errors++;
+		rounds++;
+		if (rounds > 100000)
+			break;
+	}
+	if (rounds <= 5)
+		waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the writing child had no error");
+	is_int(errors, 0, "the reading parent had no error in %d rounds", rounds);
+	is_int(store_member_status(st, "child299@example.org", "members"), STORE_ACTIVE, "child's last write visible");
+	is_int(store_member_status(st, "seed299@example.org", "members"), STORE_UNSUBSCRIBED, "child's unsubscribe visible");
+	is_int(store_count(st, "members"), 2000 - 300 + 300 + rounds, "counts add up");
+	store_close(st);
+	strbuf_release(&email);
+	strbuf_release(&path);
+}
+
+/* Memory stays flat while a cursor walks a long list (batches). */
+static void test_cursor_batches(void)
+{
+	struct strbuf path = STRBUF_INIT, email = STRBUF_INIT;
+	struct store *st;
+	enum store_result res;
+	struct store_cursor *c;
+	const struct store_recipient *r;
+	int i, n = 0, ordered = 1, unsubscribed_seen = 0;
+	int64_t last = 0;
+
+	db_path(&path, "batches.db");
+	st = store_open(path.buf);
+	store_begin(st);
+	for (i = 0; i < 1500; i++) {
+		strbuf_reset(&email);
+		strbuf_addf(&email, "m%d@example.org", i);
+		subscribe(st, email.buf, NULL, "members", 0, &res);
+	}
+	store_commit(st);
+	c = store_recipients_open(st, "members");
+	while ((r = store_cursor_next(c))) {
+		if (r->id <= last)
+			ordered = 0;
+		last = r->id;
+		if (!strcmp(r->email, "m1400@example.org"))
+			unsubscribed_seen = 1;
+		if (n == 10)	/* unsubscribed during the walk: later batches skip it */
+			store_unsubscribe(st, "m1400@example.org", "members", "web");
+		n++;
+	}
+	ok(!store_cursor_failed(c), "cursor did not fail");
+	store_cursor_close(c);
+	is_int(n, 1499, "1500 members less one unsubscribed during the walk");
+	ok(ordered, "ids strictly increasing");
+	ok(!unsubscribed_seen, "an unsubscribe during the walk takes effect");
+	store_close(st);
+	strbuf_release(&email);
+	strbuf_release(&path);
+}
+
+int main(void)
+{
+	struct strbuf cmd = STRBUF_INIT;
+
+	if (!mkdtemp(dir))
+		skip_all("cannot make a temporary directory");
+	unsetenv("NEWSBEAT_NOW");
+	test_basics();
+	test_lists();
+	test_migration();
+	test_cursor_batches();
+	test_concurrency();
+	strbuf_addf(&cmd, "rm -rf '%s'", dir);
+	if (system(cmd.buf) != 0)
+		diag("could not remove %s", dir);
+	strbuf_release(&cmd);
+	return tap_done();
+}
