@@ -1,0 +1,973 @@
+/*
+ * The static web archive: see archive.h for what is written and how a
+ * rebuild stays safe and incremental.
+ */
+#include "common.h"
+#include "strbuf.h"
+#include "fsutil.h"
+#include "config.h"
+#include "issue.h"
+#include "markdown.h"
+#include "tmpl.h"
+#include "archive.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MANIFEST ".newsbeat-manifest"
+#define FEED_ENTRIES 20
+
+static const char *const months[] = {
+	"January", "February", "March", "April", "May", "June", "July",
+	"August", "September", "October", "November", "December",
+};
+
+/* One published issue. */
+struct entry {
+	struct issue is;
+	char *slug;		/* "issue-42" */
+	char *web_url;		/* absolute: base_url + "issues/<slug>.html" */
+	uint64_t src_hash;	/* of the file's bytes */
+	char **tag_slugs;	/* parallel to is.tags */
+};
+
+struct tag {
+	char *slug;
+	char *name;		/* the first spelling seen */
+	size_t *entries;	/* indexes into the newest-first entry array */
+	size_t n, alloc;
+};
+
+struct build {
+	const struct config *cfg;
+	const char *dir;	/* the temporary output directory */
+	struct entry *e;	/* newest first */
+	size_t n, alloc;
+	struct tag *tags;
+	size_t ntags, tags_alloc;
+	struct tmpl *t_index, *t_issue, *t_tag, *t_feed;
+	char **partial_names;
+	size_t npartial, partial_alloc;
+	uint64_t tmpl_hash;	/* templates + config values + version */
+};
+
+/* FNV-1a, 64 bit: a change detector, not a defence against anyone. */
+#define FNV_INIT UINT64_C(0xcbf29ce484222325)
+static uint64_t fnv(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= UINT64_C(0x100000001b3);
+	}
+	return h;
+}
+
+static uint64_t fnv_str(uint64_t h, const char *s)
+{
+	/* Include the terminator so ("ab","c") and ("a","bc") differ. */
+	return fnv(h, s ? s : "", s ? strlen(s) + 1 : 1);
+}
+
+void archive_issue_url(const char *base_url, const char *slug, struct strbuf *out)
+{
+	strbuf_addstr(out, base_url);
+	strbuf_addstr(out, "issues/");
+	strbuf_addstr(out, slug);
+	strbuf_addstr(out, ".html");
+}
+
+/* ---------- templates ---------- */
+
+/* [paths] templates, falling back to the templates installed with newsbeat. */
+static int read_template(const struct config *cfg, const char *name,
+			 struct strbuf *src, struct strbuf *path)
+{
+	strbuf_reset(path);
+	path_join(path, cfg->templates_dir, name);
+	if (strbuf_read_file(src, path->buf) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return -1;
+	strbuf_reset(path);
+	path_join(path, NEWSBEAT_DATADIR "/templates", name);
+	return strbuf_read_file(src, path->buf);
+}
+
+static int load_partial(void *data, const char *name, struct strbuf *src,
+			const char **display_name)
+{
+	struct build *b = data;
+	struct strbuf file = STRBUF_INIT, path = STRBUF_INIT;
+	int r = -1;
+
+	strbuf_addstr(&file, name);
+	if (!strchr(name, '.'))
+		strbuf_addstr(&file, ".html");
+	if (!strstr(file.buf, "..") && file.buf[0] != '/' &&
+	    read_template(b->cfg, file.buf, src, &path) == 0) {
+		b->tmpl_hash = fnv(fnv_str(b->tmpl_hash, file.buf), src->buf, src->len);
+		ALLOC_GROW(b->partial_names, b->npartial + 1, b->partial_alloc);
+		b->partial_names[b->npartial++] = strbuf_detach(&path, NULL);
+		*display_name = b->partial_names[b->npartial - 1];
+		r = 0;
+	}
+	strbuf_release(&file);
+	strbuf_release(&path);
+	return r;
+}
+
+static struct tmpl *compile_template(struct build *b, const char *name)
+{
+	struct strbuf src = STRBUF_INIT, path = STRBUF_INIT;
+	struct tmpl_options opts = { TMPL_ESCAPE_HTML, load_partial, b, 0 };
+	struct tmpl *t = NULL;
+
+	if (read_template(b->cfg, name, &src, &path) < 0) {
+		error("cannot read template '%s': %s (is [paths] templates right?)",
+		      path.buf, strerror(errno));
+		goto out;
+	}
+	b->tmpl_hash = fnv(fnv_str(b->tmpl_hash, name), src.buf, src.len);
+	t = tmpl_compile(path.buf, src.buf, src.len, &opts);
+out:
+	strbuf_release(&src);
+	strbuf_release(&path);
+	return t;
+}
+
+/* ---------- files ---------- */
+
+/* Plain write: the whole directory is swapped in atomically later. */
+static int write_out(const struct build *b, const char *name, const struct strbuf *data)
+{
+	struct strbuf path = STRBUF_INIT;
+	int fd, r = 0;
+	size_t off = 0;
+
+	path_join(&path, b->dir, name);
+	fd = open(path.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		r = error("cannot write '%s': %s", path.buf, strerror(errno));
+		goto out;
+	}
+	while (off < data->len) {
+		ssize_t w = write(fd, data->buf + off, data->len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			r = error("cannot write '%s': %s", path.buf, strerror(errno));
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (close(fd) < 0 && !r)
+		r = error("cannot write '%s': %s", path.buf, strerror(errno));
+out:
+	strbuf_release(&path);
+	return r;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	struct strbuf data = STRBUF_INIT;
+	int r;
+
+	if (strbuf_read_file(&data, from) < 0) {
+		r = error("cannot read '%s': %s", from, strerror(errno));
+	} else {
+		struct build tmp = { 0 };
+
+		tmp.dir = "";
+		r = write_out(&tmp, to, &data);
+	}
+	strbuf_release(&data);
+	return r;
+}
+
+/* Hard link when possible (the old tree is removed right after the swap). */
+static int reuse_file(const char *from, const char *to)
+{
+	if (link(from, to) == 0)
+		return 0;
+	return copy_file(from, to);
+}
+
+static int copy_tree(const char *from, const char *to)
+{
+	DIR *d = opendir(from);
+	struct dirent *de;
+	int r = 0;
+
+	if (!d)
+		return error("cannot read directory '%s': %s", from, strerror(errno));
+	if (mkdir_p(to, 0755) < 0) {
+		closedir(d);
+		return -1;
+	}
+	while (!r && (de = readdir(d))) {
+		struct strbuf f = STRBUF_INIT, t = STRBUF_INIT;
+		struct stat st;
+
+		if (de->d_name[0] == '.') /* also skips editors' dot files */
+			continue;
+		path_join(&f, from, de->d_name);
+		path_join(&t, to, de->d_name);
+		if (stat(f.buf, &st) < 0)
+			r = error("cannot read '%s': %s", f.buf, strerror(errno));
+		else if (S_ISDIR(st.st_mode))
+			r = copy_tree(f.buf, t.buf);
+		else if (S_ISREG(st.st_mode))
+			r = copy_file(f.buf, t.buf);
+		strbuf_release(&f);
+		strbuf_release(&t);
+	}
+	closedir(d);
+	return r;
+}
+
+/* ---------- the previous build's manifest ---------- */
+
+struct manifest_row {
+	char *slug;
+	uint64_t hash;
+};
+
+struct manifest {
+	struct manifest_row *rows;
+	size_t n, alloc;
+};
+
+static int cmp_row(const void *a, const void *b)
+{
+	return strcmp(((const struct manifest_row *)a)->slug,
+		      ((const struct manifest_row *)b)->slug);
+}
+
+static void manifest_read(struct manifest *m, const char *out_dir)
+{
+	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
+	char *line, *next;
+
+	path_join(&path, out_dir, MANIFEST);
+	if (strbuf_read_file(&data, path.buf) == 0) {
+		for (line = data.buf; *line; line = next) {
+			char slug[64];
+			unsigned long long h;
+
+			next = strchr(line, '\n');
+			next = next ? next + 1 : line + strlen(line);
+			if (sscanf(line, "%63s %llx", slug, &h) == 2) {
+				ALLOC_GROW(m->rows, m->n + 1, m->alloc);
+				m->rows[m->n].slug = xstrdup(slug);
+				m->rows[m->n++].hash = h;
+			}
+		}
+		if (m->n)
+			qsort(m->rows, m->n, sizeof(*m->rows), cmp_row);
+	}
+	strbuf_release(&path);
+	strbuf_release(&data);
+}
+
+static int manifest_has(const struct manifest *m, const char *slug, uint64_t hash)
+{
+	struct manifest_row key = { (char *)slug, 0 }, *r;
+
+	if (!m->n)
+		return 0;
+	r = bsearch(&key, m->rows, m->n, sizeof(*m->rows), cmp_row);
+	return r && r->hash == hash;
+}
+
+static void manifest_release(struct manifest *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		free(m->rows[i].slug);
+	free(m->rows);
+}
+
+/* ---------- loading issues ---------- */
+
+static int cmp_newest_first(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	int c = strcmp(y->is.date, x->is.date);
+
+	if (c)
+		return c;
+	return (y->is.number > x->is.number) - (y->is.number < x->is.number);
+}
+
+static int load_issues(struct build *b, time_t now, struct archive_stats *st)
+{
+	char **paths = NULL;
+	size_t npaths = 0, i;
+	char today[16];
+	struct tm tm;
+	int r = 0;
+
+	gmtime_r(&now, &tm);
+	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	if (issue_list(b->cfg->issues_dir, &paths, &npaths) < 0)
+		return -1;
+	for (i = 0; i < npaths; i++) {
+		struct strbuf src = STRBUF_INIT, sb = STRBUF_INIT;
+		struct entry *e;
+		size_t k;
+
+		if (r < 0)
+			goto next;
+		if (strbuf_read_file(&src, paths[i]) < 0) {
+			r = error("cannot read '%s': %s", paths[i], strerror(errno));
+			goto next;
+		}
+		ALLOC_GROW(b->e, b->n + 1, b->alloc);
+		e = &b->e[b->n];
+		memset(e, 0, sizeof(*e));
+		if (issue_parse(&e->is, paths[i], src.buf, src.len) < 0) {
+			r = -1;
+			goto next;
+		}
+		if (e->is.draft || strcmp(e->is.date, today) > 0) {
+			st->skipped++;
+			issue_release(&e->is);
+			goto next;
+		}
+		e->src_hash = fnv(FNV_INIT, src.buf, src.len);
+		issue_slug(&e->is, &sb);
+		e->slug = strbuf_detach(&sb, NULL);
+		archive_issue_url(b->cfg->base_url, e->slug, &sb);
+		e->web_url = strbuf_detach(&sb, NULL);
+		e->tag_slugs = xcalloc(e->is.ntags + 1, sizeof(char *));
+		for (k = 0; k < e->is.ntags; k++) {
+			archive_tag_slug(&sb, e->is.tags[k]);
+			e->tag_slugs[k] = strbuf_detach(&sb, NULL);
+		}
+		b->n++;
+next:
+		strbuf_release(&src);
+		strbuf_release(&sb);
+		free(paths[i]);
+	}
+	free(paths);
+	if (r < 0)
+		return r;
+	if (b->n)
+		qsort(b->e, b->n, sizeof(*b->e), cmp_newest_first);
+	/* Each published issue needs its own number (its slug and URL). */
+	{
+		int *nums = xcalloc(b->n + 1, sizeof(int));
+		size_t j;
+
+		for (j = 0; j < b->n; j++)
+			nums[j] = b->e[j].is.number;
+		for (j = 1; j < b->n; j++) {
+			size_t k = j;
+			int v = nums[j];
+
+			/* insertion sort is fine: nearly sorted (newest first by date) */
+			while (k > 0 && nums[k - 1] < v) {
+				nums[k] = nums[k - 1];
+				k--;
+			}
+			nums[k] = v;
+		}
+		for (j = 0; j + 1 < b->n; j++)
+			if (nums[j] == nums[j + 1]) {
+				free(nums);
+				return error("two published issues say 'issue: %d' (each issue needs its own number)",
+					     nums[j]);
+			}
+		free(nums);
+	}
+	return 0;
+}
+
+static void collect_tags(struct build *b)
+{
+	size_t i, k, t;
+
+	for (i = 0; i < b->n; i++) {
+		for (k = 0; k < b->e[i].is.ntags; k++) {
+			const char *slug = b->e[i].tag_slugs[k];
+			struct tag *tg = NULL;
+
+			for (t = 0; t < b->ntags; t++)
+				if (!strcmp(b->tags[t].slug, slug)) {
+					tg = &b->tags[t];
+					break;
+				}
+			if (!tg) {
+				ALLOC_GROW(b->tags, b->ntags + 1, b->tags_alloc);
+				tg = &b->tags[b->ntags++];
+				memset(tg, 0, sizeof(*tg));
+				tg->slug = xstrdup(slug);
+				tg->name = xstrdup(b->e[i].is.tags[k]);
+			}
+			if (tg->n && tg->entries[tg->n - 1] == i)
+				continue;	/* the same tag twice on one issue */
+			ALLOC_GROW(tg->entries, tg->n + 1, tg->alloc);
+			tg->entries[tg->n++] = i;
+		}
+	}
+}
+
+/* ---------- contexts ---------- */
+
+static void set_clean(struct tval *obj, const char *key, const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	archive_xml_clean(&sb, s ? s : "", s ? strlen(s) : 0);
+	tval_set(obj, key, tval_string_n(sb.buf, sb.len));
+	strbuf_release(&sb);
+}
+
+/* newsletter.*, subscribe_url, archive_url, root: shared by every page. */
+static struct tval *global_ctx(const struct build *b, const char *root)
+{
+	const struct config *cfg = b->cfg;
+	struct tval *g = tval_object(), *nl = tval_object();
+	struct strbuf sb = STRBUF_INIT;
+
+	set_clean(nl, "name", cfg->name);
+	set_clean(nl, "base_url", cfg->base_url);
+	set_clean(nl, "language", *cfg->language ? cfg->language : "en");
+	set_clean(nl, "list_id", cfg->list_id);
+	tval_set(g, "newsletter", nl);
+	tval_set_str(g, "root", root);
+	set_clean(g, "archive_url", cfg->base_url);
+	strbuf_addf(&sb, "%ssubscribe", cfg->base_url);
+	set_clean(g, "subscribe_url", sb.buf);
+	/* The archive has no subscriber: an unsubscribe link becomes a subscribe link. */
+	set_clean(g, "unsubscribe_url", sb.buf);
+	strbuf_reset(&sb);
+	strbuf_addf(&sb, "%sfeed.xml", cfg->base_url);
+	set_clean(g, "feed_url", sb.buf);
+	strbuf_release(&sb);
+	return g;
+}
+
+/* issue.* as the index, tag pages, the feed and the issue page see it. */
+static struct tval *issue_summary(const struct entry *e, const char *root)
+{
+	struct tval *v = tval_object(), *tags;
+	struct strbuf sb = STRBUF_INIT;
+	size_t k;
+
+	set_clean(v, "title", e->is.title);
+	tval_set(v, "number", tval_number(e->is.number));
+	tval_set_str(v, "date", e->is.date);
+	strbuf_addf(&sb, "%d %s %d", e->is.day, months[(e->is.month - 1) % 12], e->is.year);
+	tval_set_str(v, "date_long", sb.buf);
+	strbuf_reset(&sb);
+	set_clean(v, "preheader", e->is.preheader);
+	tval_set_str(v, "slug", e->slug);
+	set_clean(v, "web_url", e->web_url);
+	strbuf_addf(&sb, "%sissues/%s.html", root, e->slug);
+	tval_set_str(v, "url", sb.buf);
+	/* Always set, so a section never falls back to the page's own tags. */
+	tags = tval_list();
+	for (k = 0; k < e->is.ntags; k++) {
+		struct tval *t = tval_object();
+
+		set_clean(t, "name", e->is.tags[k]);
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "%stags/%s.html", root, e->tag_slugs[k]);
+		tval_set_str(t, "url", sb.buf);
+		tval_push(tags, t);
+	}
+	tval_set(v, "tags", tags);
+	tval_set(v, "has_tags", tval_bool(e->is.ntags > 0));
+	strbuf_release(&sb);
+	return v;
+}
+
+/*
+ * The issue body as the archive shows it: the email's HTML rendering,
+ * filled as a template with no subscriber (so {{^subscriber.name}}
+ * fallbacks apply), control characters dropped.
+ */
+static int render_content(const struct build *b, const struct entry *e,
+			  const struct tval *global, struct strbuf *out)
+{
+	struct markdown *md = markdown_parse(e->is.body, e->is.body_len);
+	struct strbuf html = STRBUF_INIT, clean = STRBUF_INIT;
+	struct tmpl_options opts = { TMPL_ESCAPE_HTML, NULL, NULL, 0 };
+	struct tmpl *t;
+	struct tval *ctx = tval_object();
+	const struct tval *stack[2];
+	int r = 0;
+
+	(void)b;
+	markdown_render_html(md, &html);
+	markdown_free(md);
+	archive_xml_clean(&clean, html.buf, html.len);
+	t = tmpl_compile(e->is.path, clean.buf, clean.len, &opts);
+	if (!t) {
+		r = -1;
+		goto out;
+	}
+	tval_set(ctx, "issue", issue_summary(e, ""));
+	stack[0] = global;
+	stack[1] = ctx;
+	tmpl_render(t, stack, 2, out);
+	tmpl_free(t);
+out:
+	tval_free(ctx);
+	strbuf_release(&html);
+	strbuf_release(&clean);
+	return r;
+}
+
+static uint64_t page_hash(const struct build *b, size_t i)
+{
+	uint64_t h = fnv(b->tmpl_hash, &b->e[i].src_hash, sizeof(b->e[i].src_hash));
+
+	/* The neighbours' titles appear in the previous / next links. */
+	h = fnv_str(h, i > 0 ? b->e[i - 1].slug : "");
+	h = fnv_str(h, i > 0 ? b->e[i - 1].is.title : "");
+	h = fnv_str(h, i + 1 < b->n ? b->e[i + 1].slug : "");
+	h = fnv_str(h, i + 1 < b->n ? b->e[i + 1].is.title : "");
+	return h;
+}
+
+static int build_issue_page(struct build *b, size_t i, const struct tval *global)
+{
+	const struct entry *e = &b->e[i];
+	struct tval *ctx = tval_object();
+	struct strbuf content = STRBUF_INIT, page = STRBUF_INIT, name = STRBUF_INIT;
+	const struct tval *stack[2];
+	int r;
+
+	r = render_content(b, e, global, &content);
+	if (r < 0)
+		goto out;
+	tval_set(ctx, "issue", issue_summary(e, "../"));
+	tval_set(ctx, "content", tval_string_n(content.buf, content.len));
+	/* Newest first: the next (newer) issue is i - 1, the previous is i + 1. */
+	if (i > 0)
+		tval_set(ctx, "next", issue_summary(&b->e[i - 1], "../"));
+	if (i + 1 < b->n)
+		tval_set(ctx, "previous", issue_summary(&b->e[i + 1], "../"));
+	stack[0] = global;
+	stack[1] = ctx;
+	tmpl_render(b->t_issue, stack, 2, &page);
+	strbuf_addf(&name, "issues/%s.html", e->slug);
+	r = write_out(b, name.buf, &page);
+out:
+	tval_free(ctx);
+	strbuf_release(&content);
+	strbuf_release(&page);
+	strbuf_release(&name);
+	return r;
+}
+
+static int build_issue_pages(struct build *b, const char *old_dir,
+			     struct archive_stats *st, struct strbuf *manifest)
+{
+	struct manifest old = { 0 };
+	struct tval *global = global_ctx(b, "../");
+	struct strbuf from = STRBUF_INIT, to = STRBUF_INIT;
+	size_t i;
+	int r = 0;
+
+	manifest_read(&old, old_dir);
+	for (i = 0; i < b->n && !r; i++) {
+		uint64_t h = page_hash(b, i);
+
+		strbuf_reset(&from);
+		strbuf_reset(&to);
+		strbuf_addf(&from, "%s/issues/%s.html", old_dir, b->e[i].slug);
+		strbuf_addf(&to, "%s/issues/%s.html", b->dir, b->e[i].slug);
+		if (manifest_has(&old, b->e[i].slug, h) && path_exists(from.buf) &&
+		    reuse_file(from.buf, to.buf) == 0) {
+			/* unchanged: reused */
+		} else {
+			r = build_issue_page(b, i, global);
+			st->rendered++;
+		}
+		strbuf_addf(manifest, "%s %016llx\n", b->e[i].slug, (unsigned long long)h);
+	}
+	st->published = b->n;
+	manifest_release(&old);
+	tval_free(global);
+	strbuf_release(&from);
+	strbuf_release(&to);
+	return r;
+}
+
+static int build_index(struct build *b)
+{
+	struct tval *global = global_ctx(b, ""), *ctx = tval_object();
+	struct tval *years = tval_list(), *year = NULL, *list = NULL, *tags;
+	struct strbuf page = STRBUF_INIT;
+	const struct tval *stack[2];
+	int cur = 0, r;
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		if (!year || b->e[i].is.year != cur) {
+			cur = b->e[i].is.year;
+			year = tval_object();
+			tval_set(year, "year", tval_number(cur));
+			list = tval_list();
+			tval_set(year, "issues", list);
+			tval_push(years, year);
+		}
+		tval_push(list, issue_summary(&b->e[i], ""));
+	}
+	tval_set(ctx, "years", years);
+	tval_set(ctx, "count", tval_number((double)b->n));
+	if (b->ntags) {
+		tags = tval_list();
+		for (i = 0; i < b->ntags; i++) {
+			struct tval *t = tval_object();
+			struct strbuf u = STRBUF_INIT;
+
+			set_clean(t, "name", b->tags[i].name);
+			strbuf_addf(&u, "tags/%s.html", b->tags[i].slug);
+			tval_set_str(t, "url", u.buf);
+			tval_set(t, "count", tval_number((double)b->tags[i].n));
+			tval_push(tags, t);
+			strbuf_release(&u);
+		}
+		tval_set(ctx, "tags", tags);
+		tval_set(ctx, "has_tags", tval_bool(1));
+	}
+	stack[0] = global;
+	stack[1] = ctx;
+	tmpl_render(b->t_index, stack, 2, &page);
+	r = write_out(b, "index.html", &page);
+	tval_free(global);
+	tval_free(ctx);
+	strbuf_release(&page);
+	return r;
+}
+
+static int build_tag_pages(struct build *b)
+{
+	struct tval *global = global_ctx(b, "../");
+	struct strbuf page = STRBUF_INIT, name = STRBUF_INIT;
+	size_t i, k;
+	int r = 0;
+
+	for (i = 0; i < b->ntags && !r; i++) {
+		struct tval *ctx = tval_object(), *list = tval_list(), *tag = tval_object();
+		const struct tval *stack[2];
+
+		set_clean(tag, "name", b->tags[i].name);
+		tval_set_str(tag, "slug", b->tags[i].slug);
+		tval_set(tag, "count", tval_number((double)b->tags[i].n));
+		tval_set(ctx, "tag", tag);
+		for (k = 0; k < b->tags[i].n; k++)
+			tval_push(list, issue_summary(&b->e[b->tags[i].entries[k]], "../"));
+		tval_set(ctx, "issues", list);
+		stack[0] = global;
+		stack[1] = ctx;
+		strbuf_reset(&page);
+		tmpl_render(b->t_tag, stack, 2, &page);
+		strbuf_reset(&name);
+		strbuf_addf(&name, "tags/%s.html", b->tags[i].slug);
+		r = write_out(b, name.buf, &page);
+		tval_free(ctx);
+	}
+	tval_free(global);
+	strbuf_release(&page);
+	strbuf_release(&name);
+	return r;
+}
+
+/* RFC 4287: content in full for the newest FEED_ENTRIES issues. */
+static int build_feed(struct build *b, time_t now)
+{
+	struct tval *global = global_ctx(b, ""), *ctx = tval_object(), *list = tval_list();
+	struct strbuf page = STRBUF_INIT, sb = STRBUF_INIT;
+	const struct tval *stack[2];
+	size_t i;
+	int r = 0;
+
+	/* Atom's updated (section 4.2.15) is an RFC 3339 date-time. */
+	if (b->n) {
+		strbuf_addf(&sb, "%sT00:00:00Z", b->e[0].is.date);
+	} else {
+		char when[32];
+		struct tm tm;
+
+		gmtime_r(&now, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		strbuf_addstr(&sb, when);
+	}
+	tval_set_str(ctx, "updated", sb.buf);
+	for (i = 0; i < b->n && i < FEED_ENTRIES && !r; i++) {
+		struct tval *v = issue_summary(&b->e[i], "");
+
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "%sT00:00:00Z", b->e[i].is.date);
+		tval_set_str(v, "updated", sb.buf);
+		strbuf_reset(&sb);
+		r = render_content(b, &b->e[i], global, &sb);
+		tval_set(v, "content", tval_string_n(sb.buf, sb.len));
+		tval_push(list, v);
+	}
+	tval_set(ctx, "entries", list);
+	stack[0] = global;
+	stack[1] = ctx;
+	if (!r) {
+		tmpl_render(b->t_feed, stack, 2, &page);
+		r = write_out(b, "feed.xml", &page);
+	}
+	tval_free(global);
+	tval_free(ctx);
+	strbuf_release(&page);
+	strbuf_release(&sb);
+	return r;
+}
+
+/* https://www.sitemaps.org/protocol.html — generated, no template needed. */
+static int build_sitemap(struct build *b)
+{
+	struct strbuf x = STRBUF_INIT, u = STRBUF_INIT;
+	size_t i;
+	int r;
+
+	strbuf_addstr(&x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		      "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+	strbuf_addstr(&x, "<url><loc>");
+	strbuf_add_html_escaped(&x, b->cfg->base_url, strlen(b->cfg->base_url));
+	strbuf_addstr(&x, "</loc>");
+	if (b->n)
+		strbuf_addf(&x, "<lastmod>%s</lastmod>", b->e[0].is.date);
+	strbuf_addstr(&x, "</url>\n");
+	for (i = 0; i < b->n; i++) {
+		strbuf_addstr(&x, "<url><loc>");
+		strbuf_add_html_escaped(&x, b->e[i].web_url, strlen(b->e[i].web_url));
+		strbuf_addf(&x, "</loc><lastmod>%s</lastmod></url>\n", b->e[i].is.date);
+	}
+	for (i = 0; i < b->ntags; i++) {
+		strbuf_reset(&u);
+		strbuf_addf(&u, "%stags/%s.html", b->cfg->base_url, b->tags[i].slug);
+		strbuf_addstr(&x, "<url><loc>");
+		strbuf_add_html_escaped(&x, u.buf, u.len);
+		strbuf_addstr(&x, "</loc></url>\n");
+	}
+	strbuf_addstr(&x, "</urlset>\n");
+	r = write_out(b, "sitemap.xml", &x);
+	strbuf_release(&x);
+	strbuf_release(&u);
+	return r;
+}
+
+/* window.NEWSBEAT_SEARCH = [{t,u,d,p,x}, ...]: a script, so file:// works. */
+static int build_search_index(struct build *b)
+{
+	struct strbuf js = STRBUF_INIT, text = STRBUF_INIT, clean = STRBUF_INIT, u = STRBUF_INIT;
+	size_t i;
+	int r;
+
+	strbuf_addstr(&js, "window.NEWSBEAT_SEARCH = [\n");
+	for (i = 0; i < b->n; i++) {
+		const struct entry *e = &b->e[i];
+
+		strbuf_reset(&text);
+		strbuf_reset(&clean);
+		strbuf_reset(&u);
+		archive_search_text(&text, e->is.body, e->is.body_len);
+		archive_xml_clean(&clean, text.buf, text.len);
+		strbuf_addf(&u, "issues/%s.html", e->slug);
+		strbuf_addstr(&js, "{\"t\":");
+		archive_js_string(&js, e->is.title, strlen(e->is.title));
+		strbuf_addstr(&js, ",\"u\":");
+		archive_js_string(&js, u.buf, u.len);
+		strbuf_addstr(&js, ",\"d\":");
+		archive_js_string(&js, e->is.date, strlen(e->is.date));
+		strbuf_addstr(&js, ",\"p\":");
+		archive_js_string(&js, e->is.preheader ? e->is.preheader : "",
+				  e->is.preheader ? strlen(e->is.preheader) : 0);
+		strbuf_addstr(&js, ",\"x\":");
+		archive_js_string(&js, clean.buf, clean.len);
+		strbuf_addstr(&js, i + 1 < b->n ? "},\n" : "}\n");
+	}
+	strbuf_addstr(&js, "];\n");
+	r = write_out(b, "search-index.js", &js);
+	strbuf_release(&js);
+	strbuf_release(&text);
+	strbuf_release(&clean);
+	strbuf_release(&u);
+	return r;
+}
+
+static int copy_static(struct build *b)
+{
+	static const char *const files[] = { "style.css", "search.js" };
+	struct strbuf src = STRBUF_INIT, path = STRBUF_INIT, assets = STRBUF_INIT;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < ARRAY_SIZE(files) && !r; i++) {
+		strbuf_reset(&src);
+		if (read_template(b->cfg, files[i], &src, &path) < 0)
+			r = error("cannot read '%s': %s", path.buf, strerror(errno));
+		else
+			r = write_out(b, files[i], &src);
+	}
+	path_join(&assets, b->cfg->issues_dir, "assets");
+	if (!r && is_dir(assets.buf)) {
+		strbuf_reset(&path);
+		path_join(&path, b->dir, "assets");
+		r = copy_tree(assets.buf, path.buf);
+	}
+	strbuf_release(&src);
+	strbuf_release(&path);
+	strbuf_release(&assets);
+	return r;
+}
+
+/* ---------- swapping ---------- */
+
+/* Move new_dir to out_dir; the old archive is renamed away first, then removed. */
+static int swap_in(const char *new_dir, const char *out_dir)
+{
+	struct strbuf old = STRBUF_INIT;
+	int r = 0, had_old = path_exists(out_dir);
+
+	if (had_old) {
+		strbuf_addf(&old, "%s.old-%ld", out_dir, (long)getpid());
+		remove_tree(old.buf);
+		if (rename(out_dir, old.buf) < 0) {
+			r = error("cannot move '%s' aside: %s", out_dir, strerror(errno));
+			goto out;
+		}
+	}
+	if (rename(new_dir, out_dir) < 0) {
+		r = error("cannot move '%s' to '%s': %s", new_dir, out_dir, strerror(errno));
+		if (had_old)
+			rename(old.buf, out_dir);	/* put the old archive back */
+		goto out;
+	}
+	if (had_old && remove_tree(old.buf) < 0)
+		warning("the previous archive is left in '%s'", old.buf);
+out:
+	strbuf_release(&old);
+	return r;
+}
+
+static void build_release(struct build *b)
+{
+	size_t i, k;
+
+	for (i = 0; i < b->n; i++) {
+		for (k = 0; k < b->e[i].is.ntags; k++)
+			free(b->e[i].tag_slugs[k]);
+		free(b->e[i].tag_slugs);
+		free(b->e[i].slug);
+		free(b->e[i].web_url);
+		issue_release(&b->e[i].is);
+	}
+	free(b->e);
+	for (i = 0; i < b->ntags; i++) {
+		free(b->tags[i].slug);
+		free(b->tags[i].name);
+		free(b->tags[i].entries);
+	}
+	free(b->tags);
+	if (b->t_index)
+		tmpl_free(b->t_index);
+	if (b->t_issue)
+		tmpl_free(b->t_issue);
+	if (b->t_tag)
+		tmpl_free(b->t_tag);
+	if (b->t_feed)
+		tmpl_free(b->t_feed);
+	for (i = 0; i < b->npartial; i++)
+		free(b->partial_names[i]);
+	free(b->partial_names);
+}
+
+int archive_build(const struct config *cfg, const char *out_dir, time_t now,
+		  struct archive_stats *stats)
+{
+	struct build b = { 0 };
+	struct archive_stats st = { 0, 0, 0 };
+	struct strbuf out = STRBUF_INIT, tmp = STRBUF_INIT, manifest = STRBUF_INIT;
+	struct strbuf sub = STRBUF_INIT;
+	int r = -1;
+	char *slash;
+
+	b.cfg = cfg;
+	/* Without trailing slashes, so "<out>.new-XXXXXX" lands beside it. */
+	strbuf_addstr(&out, out_dir);
+	while (out.len > 1 && out.buf[out.len - 1] == '/')
+		strbuf_setlen(&out, out.len - 1);
+	if (!out.len)
+		strbuf_addch(&out, '.');
+
+	b.tmpl_hash = fnv_str(FNV_INIT, NEWSBEAT_VERSION);
+	b.tmpl_hash = fnv_str(b.tmpl_hash, cfg->name);
+	b.tmpl_hash = fnv_str(b.tmpl_hash, cfg->base_url);
+	b.tmpl_hash = fnv_str(b.tmpl_hash, cfg->language);
+	b.tmpl_hash = fnv_str(b.tmpl_hash, cfg->list_id);
+	if (!(b.t_index = compile_template(&b, "archive-index.html")) ||
+	    !(b.t_issue = compile_template(&b, "archive-issue.html")) ||
+	    !(b.t_tag = compile_template(&b, "archive-tag.html")) ||
+	    !(b.t_feed = compile_template(&b, "feed.xml")))
+		goto out;
+	if (load_issues(&b, now, &st) < 0)
+		goto out;
+	collect_tags(&b);
+
+	/* The parent must exist for the temporary directory beside out. */
+	slash = strrchr(out.buf, '/');
+	if (slash && slash != out.buf) {
+		strbuf_add(&sub, out.buf, (size_t)(slash - out.buf));
+		if (mkdir_p(sub.buf, 0755) < 0)
+			goto out;
+	}
+	strbuf_addf(&tmp, "%s.new-XXXXXX", out.buf);
+	if (!mkdtemp(tmp.buf)) {
+		error("cannot create a directory beside '%s': %s", out.buf, strerror(errno));
+		goto out;
+	}
+	chmod(tmp.buf, 0755);
+	b.dir = tmp.buf;
+	strbuf_reset(&sub);
+	path_join(&sub, tmp.buf, "issues");
+	if (mkdir_p(sub.buf, 0755) < 0)
+		goto fail;
+	strbuf_reset(&sub);
+	path_join(&sub, tmp.buf, "tags");
+	if (b.ntags && mkdir_p(sub.buf, 0755) < 0)
+		goto fail;
+
+	if (build_issue_pages(&b, out.buf, &st, &manifest) < 0 ||
+	    build_index(&b) < 0 || build_tag_pages(&b) < 0 ||
+	    build_feed(&b, now) < 0 || build_sitemap(&b) < 0 ||
+	    build_search_index(&b) < 0 || copy_static(&b) < 0 ||
+	    write_out(&b, MANIFEST, &manifest) < 0)
+		goto fail;
+	if (swap_in(tmp.buf, out.buf) < 0)
+		goto fail;
+	r = 0;
+	if (stats)
+		*stats = st;
+	goto out;
+fail:
+	remove_tree(tmp.buf);
+out:
+	build_release(&b);
+	strbuf_release(&out);
+	strbuf_release(&tmp);
+	strbuf_release(&manifest);
+	strbuf_release(&sub);
+	return r;
+}

@@ -1,0 +1,72 @@
+#ifndef ARCHIVE_H
+#define ARCHIVE_H
+/*
+ * The static web archive (`newsbeat archive`): from issues/issue-N.md and the
+ * archive templates it writes
+ *
+ *   index.html               newest first, grouped by year, with search
+ *   issues/<slug>.html       one page per issue (the email's Archived-At)
+ *   tags/<tag>.html          one page per tag
+ *   feed.xml                 Atom (RFC 4287), full content of recent issues
+ *   sitemap.xml              sitemaps.org 0.9
+ *   style.css, search.js     copied from the templates directory
+ *   search-index.js          the prebuilt search index, as a script that
+ *                            assigns a global (fetch() of file:// fails)
+ *   assets/                  copied from issues/assets/ when present
+ *   .newsbeat-manifest       one line per issue page: "<slug> <hash>"
+ *
+ * Drafts and issues dated after `now` (UTC day) are left out.
+ *
+ * Safe to rerun: everything is written into a fresh directory beside the
+ * output ("<out>.new-XXXXXX"), then swapped in with two renames; a failed
+ * build removes its directory and leaves the previous archive untouched.
+ * An issue page whose inputs (source bytes, templates, config values used,
+ * neighbours' titles) hash the same as in the previous build's manifest is
+ * hard-linked (or copied) from the previous build instead of re-rendered.
+ */
+#include <stddef.h>
+#include <time.h>
+
+struct config;
+struct strbuf;
+
+struct archive_stats {
+	size_t published;	/* issue pages in the archive */
+	size_t rendered;	/* of those, rendered in this run */
+	size_t skipped;		/* drafts and future issues left out */
+};
+
+/*
+ * Build the archive of cfg's issues into out_dir (created if needed).
+ * Returns 0, or -1 after error() (the previous out_dir is then intact).
+ * stats may be NULL.
+ */
+int archive_build(const struct config *cfg, const char *out_dir, time_t now,
+		  struct archive_stats *stats);
+
+/*
+ * The public URL of an issue page: base_url + "issues/" + slug + ".html"
+ * (the same URL compose_web_url gives the email).  Appends to out.
+ */
+void archive_issue_url(const char *base_url, const char *slug, struct strbuf *out);
+
+/*
+ * Append s (len bytes) to out without the characters XML 1.0 forbids
+ * (C0 controls other than TAB, LF, CR; U+FFFE, U+FFFF) and without
+ * invalid UTF-8 sequences.
+ */
+void archive_xml_clean(struct strbuf *out, const char *s, size_t len);
+
+/*
+ * Append s as a JavaScript string literal (double-quoted) that is also safe
+ * inside HTML: <, >, & and U+2028/U+2029 are \u-escaped.
+ */
+void archive_js_string(struct strbuf *out, const char *s, size_t len);
+
+/* A file-name-safe slug of a tag: lower-case ASCII letters, digits, '-'. */
+void archive_tag_slug(struct strbuf *out, const char *tag);
+
+/* Plain searchable text from Markdown (markup and template tags stripped). */
+void archive_search_text(struct strbuf *out, const char *md, size_t len);
+
+#endif

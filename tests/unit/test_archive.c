@@ -1,0 +1,81 @@
+/* Unit tests for the archive's text helpers (archive_text.c). */
+#include "common.h"
+#include "strbuf.h"
+#include "archive.h"
+#include "tap.h"
+
+static void xml(const char *in, size_t len, const char *want, const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	archive_xml_clean(&sb, in, len);
+	is_str(sb.buf, want, "%s", name);
+	strbuf_release(&sb);
+}
+
+static void js(const char *in, const char *want, const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	archive_js_string(&sb, in, strlen(in));
+	is_str(sb.buf, want, "%s", name);
+	strbuf_release(&sb);
+}
+
+static void slug(const char *in, const char *want)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	archive_tag_slug(&sb, in);
+	is_str(sb.buf, want, "tag slug '%s'", in);
+	strbuf_release(&sb);
+}
+
+static void text(const char *in, const char *want, const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	archive_search_text(&sb, in, strlen(in));
+	is_str(sb.buf, want, "%s", name);
+	strbuf_release(&sb);
+}
+
+int main(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	xml("plain & <b>", 11, "plain & <b>", "xml: text untouched (escaping is the template's job)");
+	xml("a\x01" "b\x1f" "c\x7f", 6, "abc\x7f", "xml: C0 controls dropped, DEL kept");
+	xml("t\tl\nr\r", 6, "t\tl\nr\r", "xml: tab, LF, CR kept");
+	xml("a\0b", 3, "ab", "xml: NUL dropped");
+	xml("\xef\xbf\xbe" "x\xef\xbf\xbf", 7, "x", "xml: U+FFFE and U+FFFF dropped");
+	xml("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+	    "xml: valid UTF-8 kept");
+	xml("a\xc3(b\xff" "c\xed\xa0\x80" "d\xc0\xaf", 13, "a(bcd", "xml: invalid UTF-8, surrogates, overlong dropped");
+
+	js("plain", "\"plain\"", "js: plain");
+	js("\"><script>alert(1)</script>", "\"\\\"\\u003e\\u003cscript\\u003ealert(1)\\u003c/script\\u003e\"",
+	   "js: quotes and angle brackets");
+	js("a\\b\nc\x01&", "\"a\\\\b\\nc\\u0001\\u0026\"", "js: backslash, newline, control, ampersand");
+	js("x\xe2\x80\xa8y\xe2\x80\xa9", "\"x\\u2028y\\u2029\"", "js: line and paragraph separators");
+	js("\xc3\xa9", "\"\xc3\xa9\"", "js: UTF-8 passes");
+
+	slug("research", "research");
+	slug("Heart & Lungs", "heart-lungs");
+	slug("  --a--b  ", "a-b");
+	slug("!!!", "tag");
+	slug("\xc3\x84rzte", "c384rzte");
+	slug("../../etc/passwd", "etc-passwd");
+
+	text("# Title\n\nHello **world**, see [the site](https://x.org/a).",
+	     "Title Hello world, see the site.", "search text: markup and link targets gone");
+	text("{{#subscriber.name}}Dear {{subscriber.name}},{{/subscriber.name}} hi",
+	     "Dear , hi", "search text: template tags gone");
+	text("{{{content}}} x", "x", "search text: triple mustache gone");
+	text("a {{ unclosed", "a {{ unclosed", "search text: unclosed tag is text");
+
+	archive_issue_url("https://news.example.org/", "issue-42", &sb);
+	is_str(sb.buf, "https://news.example.org/issues/issue-42.html", "issue URL = compose_web_url scheme");
+	strbuf_release(&sb);
+	return tap_done();
+}
