@@ -228,6 +228,23 @@ struct compose *compose_prepare(const struct config *cfg, const struct issue *is
 	}
 	c->msgid_domain = xstrdup(at + 1);
 
+	/*
+	 * Template syntax errors in the body are reported against the Markdown
+	 * file's own lines: compile it once as written (padded so line numbers
+	 * match the file) before it becomes HTML and text.
+	 */
+	{
+		struct tmpl *probe;
+
+		strbuf_addchars(&sb, '\n', is->body_line > 1 ? (size_t)is->body_line - 1 : 0);
+		strbuf_add(&sb, is->body, is->body_len);
+		probe = tmpl_compile(is->path, sb.buf, sb.len, &text_opts);
+		strbuf_reset(&sb);
+		if (!probe)
+			goto fail;
+		tmpl_free(probe);
+	}
+
 	/* Markdown is parsed and rendered once per issue. */
 	md = markdown_parse(is->body, is->body_len);
 	markdown_render_html(md, &sb);

@@ -24,8 +24,21 @@
 #include "strbuf.h"
 #include "tval_impl.h"
 
-/* Nesting bound for partials and template values: recursion stops here. */
+/*
+ * Rendering recurses on the C stack, possibly in a thread with a small
+ * one: partials and template values nest at most TMPL_MAX_DEPTH deep
+ * (deeper ones render empty: recursive partials are legal), and sections
+ * within one template at most TMPL_MAX_NESTING (a compile error).
+ */
 #define TMPL_MAX_DEPTH 100
+#define TMPL_MAX_NESTING 100
+/*
+ * A recursive partial whose data does not end the recursion (a leaf
+ * without "children" finds its parent's by context fallback) branches
+ * exponentially before reaching TMPL_MAX_DEPTH.  One render executes at
+ * most this many ops (a 20 KB email takes a few thousand), then stops.
+ */
+#define TMPL_MAX_STEPS 10000000UL
 
 enum op_type {
 	OP_TEXT,	/* src[off .. off+len) */
@@ -412,8 +425,14 @@ static int compile_one(struct compiler *c, struct tmpl *t)
 			break;
 		case '#':
 		case '^': {
-			struct op *op = push_op(t, type == '#' ? OP_SECTION : OP_INVERTED, line);
+			struct op *op;
 
+			if (nopen >= TMPL_MAX_NESTING) {
+				error("%s:%d: sections nested more than %d deep", t->name, line,
+				      TMPL_MAX_NESTING);
+				goto out;
+			}
+			op = push_op(t, type == '#' ? OP_SECTION : OP_INVERTED, line);
 			op->name = parse_name(s + cs, ce - cs);
 			ALLOC_GROW(open, nopen + 1, alloc_open);
 			open[nopen++] = t->nops - 1;
@@ -517,6 +536,8 @@ struct render {
 	tmpl_missing_fn missing;
 	void *missing_data;
 	unsigned depth;
+	unsigned long steps;
+	const struct tmpl *root;	/* for the runaway warning */
 };
 
 /*
@@ -628,6 +649,12 @@ static void render_range(const struct tmpl *t, size_t i, size_t end,
 		const struct tval *v;
 		struct frame f;
 
+		if (++r->steps > TMPL_MAX_STEPS) {
+			if (r->steps == TMPL_MAX_STEPS + 1)
+				warning("%s: rendering stopped after %lu steps (runaway recursive partial?)",
+					r->root->name, TMPL_MAX_STEPS);
+			return;
+		}
 		switch (op->type) {
 		case OP_TEXT:
 			strbuf_add(r->out, t->src + op->off, op->len);
@@ -697,6 +724,8 @@ void tmpl_render_ex(const struct tmpl *t, const struct tval *const *stack, size_
 	r.missing = missing;
 	r.missing_data = missing_data;
 	r.depth = 0;
+	r.steps = 0;
+	r.root = t;
 	render_range(t, 0, t->nops, NULL, NULL, &r);
 }
 

@@ -113,6 +113,8 @@ typedef void (*tmpl_missing_fn)(void *data, const char *name, const char *tmpl_n
 /*
  * Render, appending to out.  stack[0..n-1], top of stack last.
  * Never fails for valid compiled templates (missing names render empty).
+ * A runaway recursive partial is cut off after 10 million steps with a
+ * warning(); the output is then incomplete.
  * Thread-safe: a compiled template may be rendered from several threads.
  */
 void tmpl_render(const struct tmpl *t, const struct tval *const *stack, size_t n,

@@ -19,4 +19,9 @@ check "an unknown variable is an error" grep -q "error: template variable 'isue.
 "$NEWSBEAT" check 51 > out2.txt 2>&1; rc=$?
 check "a 90-102 KB HTML part only warns (exit 0)" test "$rc" -eq 0
 check "with a warning about the size" grep -q "warning: the HTML part is" out2.txt
+printf -- '---\ntitle: T\nissue: 52\ndate: 2026-01-01\n---\nline 6\n\nline 8 {{#subscriber.name}} oops\n' > issues/issue-52.md
+"$NEWSBEAT" render 52 -o p > out3.txt 2>&1; rc=$?
+check "a template error in the body stops render (exit 2)" test "$rc" -eq 2
+check "it names the Markdown file and line" grep -q "issues/issue-52.md:8: unclosed section 'subscriber.name'" out3.txt
+check_exit 1 "and check reports it as an error" "$NEWSBEAT" check 52
 done_testing

@@ -9,13 +9,16 @@
 #include "tap.h"
 #include <pthread.h>
 
-static char last_error[4096];
-static int nerrors;
+static char last_error[4096], last_warning[4096];
+static int nerrors, nwarnings;
 
 static void capture(const char *level, const char *msg)
 {
-	if (strcmp(level, "error"))
+	if (strcmp(level, "error")) {
+		nwarnings++;
+		snprintf(last_warning, sizeof(last_warning), "%s", msg);
 		return;
+	}
 	nerrors++;
 	snprintf(last_error, sizeof(last_error), "%s", msg);
 }
@@ -26,6 +29,8 @@ static const char *const partial_table[][2] = {
 	{ "bad", "line one\n{{#open}}\n" },
 	{ "box", "[\n{{>inner}}\n]\n" },
 	{ "inner", "<{{x}}>\n" },
+	{ "rec", "[{{#b}}{{>rec}}{{/b}}]" },
+	{ "fork", "{{#a}}<{{>fork}}>{{/a}}" },
 	{ "tree", "{{name}}{{#kids}}({{>tree}}){{/kids}}" },
 };
 
@@ -95,6 +100,16 @@ static void test_errors(void)
 	compile_fails("{{>bad}}", "bad:2: unclosed section 'open'",
 		      "error inside a partial names the partial");
 	compile_fails("a {{ }} b", "t.html:1: empty tag name", "empty tag");
+	{
+		struct strbuf deep = STRBUF_INIT;
+		int i;
+
+		for (i = 0; i < 101; i++)
+			strbuf_addstr(&deep, "{{#a}}\n");
+		compile_fails(deep.buf, "t.html:101: sections nested more than 100 deep",
+			      "nesting bound");
+		strbuf_release(&deep);
+	}
 
 	{
 		struct tmpl_options opts = { TMPL_ESCAPE_HTML, NULL, NULL, 1 };
@@ -327,6 +342,26 @@ static void test_partials(void)
 	tval_push(kids, k);
 	tval_set(d, "kids", kids);
 	check_render("{{>tree}}", TMPL_ESCAPE_HTML, d, "root(leaf)", "recursive partial");
+
+	/* a list found again at every level: 2^100 renders, cut off */
+	{
+		struct tmpl *t = compile("runaway.html", "{{>fork}}", TMPL_ESCAPE_HTML);
+		struct tval *l = tval_list();
+		const struct tval *stack[1] = { d };
+		char *got;
+
+		tval_push(l, tval_bool(1));
+		tval_push(l, tval_bool(1));
+		tval_set(d, "a", l);
+		nwarnings = 0;
+		got = render(t, stack, 1);
+		is_int(nwarnings, 1, "runaway recursion: one warning");
+		is_str(last_warning, "runaway.html: rendering stopped after 10000000 steps "
+		       "(runaway recursive partial?)", "runaway recursion: message");
+		ok(strlen(got) > 1000, "runaway recursion: partial output kept");
+		free(got);
+		tmpl_free(t);
+	}
 	tval_free(d);
 }
 
@@ -415,6 +450,60 @@ static void test_threads(void)
 	tmpl_free(t);
 }
 
+/*
+ * Random templates from Mustache-ish tokens (fixed seed): each compiles or
+ * fails with one error, and what compiles renders.  Run under `make debug`
+ * this is a small sanitizer fuzz of the parser and renderer.
+ */
+static void test_random_templates(void)
+{
+	static const char *const tokens[] = {
+		"{{", "}}", "{{{", "}}}", "#", "^", "/", ">", "!", "&", "=", "a", "b", ".",
+		"a.b", " ", "\n", "\r\n", "\t", "x", "<%", "%>", "{{=<% %>=}}", "<%={{ }}=%>",
+		"{{#a}}", "{{/a}}", "{{^b}}", "{{/b}}", "{{>rec}}", "{{>footer}}", "{{.}}",
+	};
+	struct tval *d = tval_object(), *l = tval_list();
+	const struct tval *stack[1] = { d };
+	struct strbuf src = STRBUF_INIT, out = STRBUF_INIT;
+	unsigned long seed = 12345;
+	int i, k, compiled = 0, consistent = 1;
+
+	tval_push(l, tval_string("<1>"));
+	tval_push(l, tval_number(2));
+	tval_set(d, "a", l);
+	tval_set_str(d, "b", "&");
+	for (i = 0; i < 3000; i++) {
+		struct tmpl *t;
+		int n;
+
+		strbuf_reset(&src);
+		seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+		n = (int)(seed >> 59) + 1;
+		for (k = 0; k < n; k++) {
+			seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+			strbuf_addstr(&src, tokens[(seed >> 33) % ARRAY_SIZE(tokens)]);
+		}
+		nerrors = 0;
+		t = compile("fuzz", src.buf, TMPL_ESCAPE_HTML);
+		if (t) {
+			compiled++;
+			strbuf_reset(&out);
+			tmpl_render(t, stack, 1, &out);
+			if (nerrors)
+				consistent = 0;
+		} else if (nerrors != 1) {
+			consistent = 0;
+		}
+		tmpl_free(t);
+	}
+	ok(consistent, "random templates: success without error, failure with one error");
+	ok(compiled > 300 && compiled < 2700, "random templates: a mix compiles (%d of 3000)",
+	   compiled);
+	strbuf_release(&src);
+	strbuf_release(&out);
+	tval_free(d);
+}
+
 int main(void)
 {
 	set_report_routine(capture);
@@ -426,5 +515,6 @@ int main(void)
 	test_partials();
 	test_stack();
 	test_threads();
+	test_random_templates();
 	return tap_done();
 }
