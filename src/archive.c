@@ -195,9 +195,18 @@ static int copy_file(const char *from, const char *to)
 /* Hard link when possible (the old tree is removed right after the swap). */
 static int reuse_file(const char *from, const char *to)
 {
+	struct strbuf data = STRBUF_INIT;
+	struct build tmp = { 0 };
+	int r;
+
 	if (link(from, to) == 0)
 		return 0;
-	return copy_file(from, to);
+	if (strbuf_read_file(&data, from) < 0)
+		return -1;	/* quietly: the caller renders the page instead */
+	tmp.dir = "";
+	r = write_out(&tmp, to, &data);
+	strbuf_release(&data);
+	return r;
 }
 
 static int copy_tree(const char *from, const char *to)
@@ -590,8 +599,8 @@ static int build_issue_pages(struct build *b, const char *old_dir,
 		strbuf_reset(&to);
 		strbuf_addf(&from, "%s/issues/%s.html", old_dir, b->e[i].slug);
 		strbuf_addf(&to, "%s/issues/%s.html", b->dir, b->e[i].slug);
-		if (manifest_has(&old, b->e[i].slug, h) && path_exists(from.buf) &&
-		    reuse_file(from.buf, to.buf) == 0) {
+		/* A missing or unreadable old page is simply rendered again. */
+		if (manifest_has(&old, b->e[i].slug, h) && reuse_file(from.buf, to.buf) == 0) {
 			/* unchanged: reused */
 		} else {
 			r = build_issue_page(b, i, global);
