@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -848,6 +849,45 @@ static int copy_static(struct build *b)
 
 /* ---------- swapping ---------- */
 
+/*
+ * The output directory is replaced wholesale, so it must be ours: missing,
+ * empty, or holding a previous archive's manifest.  This keeps
+ * `archive -o ~` from deleting a home directory.
+ */
+static int check_out_dir(const char *out_dir)
+{
+	struct strbuf m = STRBUF_INIT;
+	DIR *d;
+	struct dirent *de;
+	int r = 0, empty = 1;
+
+	if (!path_exists(out_dir))
+		return 0;
+	if (!is_dir(out_dir))
+		return error("'%s' exists and is not a directory; choose another -o", out_dir);
+	path_join(&m, out_dir, MANIFEST);
+	if (path_exists(m.buf))
+		goto out;
+	d = opendir(out_dir);
+	if (!d) {
+		r = error("cannot read directory '%s': %s", out_dir, strerror(errno));
+		goto out;
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			empty = 0;
+			break;
+		}
+	closedir(d);
+	if (!empty)
+		r = error("'%s' is not empty and was not made by 'newsbeat archive' (no %s): "
+			  "the archive replaces the whole directory, so choose an empty or new one",
+			  out_dir, MANIFEST);
+out:
+	strbuf_release(&m);
+	return r;
+}
+
 /* Move new_dir to out_dir; the old archive is renamed away first, then removed. */
 static int swap_in(const char *new_dir, const char *out_dir)
 {
@@ -914,7 +954,7 @@ int archive_build(const struct config *cfg, const char *out_dir, time_t now,
 	struct archive_stats st = { 0, 0, 0 };
 	struct strbuf out = STRBUF_INIT, tmp = STRBUF_INIT, manifest = STRBUF_INIT;
 	struct strbuf sub = STRBUF_INIT;
-	int r = -1;
+	int r = -1, lock_fd = -1;
 	char *slash;
 
 	b.cfg = cfg;
@@ -935,7 +975,7 @@ int archive_build(const struct config *cfg, const char *out_dir, time_t now,
 	    !(b.t_tag = compile_template(&b, "archive-tag.html")) ||
 	    !(b.t_feed = compile_template(&b, "feed.xml")))
 		goto out;
-	if (load_issues(&b, now, &st) < 0)
+	if (check_out_dir(out.buf) < 0 || load_issues(&b, now, &st) < 0)
 		goto out;
 	collect_tags(&b);
 
@@ -945,6 +985,14 @@ int archive_build(const struct config *cfg, const char *out_dir, time_t now,
 		strbuf_add(&sub, out.buf, (size_t)(slash - out.buf));
 		if (mkdir_p(sub.buf, 0755) < 0)
 			goto out;
+	}
+	/* One build at a time per output directory (the lock file sits beside it). */
+	strbuf_reset(&sub);
+	strbuf_addf(&sub, "%s.lock", out.buf);
+	lock_fd = open(sub.buf, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (lock_fd < 0 || flock(lock_fd, LOCK_EX) < 0) {
+		error("cannot lock '%s': %s", sub.buf, strerror(errno));
+		goto out;
 	}
 	strbuf_addf(&tmp, "%s.new-XXXXXX", out.buf);
 	if (!mkdtemp(tmp.buf)) {
@@ -978,6 +1026,8 @@ fail:
 	remove_tree(tmp.buf);
 out:
 	build_release(&b);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	strbuf_release(&out);
 	strbuf_release(&tmp);
 	strbuf_release(&manifest);

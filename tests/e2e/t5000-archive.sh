@@ -156,4 +156,24 @@ check "-o wrote the index" test -s out/site/index.html
 mkdir ../empty && cp -r templates ../empty/
 check "no issues: still an archive" sh -c 'cd ../empty && "$0" archive -q && tidy -errors -q public/index.html && xmllint --noout public/feed.xml' "$NEWSBEAT"
 check_exit 2 "unknown option" "$NEWSBEAT" archive --bogus
+
+# The output directory is replaced wholesale: never one that is not ours.
+mkdir precious && echo keep > precious/thesis.txt
+check_exit 1 "refuses a non-empty directory it did not make" "$NEWSBEAT" archive -q -o precious
+check "which is left alone" grep -q keep precious/thesis.txt
+echo file > plainfile
+check_exit 1 "refuses a file" "$NEWSBEAT" archive -q -o plainfile
+check "file left alone" grep -q file plainfile
+mkdir emptydir
+check "an empty directory is fine" "$NEWSBEAT" archive -q -o emptydir
+check "and gets the archive" test -s emptydir/index.html
+
+# Two builds at once: both succeed, one archive, nothing left behind.
+"$NEWSBEAT" archive -q & p1=$!
+"$NEWSBEAT" archive -q & p2=$!
+wait $p1; r1=$?; wait $p2; r2=$?
+check "concurrent builds both succeed" test "$r1$r2" = 00
+check "one archive after concurrent builds" test -s public/index.html
+check "no temporary directories after concurrent builds" sh -c '! ls -d public.new-* public.old-* 2>/dev/null | grep -q .'
+
 done_testing
