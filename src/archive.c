@@ -345,6 +345,7 @@ static int load_issues(struct build *b, time_t now, struct archive_stats *st)
 		e = &b->e[b->n];
 		memset(e, 0, sizeof(*e));
 		if (issue_parse(&e->is, paths[i], src.buf, src.len) < 0) {
+			issue_release(&e->is);	/* whatever the parser kept */
 			r = -1;
 			goto next;
 		}
@@ -394,9 +395,11 @@ next:
 		}
 		for (j = 0; j + 1 < b->n; j++)
 			if (nums[j] == nums[j + 1]) {
+				int dup = nums[j];
+
 				free(nums);
 				return error("two published issues say 'issue: %d' (each issue needs its own number)",
-					     nums[j]);
+					     dup);
 			}
 		free(nums);
 	}

@@ -144,6 +144,10 @@ check_exit 1 "broken issue fails the build" "$NEWSBEAT" archive -q
 check "previous archive intact" cmp index.before public/index.html
 check "previous pages intact" test -s public/issues/issue-2.html
 rm issues/issue-9.md
+cp issues/issue-2.md issues/issue-12.md
+check_exit 1 "two issues with one number fail the build" "$NEWSBEAT" archive -q
+check "still the previous archive" cmp index.before public/index.html
+rm issues/issue-12.md
 echo "{{#broken}}" > templates/archive-tag.html
 check_exit 1 "broken template fails the build" "$NEWSBEAT" archive -q
 check "still intact" cmp index.before public/index.html
