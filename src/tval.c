@@ -38,10 +38,15 @@ struct tval *tval_number(double d)
 	char buf[64];
 	int prec;
 
-	for (prec = 1; prec <= 17; prec++) {
-		snprintf(buf, sizeof(buf), "%.*g", prec, d);
-		if (strtod(buf, NULL) == d)
-			break;
+	/* Whole numbers print as integers: "%.1g" of 40 is "4e+01", which reads back as 40. */
+	if (d > -1e15 && d < 1e15 && d == (double)(long long)d) {
+		snprintf(buf, sizeof(buf), "%lld", (long long)d);
+	} else {
+		for (prec = 1; prec <= 17; prec++) {
+			snprintf(buf, sizeof(buf), "%.*g", prec, d);
+			if (strtod(buf, NULL) == d)
+				break;
+		}
 	}
 	v->u.str.len = strlen(buf);
 	v->u.str.s = xstrndup(buf, v->u.str.len);

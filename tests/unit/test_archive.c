@@ -2,6 +2,7 @@
 #include "common.h"
 #include "strbuf.h"
 #include "archive.h"
+#include "tmpl.h"
 #include "tap.h"
 
 static void xml(const char *in, size_t len, const char *want, const char *name)
@@ -74,6 +75,26 @@ int main(void)
 	text("{{{content}}} x", "x", "search text: triple mustache gone");
 	text("a {{ unclosed", "a {{ unclosed", "search text: unclosed tag is text");
 
+	{
+		/* Issue numbers and years in templates (tval_number): 40, not 4e+01. */
+		static const double nums[] = { 40, 100, 2026, 1e6, 0, -3, 1.21, 0.5 };
+		static const char *const want[] = { "40", "100", "2026", "1000000", "0", "-3", "1.21", "0.5" };
+		size_t k;
+
+		for (k = 0; k < ARRAY_SIZE(nums); k++) {
+			struct tval *root = tval_object();
+			const struct tval *stack[1] = { root };
+			struct tmpl *t = tmpl_compile("t", "{{n}}", 5, NULL);
+
+			tval_set(root, "n", tval_number(nums[k]));
+			strbuf_reset(&sb);
+			tmpl_render(t, stack, 1, &sb);
+			is_str(sb.buf, want[k], "number %s renders as such", want[k]);
+			tmpl_free(t);
+			tval_free(root);
+		}
+		strbuf_reset(&sb);
+	}
 	archive_issue_url("https://news.example.org/", "issue-42", &sb);
 	is_str(sb.buf, "https://news.example.org/issues/issue-42.html", "issue URL = compose_web_url scheme");
 	strbuf_release(&sb);
