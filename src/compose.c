@@ -239,7 +239,7 @@ struct compose *compose_prepare(const struct config *cfg, const struct issue *is
 		strbuf_addchars(&sb, '\n', is->body_line > 1 ? (size_t)is->body_line - 1 : 0);
 		strbuf_add(&sb, is->body, is->body_len);
 		probe = tmpl_compile(is->path, sb.buf, sb.len, &text_opts);
-		strbuf_reset(&sb);
+		strbuf_release(&sb);
 		if (!probe)
 			goto fail;
 		tmpl_free(probe);
