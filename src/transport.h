@@ -1,11 +1,12 @@
 #ifndef TRANSPORT_H
 #define TRANSPORT_H
 /*
- * Where messages go: one interface, one file per backend
- * (transport_smtp.c over libcurl — the only file that includes curl.h —
- * and transport_maildir.c).  A transport handle is used by one thread; the
- * sender opens one per worker.  An SMTP handle keeps its connection between
- * messages (one EHLO, QUIT at close).
+ * Where messages go: one interface, one file per backend, after
+ * OpenSMTPD's queue backends (transport.c selects; transport_smtp.c over
+ * libcurl — the only file that includes curl.h — and transport_maildir.c).
+ * A transport handle is used by one thread; the sender opens one per
+ * worker.  An SMTP handle keeps its connection between messages (one EHLO,
+ * QUIT at close).
  */
 #include <stddef.h>
 
@@ -14,9 +15,13 @@ struct transport;
 
 enum transport_result {
 	TRANSPORT_SENT,		/* server said 2xx after the final dot / file renamed into new/ */
-	TRANSPORT_TEMPFAIL,	/* 4xx, timeout, connection refused/dropped before DATA: retry later */
-	TRANSPORT_PERMFAIL,	/* 5xx: do not retry */
+	TRANSPORT_TEMPFAIL,	/* 4xx, timeout, connection refused/dropped before the final dot: retry later */
+	TRANSPORT_PERMFAIL,	/* 5xx for this recipient or this message: do not retry */
 	TRANSPORT_AMBIGUOUS,	/* connection lost after the final dot: may or may not be queued */
+	TRANSPORT_FATAL,	/* nothing can be sent with this configuration (authentication
+				 * refused, certificate not trusted, envelope sender or greeting
+				 * refused with 5xx, outbox not writable): stop, leave the
+				 * recipient pending */
 };
 
 struct transport_status {
@@ -30,17 +35,21 @@ struct transport_status {
  * Open a transport per the config: [smtp] url empty → Maildir at
  * [paths] outbox; smtp:// (STARTTLS required unless the host is loopback or
  * tls = none) or smtps://.  Password from the environment variable named by
- * [smtp] password_env.  Returns NULL after error() (bad URL, TLS policy).
- * Opening does not connect; the first send does.
+ * [smtp] password_env.  Returns NULL after error() (bad URL, TLS policy,
+ * username without password).  Opening does not connect; the first send does.
+ * Call transport_open once from the main thread before starting workers
+ * (it initialises libcurl, which is not thread-safe to initialise).
  */
 struct transport *transport_open(const struct config *cfg);
 
 /*
  * Submit one message for one recipient.  `from` (envelope sender) and `rcpt`
  * MUST already be validated addresses (address_validate); this function
- * refuses any byte < 0x21 or '<' '>' in them as a second line of defence.
- * msg is a complete CRLF message (mime_build output).  Never reports via
- * error(): everything is in *st.
+ * refuses any byte < 0x21, 0x7f, '<' or '>' in them as a second line of
+ * defence, and a message containing a bare CR or LF (libcurl would pass a
+ * bare LF through undotted: the SMTP smuggling shape).  msg is a complete
+ * CRLF message (compose_message output).  Never reports via error():
+ * everything is in *st.
  */
 void transport_send(struct transport *t, const char *from, const char *rcpt,
 		    const char *msg, size_t len, struct transport_status *st);
@@ -53,5 +62,15 @@ int transport_is_local(const struct transport *t);
 
 /* Close the connection politely (QUIT) and free. NULL is fine. */
 void transport_close(struct transport *t);
+
+/*
+ * Shared by the backends (transport.c): 0 if addr is safe to put in an
+ * SMTP envelope, else -1 with a static reason in *why.
+ */
+int transport_check_address(const char *addr, const char **why);
+/* 0 if msg has only CRLF line endings (no bare CR, no bare LF), else -1. */
+int transport_check_crlf(const char *msg, size_t len);
+/* 1 for "localhost", 127.0.0.0/8, "::1" (with or without brackets). */
+int transport_host_is_loopback(const char *host);
 
 #endif

@@ -1,0 +1,556 @@
+/*
+ * The delivery journal in SQLite (see journal.h for the states and the
+ * durability contract, docs/delivery.md for the reasoning).
+ *
+ * The tables live in the subscriber database.  They are created here with
+ * CREATE TABLE IF NOT EXISTS on our own connection; when the store's
+ * migration registry is available they belong there as one step.
+ */
+#include "common.h"
+#include "strbuf.h"
+#include "journal.h"
+
+#include <sqlite3.h>
+#include <pthread.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <time.h>
+
+struct journal {
+	sqlite3 *db;
+	char *path;
+	pthread_mutex_t lock;
+	sqlite3_stmt *insert, *claim, *mark_sending, *record, *release;
+	int snap_issue;
+	char *snap_list;
+	long snap_count;
+};
+
+static const char *const state_names[JOURNAL_NSTATES] = {
+	"pending", "sending", "sent", "retry", "failed", "cancelled",
+};
+
+const char *journal_state_name(enum journal_state s)
+{
+	return (unsigned)s < JOURNAL_NSTATES ? state_names[s] : "?";
+}
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS delivery_run (\n"
+	"  issue INTEGER PRIMARY KEY,\n"
+	"  list TEXT NOT NULL,\n"
+	"  recipients INTEGER NOT NULL,\n"
+	"  created INTEGER NOT NULL\n"
+	");\n"
+	"CREATE TABLE IF NOT EXISTS delivery (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  issue INTEGER NOT NULL,\n"
+	"  email TEXT NOT NULL,\n"
+	"  name TEXT NOT NULL DEFAULT '',\n"
+	"  list TEXT NOT NULL,\n"
+	"  attrs TEXT NOT NULL DEFAULT '',\n"
+	"  state INTEGER NOT NULL DEFAULT 0,\n"	/* enum journal_state */
+	"  attempts INTEGER NOT NULL DEFAULT 0,\n"
+	"  ambiguous INTEGER NOT NULL DEFAULT 0,\n"
+	"  last_code INTEGER NOT NULL DEFAULT 0,\n"
+	"  last_reply TEXT NOT NULL DEFAULT '',\n"
+	"  message_id TEXT NOT NULL DEFAULT '',\n"
+	"  first_attempt INTEGER NOT NULL DEFAULT 0,\n"
+	"  next_attempt INTEGER NOT NULL DEFAULT 0,\n"
+	"  updated INTEGER NOT NULL DEFAULT 0,\n"
+	"  UNIQUE (issue, email)\n"
+	");\n"
+	"CREATE INDEX IF NOT EXISTS delivery_issue_state ON delivery (issue, state, id);\n";
+
+static int db_error(struct journal *j, const char *what)
+{
+	return error("journal '%s': %s: %s", j->path, what, sqlite3_errmsg(j->db));
+}
+
+static int exec(struct journal *j, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(j->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		error("journal '%s': %s", j->path, msg ? msg : sqlite3_errmsg(j->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int prepare(struct journal *j, sqlite3_stmt **st, const char *sql)
+{
+	if (sqlite3_prepare_v3(j->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+		return db_error(j, "prepare");
+	return 0;
+}
+
+struct journal *journal_open(const char *path)
+{
+	struct journal *j = xcalloc(1, sizeof(*j));
+
+	j->path = xstrdup(path);
+	pthread_mutex_init(&j->lock, NULL);
+	if (sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		error("cannot open database '%s': %s", path,
+		      j->db ? sqlite3_errmsg(j->db) : "out of memory");
+		goto fail;
+	}
+	/* Other writers (serve's unsubscribe, the store) may hold the lock briefly. */
+	sqlite3_busy_timeout(j->db, 10000);
+	if (exec(j, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;") < 0 ||
+	    exec(j, schema) < 0)
+		goto fail;
+	if (prepare(j, &j->insert,
+		    "INSERT OR IGNORE INTO delivery (issue, email, name, list, attrs, updated) "
+		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)") < 0 ||
+	    prepare(j, &j->claim,
+		    "SELECT id, email, name, list, attrs, attempts, ambiguous, first_attempt "
+		    "FROM delivery WHERE issue = ?1 AND id > ?2 AND "
+		    "(state = 0 OR (state = 3 AND next_attempt <= ?3)) ORDER BY id LIMIT ?4") < 0 ||
+	    prepare(j, &j->mark_sending,
+		    "UPDATE delivery SET state = 1 WHERE id = ?1") < 0 ||
+	    prepare(j, &j->record,
+		    "UPDATE delivery SET state = ?2, attempts = ?3, ambiguous = ?4, last_code = ?5, "
+		    "last_reply = ?6, message_id = CASE WHEN ?7 = '' THEN message_id ELSE ?7 END, "
+		    "first_attempt = ?8, next_attempt = ?9, updated = ?10 WHERE id = ?1") < 0 ||
+	    prepare(j, &j->release,
+		    "UPDATE delivery SET state = CASE WHEN attempts > 0 THEN 3 ELSE 0 END "
+		    "WHERE id = ?1 AND state = 1") < 0)
+		goto fail;
+	return j;
+fail:
+	journal_close(j);
+	return NULL;
+}
+
+void journal_close(struct journal *j)
+{
+	if (!j)
+		return;
+	sqlite3_finalize(j->insert);
+	sqlite3_finalize(j->claim);
+	sqlite3_finalize(j->mark_sending);
+	sqlite3_finalize(j->record);
+	sqlite3_finalize(j->release);
+	sqlite3_close(j->db);
+	pthread_mutex_destroy(&j->lock);
+	free(j->snap_list);
+	free(j->path);
+	free(j);
+}
+
+int journal_lock_issue(const char *path, int issue)
+{
+	struct strbuf lp = STRBUF_INIT;
+	struct flock fl;
+	int fd;
+
+	strbuf_addf(&lp, "%s.lock", path);
+	fd = open(lp.buf, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		error("cannot open '%s': %s", lp.buf, strerror(errno));
+		strbuf_release(&lp);
+		return -1;
+	}
+	/*
+	 * An open-file-description lock on one byte per issue: other issues
+	 * may be sent at the same time, and the kernel drops the lock when
+	 * the process dies, even by kill -9 (no stale lock rows).
+	 */
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = issue;
+	fl.l_len = 1;
+	if (fcntl(fd, F_OFD_SETLK, &fl) < 0) {
+		int e = errno;
+
+		close(fd);
+		if (e == EAGAIN || e == EACCES) {
+			strbuf_release(&lp);
+			return -2;
+		}
+		error("cannot lock '%s': %s", lp.buf, strerror(e));
+		strbuf_release(&lp);
+		return -1;
+	}
+	strbuf_release(&lp);
+	return fd;
+}
+
+void journal_unlock_issue(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+int journal_has_snapshot(struct journal *j, int issue)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	pthread_mutex_lock(&j->lock);
+	if (sqlite3_prepare_v2(j->db, "SELECT 1 FROM delivery_run WHERE issue = ?1", -1, &st, NULL) != SQLITE_OK) {
+		r = db_error(j, "query");
+		goto out;
+	}
+	sqlite3_bind_int(st, 1, issue);
+	r = sqlite3_step(st);
+	r = r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : db_error(j, "query");
+	sqlite3_finalize(st);
+out:
+	pthread_mutex_unlock(&j->lock);
+	return r;
+}
+
+int journal_snapshot_begin(struct journal *j, int issue, const char *list)
+{
+	/*
+	 * The snapshot must be on disk before the first message leaves:
+	 * synchronous=FULL makes COMMIT wait for the WAL fsync.
+	 */
+	if (exec(j, "PRAGMA synchronous=FULL; BEGIN IMMEDIATE") < 0)
+		return -1;
+	j->snap_issue = issue;
+	free(j->snap_list);
+	j->snap_list = xstrdup(list);
+	j->snap_count = 0;
+	return 0;
+}
+
+int journal_snapshot_add(struct journal *j, const char *email, const char *name,
+			 const char *list, const char *attrs)
+{
+	sqlite3_stmt *st = j->insert;
+	int rc;
+
+	sqlite3_bind_int(st, 1, j->snap_issue);
+	sqlite3_bind_text(st, 2, email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, name ? name : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, list, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, attrs ? attrs : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)time(NULL));
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_error(j, "snapshot");
+	j->snap_count += sqlite3_changes(j->db);
+	return 0;
+}
+
+int journal_snapshot_commit(struct journal *j)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(j->db, "INSERT INTO delivery_run (issue, list, recipients, created) "
+			       "VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL) != SQLITE_OK) {
+		db_error(j, "snapshot");
+		journal_snapshot_abort(j);
+		return -1;
+	}
+	sqlite3_bind_int(st, 1, j->snap_issue);
+	sqlite3_bind_text(st, 2, j->snap_list, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, j->snap_count);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		db_error(j, "snapshot");
+		journal_snapshot_abort(j);
+		return -1;
+	}
+	if (exec(j, "COMMIT") < 0) {
+		journal_snapshot_abort(j);
+		return -1;
+	}
+	/* Per-message outcomes: NORMAL (crash-safe; see journal.h). */
+	return exec(j, "PRAGMA synchronous=NORMAL");
+}
+
+void journal_snapshot_abort(struct journal *j)
+{
+	if (!sqlite3_get_autocommit(j->db))
+		sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_exec(j->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+}
+
+int journal_recover(struct journal *j, int issue)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	pthread_mutex_lock(&j->lock);
+	rc = sqlite3_prepare_v2(j->db, "UPDATE delivery SET state = CASE WHEN attempts > 0 "
+				"THEN 3 ELSE 0 END WHERE issue = ?1 AND state = 1", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int(st, 1, issue);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	pthread_mutex_unlock(&j->lock);
+	return rc == SQLITE_DONE ? 0 : db_error(j, "recover");
+}
+
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	return xstrdup(s ? (const char *)s : "");
+}
+
+void journal_row_release(struct journal_row *r)
+{
+	free(r->email);
+	free(r->name);
+	free(r->list);
+	free(r->attrs);
+	memset(r, 0, sizeof(*r));
+}
+
+int journal_claim(struct journal *j, int issue, int64_t now, struct journal_row *rows,
+		  int n, int64_t *cursor)
+{
+	sqlite3_stmt *st = j->claim;
+	int got = 0, rc, i;
+
+	pthread_mutex_lock(&j->lock);
+	if (exec(j, "BEGIN IMMEDIATE") < 0) {
+		pthread_mutex_unlock(&j->lock);
+		return -1;
+	}
+	sqlite3_bind_int(st, 1, issue);
+	sqlite3_bind_int64(st, 2, *cursor);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int(st, 4, n);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct journal_row *r = &rows[got++];
+
+		r->id = sqlite3_column_int64(st, 0);
+		r->email = col_dup(st, 1);
+		r->name = col_dup(st, 2);
+		r->list = col_dup(st, 3);
+		r->attrs = col_dup(st, 4);
+		r->attempts = sqlite3_column_int(st, 5);
+		r->ambiguous = sqlite3_column_int(st, 6);
+		r->first_attempt = sqlite3_column_int64(st, 7);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	for (i = 0; i < got; i++) {
+		sqlite3_bind_int64(j->mark_sending, 1, rows[i].id);
+		rc = sqlite3_step(j->mark_sending);
+		sqlite3_reset(j->mark_sending);
+		if (rc != SQLITE_DONE)
+			goto fail;
+	}
+	if (exec(j, "COMMIT") < 0)
+		goto fail_nomsg;
+	if (got)
+		*cursor = rows[got - 1].id;
+	pthread_mutex_unlock(&j->lock);
+	return got;
+fail:
+	db_error(j, "claim");
+fail_nomsg:
+	sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+	for (i = 0; i < got; i++)
+		journal_row_release(&rows[i]);
+	pthread_mutex_unlock(&j->lock);
+	return -1;
+}
+
+int journal_record(struct journal *j, int64_t id, int64_t now, const struct journal_outcome *o)
+{
+	sqlite3_stmt *st = j->record;
+	int rc;
+
+	pthread_mutex_lock(&j->lock);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, o->state);
+	sqlite3_bind_int(st, 3, o->attempts);
+	sqlite3_bind_int(st, 4, o->ambiguous);
+	sqlite3_bind_int(st, 5, o->code);
+	sqlite3_bind_text(st, 6, o->reply ? o->reply : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, o->message_id ? o->message_id : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, o->first_attempt);
+	sqlite3_bind_int64(st, 9, o->next_attempt);
+	sqlite3_bind_int64(st, 10, now);
+	/* Autocommit: the outcome is committed when step returns. */
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE)
+		db_error(j, "record");
+	pthread_mutex_unlock(&j->lock);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int journal_release_row(struct journal *j, int64_t id)
+{
+	int rc;
+
+	pthread_mutex_lock(&j->lock);
+	sqlite3_bind_int64(j->release, 1, id);
+	rc = sqlite3_step(j->release);
+	sqlite3_reset(j->release);
+	if (rc != SQLITE_DONE)
+		db_error(j, "release");
+	pthread_mutex_unlock(&j->lock);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int journal_counts(struct journal *j, int issue, long counts[JOURNAL_NSTATES])
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(counts, 0, sizeof(long) * JOURNAL_NSTATES);
+	pthread_mutex_lock(&j->lock);
+	rc = sqlite3_prepare_v2(j->db, "SELECT state, count(*) FROM delivery WHERE issue = ?1 "
+				"GROUP BY state", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int(st, 1, issue);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			int s = sqlite3_column_int(st, 0);
+
+			if (s >= 0 && s < JOURNAL_NSTATES)
+				counts[s] = sqlite3_column_int64(st, 1);
+		}
+		sqlite3_finalize(st);
+	}
+	pthread_mutex_unlock(&j->lock);
+	return rc == SQLITE_DONE ? 0 : db_error(j, "count");
+}
+
+int journal_next_retry(struct journal *j, int issue, int64_t *when)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*when = 0;
+	pthread_mutex_lock(&j->lock);
+	rc = sqlite3_prepare_v2(j->db, "SELECT min(next_attempt) FROM delivery WHERE issue = ?1 "
+				"AND state = 3", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int(st, 1, issue);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*when = sqlite3_column_int64(st, 0);
+			rc = SQLITE_DONE;
+		}
+		sqlite3_finalize(st);
+	}
+	pthread_mutex_unlock(&j->lock);
+	return rc == SQLITE_DONE ? 0 : db_error(j, "query");
+}
+
+int journal_each(struct journal *j, int issue, unsigned mask,
+		 int (*fn)(void *data, const struct journal_entry *e), void *data)
+{
+	sqlite3_stmt *st;
+	int rc, r = 0;
+
+	pthread_mutex_lock(&j->lock);
+	rc = sqlite3_prepare_v2(j->db, "SELECT email, state, attempts, last_code, last_reply, "
+				"message_id, updated, next_attempt FROM delivery WHERE issue = ?1 "
+				"ORDER BY id", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int(st, 1, issue);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			struct journal_entry e;
+
+			e.state = (enum journal_state)sqlite3_column_int(st, 1);
+			if (!(mask & (1u << e.state)))
+				continue;
+			e.email = (const char *)sqlite3_column_text(st, 0);
+			e.attempts = sqlite3_column_int(st, 2);
+			e.code = sqlite3_column_int(st, 3);
+			e.reply = (const char *)sqlite3_column_text(st, 4);
+			e.message_id = (const char *)sqlite3_column_text(st, 5);
+			e.updated = sqlite3_column_int64(st, 6);
+			e.next_attempt = sqlite3_column_int64(st, 7);
+			if ((r = fn(data, &e)) != 0) {
+				rc = SQLITE_DONE;
+				break;
+			}
+		}
+		sqlite3_finalize(st);
+	}
+	pthread_mutex_unlock(&j->lock);
+	if (rc != SQLITE_DONE)
+		return db_error(j, "query");
+	return r;
+}
+
+void journal_attrs_encode(struct strbuf *out, size_t n, const char *const *keys,
+			  const char *const *values)
+{
+	size_t i;
+	const char *p;
+
+	for (i = 0; i < n; i++) {
+		for (p = keys[i]; *p; p++)
+			if (*p != '=' && *p != '\n' && *p != '\\')
+				strbuf_addch(out, *p);
+		strbuf_addch(out, '=');
+		for (p = values[i] ? values[i] : ""; *p; p++) {
+			if (*p == '\\')
+				strbuf_addstr(out, "\\\\");
+			else if (*p == '\n')
+				strbuf_addstr(out, "\\n");
+			else
+				strbuf_addch(out, *p);
+		}
+		strbuf_addch(out, '\n');
+	}
+}
+
+size_t journal_attrs_decode(const char *s, char ***keys, char ***values)
+{
+	size_t n = 0, alloc = 0, valloc = 0;
+	struct strbuf v = STRBUF_INIT;
+
+	*keys = NULL;
+	*values = NULL;
+	while (*s) {
+		const char *eq = strchr(s, '='), *nl = strchr(s, '\n');
+
+		if (!nl)
+			nl = s + strlen(s);
+		if (!eq || eq > nl)
+			break;
+		ALLOC_GROW(*keys, n + 1, alloc);
+		ALLOC_GROW(*values, n + 1, valloc);
+		(*keys)[n] = xstrndup(s, (size_t)(eq - s));
+		strbuf_reset(&v);
+		for (s = eq + 1; s < nl; s++) {
+			if (*s == '\\' && s + 1 < nl) {
+				s++;
+				strbuf_addch(&v, *s == 'n' ? '\n' : *s);
+			} else {
+				strbuf_addch(&v, *s);
+			}
+		}
+		(*values)[n++] = xstrdup(v.buf);
+		s = *nl ? nl + 1 : nl;
+	}
+	strbuf_release(&v);
+	return n;
+}
+
+void journal_attrs_free(size_t n, char **keys, char **values)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(keys[i]);
+		free(values[i]);
+	}
+	free(keys);
+	free(values);
+}

@@ -1,0 +1,143 @@
+#ifndef JOURNAL_H
+#define JOURNAL_H
+/*
+ * The delivery journal: one row per (issue, recipient) in the subscriber
+ * database, so that `send` can crash and resume without losing anyone and
+ * without mailing anyone twice (except a message in flight at the crash).
+ *
+ *   pending ─▶ sending ─▶ sent
+ *                  │    ─▶ retry ─▶ sending ...   (4xx, dropped connection)
+ *                  │    ─▶ failed                 (5xx, or retries exhausted)
+ *                  └──▶ cancelled                 (unsubscribed during the send)
+ *
+ * Durability (see docs/delivery.md): the recipient snapshot is committed
+ * with synchronous=FULL before the first message; each outcome is
+ * committed right after the server's reply with synchronous=NORMAL in WAL
+ * mode, which survives a process crash (kill -9) and loses at most the
+ * last WAL frames since the last checkpoint on power loss — turning sent
+ * rows back to pending (duplicates, never losses).
+ *
+ * A struct journal is safe to share between threads (one mutex around its
+ * one SQLite connection).  All functions return 0 (or a count) on success
+ * and -1 after error() on failure.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+enum journal_state {
+	JOURNAL_PENDING,
+	JOURNAL_SENDING,
+	JOURNAL_SENT,
+	JOURNAL_RETRY,
+	JOURNAL_FAILED,
+	JOURNAL_CANCELLED,
+	JOURNAL_NSTATES
+};
+
+/* "pending", "sending", ... */
+const char *journal_state_name(enum journal_state s);
+
+struct journal;
+
+/* One claimed row.  Strings owned by the row (journal_row_release). */
+struct journal_row {
+	int64_t id;
+	char *email;
+	char *name;		/* never NULL ("" when none) */
+	char *list;
+	char *attrs;		/* journal_attrs_encode() form, never NULL */
+	int attempts;		/* attempts made before this one */
+	int ambiguous;		/* times the connection dropped after the final dot */
+	int64_t first_attempt;	/* unix time of the first attempt, 0 if none */
+};
+void journal_row_release(struct journal_row *r);
+
+/* Open (creating the journal tables if needed) the database at path. */
+struct journal *journal_open(const char *path);
+void journal_close(struct journal *j);
+
+/*
+ * Exclusive right to send `issue` from this database: an OFD lock on byte
+ * `issue` of "<path>.lock", released when the process exits however it
+ * exits.  Returns the lock's fd (>= 0), -2 if another process holds it
+ * (nothing reported), -1 after error().
+ */
+int journal_lock_issue(const char *path, int issue);
+void journal_unlock_issue(int fd);
+
+/* 1 if issue already has a snapshot, 0 if not, -1 on error. */
+int journal_has_snapshot(struct journal *j, int issue);
+
+/*
+ * The snapshot: begin (BEGIN IMMEDIATE, synchronous=FULL), add each
+ * recipient, commit (records the run and its recipient count; durable when
+ * it returns) or abort.  A recipient added twice is kept once.
+ */
+int journal_snapshot_begin(struct journal *j, int issue, const char *list);
+int journal_snapshot_add(struct journal *j, const char *email, const char *name,
+			 const char *list, const char *attrs);
+int journal_snapshot_commit(struct journal *j);
+void journal_snapshot_abort(struct journal *j);
+
+/* After taking the issue lock: rows left 'sending' by a crash become pending. */
+int journal_recover(struct journal *j, int issue);
+
+/*
+ * Claim up to n due rows (pending, or retry with next_attempt <= now) with
+ * id > *cursor, mark them 'sending', and advance *cursor.  Returns the
+ * number claimed (0: nothing more after the cursor) or -1.
+ */
+int journal_claim(struct journal *j, int issue, int64_t now, struct journal_row *rows,
+		  int n, int64_t *cursor);
+
+/* Record an outcome for row id (commits at once).  reply, message_id may be NULL. */
+struct journal_outcome {
+	enum journal_state state;
+	int attempts;
+	int ambiguous;
+	int code;
+	const char *reply;
+	const char *message_id;
+	int64_t first_attempt;
+	int64_t next_attempt;	/* for JOURNAL_RETRY */
+};
+int journal_record(struct journal *j, int64_t id, int64_t now, const struct journal_outcome *o);
+
+/* Put claimed but unsent rows back to pending (e.g. after a fatal error). */
+int journal_release_row(struct journal *j, int64_t id);
+
+/* counts[state] for issue. */
+int journal_counts(struct journal *j, int issue, long counts[JOURNAL_NSTATES]);
+
+/* Earliest next_attempt among retry rows; 0 if none. */
+int journal_next_retry(struct journal *j, int issue, int64_t *when);
+
+/*
+ * Call fn for each row of issue whose state bit (1 << state) is in mask,
+ * ordered by id.  fn returns 0 to go on.
+ */
+struct journal_entry {
+	const char *email;
+	enum journal_state state;
+	int attempts;
+	int code;
+	const char *reply;	/* "" when none */
+	const char *message_id;	/* "" when none */
+	int64_t updated;
+	int64_t next_attempt;
+};
+int journal_each(struct journal *j, int issue, unsigned mask,
+		 int (*fn)(void *data, const struct journal_entry *e), void *data);
+
+/*
+ * Subscriber attributes as one string for the snapshot: "key=value\n" per
+ * attribute, '\\' and '\n' in values escaped as "\\\\" and "\\n".
+ * decode returns arrays the caller frees with journal_attrs_free.
+ */
+struct strbuf;
+void journal_attrs_encode(struct strbuf *out, size_t n, const char *const *keys,
+			  const char *const *values);
+size_t journal_attrs_decode(const char *s, char ***keys, char ***values);
+void journal_attrs_free(size_t n, char **keys, char **values);
+
+#endif

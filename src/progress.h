@@ -1,0 +1,17 @@
+#ifndef PROGRESS_H
+#define PROGRESS_H
+/*
+ * A progress line on stderr ("sent 1200 · failed 3 · pending 800 ·
+ * 2950/s · ETA 0:01"), redrawn in place at most a few times a second, only
+ * when stderr is a terminal (DESIGN.md: quiet when piped).
+ */
+struct progress;
+
+/* total: messages expected this run.  Returns a handle even when quiet. */
+struct progress *progress_start(const char *what, long total);
+/* Redraw if due (rate-limited; cheap to call often). */
+void progress_update(struct progress *p, long sent, long failed, long pending);
+/* Final redraw and newline (when shown), then free.  NULL is fine. */
+void progress_stop(struct progress *p, long sent, long failed, long pending);
+
+#endif

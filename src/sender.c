@@ -1,0 +1,447 @@
+/*
+ * Worker threads over the journal.  See sender.h for the outcome rules.
+ *
+ * Threads, not libcurl's multi interface: 7.88.1 blocks in the multi
+ * interface while waiting for the reply to the final dot (curl #8555,
+ * #4015).  Each worker owns one transport (one SMTP connection) and its
+ * own buffers, so memory stays flat however long the list.  The shared
+ * state — the dispenser of claimed rows, the rate limiter, counters — is
+ * behind one mutex and touched once per message.
+ */
+#include "common.h"
+#include "strbuf.h"
+#include "config.h"
+#include "journal.h"
+#include "transport.h"
+#include "progress.h"
+#include "sender.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CLAIM_BATCH 32
+#define MAX_CONNECT_FAILURES 5	/* consecutive failures with no reply: stop */
+
+struct run {
+	const struct sender_opts *o;
+	pthread_mutex_t lock;
+	/* the dispenser */
+	struct journal_row batch[CLAIM_BATCH];
+	int nbatch, next;
+	int64_t cursor;
+	long handed;		/* rows handed out (for --limit) */
+	int done;
+	/* rate limiting */
+	double rate;		/* current limit, messages/s; 0 = unlimited */
+	double next_slot;	/* monotonic time of the next allowed send */
+	double paused_until;
+	long ok_since_slowdown;
+	/* results */
+	atomic_long sent, failed, retry, cancelled, ambiguous, attempted;
+	int fatal;
+	char fatal_reply[512];
+	double start;
+};
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_seconds(double s)
+{
+	struct timespec ts;
+
+	if (s <= 0)
+		return;
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int stopping(struct run *r)
+{
+	return r->fatal || (r->o->stop && *r->o->stop);
+}
+
+int64_t sender_backoff(int backoff, int attempts)
+{
+	int64_t d = backoff;
+	int i;
+
+	for (i = 1; i < attempts && d < 86400; i++)
+		d *= 2;
+	return d < 86400 ? d : 86400;
+}
+
+static void stop_fatal(struct run *r, const char *reply)
+{
+	pthread_mutex_lock(&r->lock);
+	if (!r->fatal) {
+		r->fatal = 1;
+		snprintf(r->fatal_reply, sizeof(r->fatal_reply), "%.500s", reply);
+	}
+	pthread_mutex_unlock(&r->lock);
+}
+
+/*
+ * Next row to send into *row (moved out of the batch); 0 when the run is
+ * over.  Called with r->lock held.
+ */
+static int dispense(struct run *r, struct journal_row *row)
+{
+	const struct sender_opts *o = r->o;
+	int wrapped = 0;
+
+	for (;;) {
+		if (r->done || stopping(r))
+			return 0;
+		if (o->limit && r->handed >= o->limit)
+			return 0;
+		if (r->next < r->nbatch) {
+			*row = r->batch[r->next];
+			memset(&r->batch[r->next], 0, sizeof(*row));
+			r->next++;
+			r->handed++;
+			return 1;
+		}
+		r->nbatch = r->next = 0;
+		{
+			int n = CLAIM_BATCH;
+
+			if (o->limit && o->limit - r->handed < n)
+				n = (int)(o->limit - r->handed);
+			n = journal_claim(o->journal, o->issue, (int64_t)time(NULL), r->batch, n, &r->cursor);
+			if (n < 0) {
+				r->fatal = 1;
+				snprintf(r->fatal_reply, sizeof(r->fatal_reply), "journal error");
+				return 0;
+			}
+			r->nbatch = n;
+		}
+		if (r->nbatch)
+			continue;
+		/* End of a pass: start again from the top for retries now due. */
+		if (!wrapped && r->cursor) {
+			r->cursor = 0;
+			wrapped = 1;
+			continue;
+		}
+		{
+			int64_t when, now = (int64_t)time(NULL);
+
+			if (journal_next_retry(o->journal, o->issue, &when) < 0 || !when ||
+			    when - now > o->retry_wait || atomic_load(&r->attempted) == 0) {
+				r->done = 1;
+				return 0;
+			}
+			/* Wait (without the lock) for the next retry, then a new pass. */
+			pthread_mutex_unlock(&r->lock);
+			while (!stopping(r) && (int64_t)time(NULL) < when)
+				sleep_seconds(0.2);
+			pthread_mutex_lock(&r->lock);
+			r->cursor = 0;
+			wrapped = 1;
+		}
+	}
+}
+
+static void rate_wait(struct run *r)
+{
+	double t, slot;
+
+	pthread_mutex_lock(&r->lock);
+	t = mono();
+	slot = t;
+	if (r->paused_until > slot)
+		slot = r->paused_until;
+	if (r->rate > 0) {
+		if (r->next_slot > slot)
+			slot = r->next_slot;
+		r->next_slot = slot + 1.0 / r->rate;
+	}
+	pthread_mutex_unlock(&r->lock);
+	sleep_seconds(slot - t);
+}
+
+/* The relay said "slow down": halve the rate and pause everyone briefly. */
+static void slow_down(struct run *r)
+{
+	double t = mono();
+
+	pthread_mutex_lock(&r->lock);
+	if (r->rate == 0) {
+		double el = t - r->start;
+		double seen = el > 0 ? (double)atomic_load(&r->attempted) / el : 10;
+
+		r->rate = seen / 2;
+	} else {
+		r->rate /= 2;
+	}
+	if (r->rate < 0.5)
+		r->rate = 0.5;
+	if (r->paused_until < t + 1)
+		r->paused_until = t + 1;
+	r->ok_since_slowdown = 0;
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* Recover gradually after a slow-down, up to the configured limit. */
+static void speed_up(struct run *r)
+{
+	double cap = r->o->cfg->rate;
+
+	pthread_mutex_lock(&r->lock);
+	if (r->rate > 0 && (cap == 0 || r->rate < cap) && ++r->ok_since_slowdown >= 100) {
+		r->ok_since_slowdown = 0;
+		r->rate *= 1.25;
+		if (cap > 0 && r->rate > cap)
+			r->rate = cap;
+		else if (cap == 0 && r->rate > 100000)
+			r->rate = 0;
+	}
+	pthread_mutex_unlock(&r->lock);
+}
+
+struct worker {
+	struct run *run;
+	struct transport *t;
+	pthread_t tid;
+};
+
+static void deliver(struct worker *w, struct journal_row *row, struct strbuf *eml,
+		    struct strbuf *msgid, int *no_reply_streak)
+{
+	struct run *r = w->run;
+	const struct sender_opts *o = r->o;
+	const struct config *cfg = o->cfg;
+	struct transport_status st;
+	struct journal_outcome out;
+	int64_t now = (int64_t)time(NULL);
+	int allowed = o->allowed ? o->allowed(o->data, row->email, row->list) : 1;
+
+	memset(&out, 0, sizeof(out));
+	out.attempts = row->attempts;
+	out.ambiguous = row->ambiguous;
+	out.first_attempt = row->first_attempt;
+	if (allowed < 0) {
+		journal_release_row(o->journal, row->id);
+		stop_fatal(r, "cannot check the subscriber's status");
+		return;
+	}
+	if (allowed == 0) {
+		/* Unsubscribed or suppressed after the snapshot: never send. */
+		out.state = JOURNAL_CANCELLED;
+		out.reply = "unsubscribed or suppressed during the send";
+		journal_record(o->journal, row->id, now, &out);
+		atomic_fetch_add(&r->cancelled, 1);
+		return;
+	}
+	strbuf_reset(eml);
+	strbuf_reset(msgid);
+	if (o->build(o->data, row, eml, msgid) < 0) {
+		out.state = JOURNAL_FAILED;
+		out.reply = "the message could not be built (see the error above)";
+		journal_record(o->journal, row->id, now, &out);
+		atomic_fetch_add(&r->failed, 1);
+		return;
+	}
+	rate_wait(r);
+	if (stopping(r)) {
+		journal_release_row(o->journal, row->id);
+		return;
+	}
+	if (!out.first_attempt)
+		out.first_attempt = now;
+	atomic_fetch_add(&r->attempted, 1);
+	transport_send(w->t, o->envelope_from, row->email, eml->buf, eml->len, &st);
+	now = (int64_t)time(NULL);
+	out.code = st.code;
+	out.reply = st.reply;
+	if (st.slow_down)
+		slow_down(r);
+
+	switch (st.result) {
+	case TRANSPORT_SENT:
+		*no_reply_streak = 0;
+		out.state = JOURNAL_SENT;
+		out.attempts++;
+		out.message_id = msgid->buf;
+		/* Committed right after the 250: see docs/delivery.md. */
+		journal_record(o->journal, row->id, now, &out);
+		atomic_fetch_add(&r->sent, 1);
+		speed_up(r);
+		return;
+	case TRANSPORT_PERMFAIL:
+		*no_reply_streak = 0;
+		out.state = JOURNAL_FAILED;
+		out.attempts++;
+		journal_record(o->journal, row->id, now, &out);
+		atomic_fetch_add(&r->failed, 1);
+		return;
+	case TRANSPORT_FATAL:
+		journal_release_row(o->journal, row->id);
+		stop_fatal(r, st.reply);
+		return;
+	case TRANSPORT_AMBIGUOUS:
+		/* The server may have queued it: count it and retry only once. */
+		atomic_fetch_add(&r->ambiguous, 1);
+		out.ambiguous++;
+		out.attempts++;
+		if (out.ambiguous > 1) {
+			out.state = JOURNAL_FAILED;
+			journal_record(o->journal, row->id, now, &out);
+			atomic_fetch_add(&r->failed, 1);
+		} else {
+			out.state = JOURNAL_RETRY;
+			out.next_attempt = now;
+			journal_record(o->journal, row->id, now, &out);
+			atomic_fetch_add(&r->retry, 1);
+		}
+		return;
+	case TRANSPORT_TEMPFAIL:
+		break;
+	}
+	out.attempts++;
+	if (out.attempts >= cfg->max_attempts || now - out.first_attempt >= cfg->retry_for) {
+		/* A permanent problem disguised as 4xx: give up, say so. */
+		char why[600];
+
+		snprintf(why, sizeof(why), "gave up after %d attempts: %s", out.attempts, st.reply);
+		out.state = JOURNAL_FAILED;
+		out.reply = why;
+		journal_record(o->journal, row->id, now, &out);
+		atomic_fetch_add(&r->failed, 1);
+	} else {
+		out.state = JOURNAL_RETRY;
+		out.next_attempt = now + sender_backoff(cfg->retry_backoff, out.attempts);
+		journal_record(o->journal, row->id, now, &out);
+		atomic_fetch_add(&r->retry, 1);
+	}
+	if (st.code == 0) {
+		/* No reply at all (refused, timeout): don't hammer a dead relay. */
+		if (++*no_reply_streak >= MAX_CONNECT_FAILURES) {
+			char why[600];
+
+			snprintf(why, sizeof(why), "the server is not answering: %s", st.reply);
+			stop_fatal(r, why);
+		} else {
+			sleep_seconds(0.1 * (1 << *no_reply_streak));
+		}
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct run *r = w->run;
+	struct strbuf eml = STRBUF_INIT, msgid = STRBUF_INIT;
+	struct journal_row row;
+	int streak = 0;
+
+	for (;;) {
+		int have;
+
+		pthread_mutex_lock(&r->lock);
+		have = dispense(r, &row);
+		pthread_mutex_unlock(&r->lock);
+		if (!have)
+			break;
+		deliver(w, &row, &eml, &msgid, &streak);
+		journal_row_release(&row);
+	}
+	strbuf_release(&eml);
+	strbuf_release(&msgid);
+	return NULL;
+}
+
+int sender_run(const struct sender_opts *o, struct sender_result *res)
+{
+	struct run r;
+	struct worker *w;
+	int n = o->cfg->connections, i, started = 0, ret = 0;
+	long c0[JOURNAL_NSTATES];
+	long base_due;
+
+	memset(res, 0, sizeof(*res));
+	memset(&r, 0, sizeof(r));
+	r.o = o;
+	pthread_mutex_init(&r.lock, NULL);
+	r.rate = o->cfg->rate;
+	r.start = mono();
+	if (journal_counts(o->journal, o->issue, c0) < 0)
+		return -1;
+	base_due = c0[JOURNAL_PENDING] + c0[JOURNAL_RETRY];
+	if (o->limit && o->limit < base_due)
+		base_due = o->limit;
+	if (n < 1)
+		n = 1;
+	if (n > base_due)
+		n = base_due > 0 ? (int)base_due : 1;
+
+	w = xcalloc((size_t)n, sizeof(*w));
+	for (i = 0; i < n; i++) {
+		w[i].run = &r;
+		w[i].t = transport_open(o->cfg);
+		if (!w[i].t) {
+			ret = -1;
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (pthread_create(&w[i].tid, NULL, worker_main, &w[i]) != 0) {
+			error("cannot start a sender thread");
+			pthread_mutex_lock(&r.lock);
+			r.fatal = 1;
+			snprintf(r.fatal_reply, sizeof(r.fatal_reply), "cannot start threads");
+			pthread_mutex_unlock(&r.lock);
+			break;
+		}
+		started++;
+	}
+	/* The main thread draws progress while the workers run. */
+	for (;;) {
+		int busy;
+
+		pthread_mutex_lock(&r.lock);
+		busy = !r.done && !r.fatal && !(o->stop && *o->stop);
+		pthread_mutex_unlock(&r.lock);
+		if (o->progress) {
+			long s = atomic_load(&r.sent), f = atomic_load(&r.failed);
+			long left = base_due - s - f - atomic_load(&r.cancelled);
+
+			progress_update(o->progress, s, f, left < 0 ? 0 : left);
+		}
+		if (!busy)
+			break;
+		sleep_seconds(0.1);
+	}
+	for (i = 0; i < started; i++)
+		pthread_join(w[i].tid, NULL);
+	/* Rows claimed but not handed out (stop, fatal, limit) go back. */
+	for (i = r.next; i < r.nbatch; i++) {
+		journal_release_row(o->journal, r.batch[i].id);
+		journal_row_release(&r.batch[i]);
+	}
+out:
+	for (i = 0; i < n; i++)
+		transport_close(w[i].t);
+	free(w);
+	res->sent = atomic_load(&r.sent);
+	res->failed = atomic_load(&r.failed);
+	res->retry = atomic_load(&r.retry);
+	res->cancelled = atomic_load(&r.cancelled);
+	res->ambiguous = atomic_load(&r.ambiguous);
+	res->attempted = atomic_load(&r.attempted);
+	res->fatal = r.fatal;
+	memcpy(res->fatal_reply, r.fatal_reply, sizeof(res->fatal_reply));
+	res->seconds = mono() - r.start;
+	pthread_mutex_destroy(&r.lock);
+	return ret;
+}

@@ -1,0 +1,77 @@
+#ifndef SENDER_H
+#define SENDER_H
+/*
+ * The delivery engine: worker threads (one transport each) work through
+ * the journal's due rows for one issue, under a global rate limit that
+ * slows down when the relay says so (421/451/452/454), and record each
+ * outcome in the journal right after the server's reply.
+ *
+ * Outcomes (DESIGN.md, "Delivery guarantees"):
+ *   2xx                    → sent
+ *   5xx                    → failed, with the server's reply
+ *   4xx, timeout, refused,
+ *   dropped before the dot → retry after retry_backoff·2^(attempts-1) s,
+ *                            failed after max_attempts or retry_for seconds
+ *   dropped after the dot  → ambiguous: retried once, then failed
+ *   fatal (auth, TLS, sender refused) → the run stops; the row stays due
+ */
+#include <signal.h>
+#include <stdint.h>
+
+struct config;
+struct journal;
+struct journal_row;
+struct strbuf;
+struct transport;
+struct progress;
+
+struct sender_opts {
+	const struct config *cfg;	/* connections, rate, timeouts, retry policy */
+	struct journal *journal;
+	int issue;
+	const char *envelope_from;	/* validated address */
+	long limit;			/* at most this many messages this run; 0 = no limit */
+	/*
+	 * Build row's message into eml (and its Message-ID into msgid).
+	 * Called from worker threads at once: must be thread-safe.
+	 * Returns 0, or -1 after error(): the row is marked failed.
+	 */
+	int (*build)(void *data, const struct journal_row *row, struct strbuf *eml,
+		     struct strbuf *msgid);
+	/*
+	 * Right before each message: 1 to send, 0 if the recipient left the
+	 * list or was suppressed since the snapshot (row → cancelled), -1 on
+	 * error (the row stays due).  Thread-safe.  NULL: always send.
+	 */
+	int (*allowed)(void *data, const char *email, const char *list);
+	void *data;
+	/* Set (e.g. by a SIGINT handler) to stop after the messages in flight. */
+	volatile sig_atomic_t *stop;
+	struct progress *progress;	/* may be NULL */
+	/*
+	 * Wait in this run for retries due within this many seconds;
+	 * later ones are left for the next `send`.
+	 */
+	int retry_wait;
+};
+
+struct sender_result {
+	long sent, failed, retry, cancelled;
+	long ambiguous;			/* connections lost after the final dot */
+	long attempted;			/* messages handed to a transport */
+	int fatal;			/* the run stopped early on a fatal error */
+	char fatal_reply[512];
+	double seconds;
+};
+
+/*
+ * Run.  The caller holds the issue lock and has called journal_recover.
+ * Returns 0 when the run finished (result says how), -1 after error()
+ * (transport could not be opened, journal error).
+ */
+int sender_run(const struct sender_opts *o, struct sender_result *res);
+
+/* Seconds to wait before retry number `attempts` (1-based): backoff·2^(attempts-1), capped at a day. */
+int64_t sender_backoff(int backoff, int attempts);
+
+#endif
