@@ -33,6 +33,7 @@ struct run {
 	int64_t cursor;
 	long handed;		/* rows handed out (for --limit) */
 	int done;
+	int running;		/* workers not yet finished */
 	/* rate limiting */
 	double rate;		/* current limit, messages/s; 0 = unlimited */
 	double next_slot;	/* monotonic time of the next allowed send */
@@ -102,8 +103,10 @@ static int dispense(struct run *r, struct journal_row *row)
 	for (;;) {
 		if (r->done || stopping(r))
 			return 0;
-		if (o->limit && r->handed >= o->limit)
+		if (o->limit && r->handed >= o->limit) {
+			r->done = 1;	/* the main thread waits for this */
 			return 0;
+		}
 		if (r->next < r->nbatch) {
 			*row = r->batch[r->next];
 			memset(&r->batch[r->next], 0, sizeof(*row));
@@ -358,6 +361,9 @@ static void *worker_main(void *arg)
 	}
 	strbuf_release(&eml);
 	strbuf_release(&msgid);
+	pthread_mutex_lock(&r->lock);
+	r->running--;
+	pthread_mutex_unlock(&r->lock);
 	return NULL;
 }
 
@@ -403,6 +409,9 @@ int sender_run(const struct sender_opts *o, struct sender_result *res)
 			pthread_mutex_unlock(&r.lock);
 			break;
 		}
+		pthread_mutex_lock(&r.lock);
+		r.running++;
+		pthread_mutex_unlock(&r.lock);
 		started++;
 	}
 	/* The main thread draws progress while the workers run. */
@@ -410,7 +419,8 @@ int sender_run(const struct sender_opts *o, struct sender_result *res)
 		int busy;
 
 		pthread_mutex_lock(&r.lock);
-		busy = !r.done && !r.fatal && !(o->stop && *o->stop);
+		/* Workers leave when nothing is left, on a fatal error or a stop. */
+		busy = r.running > 0;
 		pthread_mutex_unlock(&r.lock);
 		if (o->progress) {
 			long s = atomic_load(&r.sent), f = atomic_load(&r.failed);

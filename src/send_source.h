@@ -1,0 +1,37 @@
+#ifndef SEND_SOURCE_H
+#define SEND_SOURCE_H
+/*
+ * What `send` needs from the subscriber store, in one place: the
+ * recipients of a list (active members, not suppressed), streamed, and a
+ * cheap per-message check that a recipient is still wanted.
+ */
+struct config;
+struct compose_recipient;
+struct send_source;
+
+/* Open the store for the sender.  NULL after error(). */
+struct send_source *send_source_open(const struct config *cfg);
+void send_source_close(struct send_source *s);
+
+/*
+ * Call fn for each active, non-suppressed member of list, in a stable
+ * order.  fn returns 0 to go on, non-zero to stop (returned).  -1 after
+ * error().
+ */
+int send_source_each(struct send_source *s, const char *list,
+		     int (*fn)(void *data, const struct compose_recipient *r), void *data);
+
+/* Number of recipients send_source_each would give, or -1. */
+long send_source_count(struct send_source *s, const char *list);
+
+/*
+ * 1 if email is still an active member of list and not suppressed, 0 if
+ * not, -1 after error().  Thread-safe (called from the sender's workers
+ * right before each message).
+ */
+int send_source_allowed(struct send_source *s, const char *email, const char *list);
+
+/* 1 if list exists in the store. */
+int send_source_list_exists(struct send_source *s, const char *list);
+
+#endif

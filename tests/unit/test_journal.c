@@ -1,0 +1,160 @@
+/*
+ * The delivery journal: snapshot, claim, outcomes, recovery after a crash,
+ * the per-issue lock, attribute encoding.
+ */
+#include "common.h"
+#include "strbuf.h"
+#include "fsutil.h"
+#include "journal.h"
+#include "tap.h"
+
+#include <unistd.h>
+
+static int count_cb(void *data, const struct journal_entry *e)
+{
+	(void)e;
+	(*(int *)data)++;
+	return 0;
+}
+
+int main(void)
+{
+	char tmpl[] = "/tmp/nb-journal.XXXXXX";
+	struct strbuf db = STRBUF_INIT, sb = STRBUF_INIT;
+	struct journal *j;
+	struct journal_row rows[10];
+	struct journal_outcome o;
+	long c[JOURNAL_NSTATES];
+	int64_t cursor = 0, when;
+	int i, n, fd, fd2, seen;
+	const char *keys[] = { "city", "note" };
+	const char *vals[] = { "Zürich", "two\nlines \\ and = sign" };
+	char **k, **v;
+
+	if (!mkdtemp(tmpl))
+		skip_all("no temporary directory");
+	path_join(&db, tmpl, "newsbeat.db");
+	j = journal_open(db.buf);
+	ok(j != NULL, "journal opens and creates its tables");
+	if (!j)
+		return tap_done();
+	is_int(journal_has_snapshot(j, 42), 0, "no snapshot yet");
+
+	ok(journal_snapshot_begin(j, 42, "members") == 0, "snapshot begins");
+	for (i = 0; i < 25; i++) {
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "user%02d@example.org", i);
+		journal_snapshot_add(j, sb.buf, i ? "Name" : NULL, "members", "");
+	}
+	journal_snapshot_add(j, "user03@example.org", "Dup", "members", "");
+	ok(journal_snapshot_commit(j) == 0, "snapshot commits");
+	is_int(journal_has_snapshot(j, 42), 1, "snapshot recorded");
+	journal_counts(j, 42, c);
+	is_int(c[JOURNAL_PENDING], 25, "25 pending (duplicate kept once)");
+
+	/* An aborted snapshot leaves nothing behind. */
+	journal_snapshot_begin(j, 43, "members");
+	journal_snapshot_add(j, "x@example.org", "", "members", "");
+	journal_snapshot_abort(j);
+	is_int(journal_has_snapshot(j, 43), 0, "aborted snapshot leaves no run");
+	journal_counts(j, 43, c);
+	is_int(c[JOURNAL_PENDING], 0, "aborted snapshot leaves no rows");
+
+	n = journal_claim(j, 42, 1000, rows, 10, &cursor);
+	is_int(n, 10, "claim 10");
+	is_str(rows[0].email, "user00@example.org", "in snapshot order");
+	is_str(rows[0].name, "", "NULL name stored as empty");
+	journal_counts(j, 42, c);
+	is_int(c[JOURNAL_SENDING], 10, "claimed rows are 'sending'");
+
+	memset(&o, 0, sizeof(o));
+	o.state = JOURNAL_SENT;
+	o.attempts = 1;
+	o.code = 250;
+	o.reply = "250 2.0.0 Ok: queued";
+	o.message_id = "abc@example.org";
+	o.first_attempt = 1000;
+	for (i = 0; i < 5; i++)
+		journal_record(j, rows[i].id, 1000, &o);
+	o.state = JOURNAL_FAILED;
+	o.code = 550;
+	o.reply = "550 5.1.1 no such user";
+	journal_record(j, rows[5].id, 1000, &o);
+	o.state = JOURNAL_RETRY;
+	o.code = 451;
+	o.reply = "451 try later";
+	o.next_attempt = 2000;
+	journal_record(j, rows[6].id, 1000, &o);
+	/* rows 7..9 stay 'sending': a crash */
+	for (i = 0; i < n; i++)
+		journal_row_release(&rows[i]);
+	ok(journal_recover(j, 42) == 0, "recover after a crash");
+	journal_counts(j, 42, c);
+	is_int(c[JOURNAL_SENT], 5, "5 sent");
+	is_int(c[JOURNAL_FAILED], 1, "1 failed");
+	is_int(c[JOURNAL_RETRY], 1, "1 retry");
+	is_int(c[JOURNAL_SENDING], 0, "nothing left 'sending'");
+	is_int(c[JOURNAL_PENDING], 18, "in-flight rows are pending again");
+	journal_next_retry(j, 42, &when);
+	is_int(when, 2000, "next retry time");
+
+	/* Resume: sent and failed rows are never claimed again. */
+	cursor = 0;
+	seen = 0;
+	while ((n = journal_claim(j, 42, 1500, rows, 10, &cursor)) > 0) {
+		for (i = 0; i < n; i++) {
+			ok(strcmp(rows[i].email, "user00@example.org") != 0 || 0, "sent row not claimed");
+			journal_row_release(&rows[i]);
+		}
+		seen += n;
+	}
+	is_int(seen, 18, "resume claims exactly the 18 pending (retry not yet due)");
+	cursor = 0;
+	n = journal_claim(j, 42, 2000, rows, 10, &cursor);
+	is_int(n, 1, "the retry is claimed once due");
+	is_int(n == 1 ? rows[0].attempts : -1, 1, "with its attempt count");
+	for (i = 0; i < n; i++) {
+		journal_release_row(j, rows[i].id);
+		journal_row_release(&rows[i]);
+	}
+	journal_counts(j, 42, c);
+	is_int(c[JOURNAL_RETRY], 1, "released retry row is 'retry' again");
+
+	seen = 0;
+	journal_each(j, 42, 1u << JOURNAL_FAILED, count_cb, &seen);
+	is_int(seen, 1, "journal_each filters by state");
+
+	/* The per-issue lock. */
+	fd = journal_lock_issue(db.buf, 42);
+	ok(fd >= 0, "lock issue 42");
+	fd2 = journal_lock_issue(db.buf, 42);
+	is_int(fd2, -2, "second lock on issue 42 is refused");
+	fd2 = journal_lock_issue(db.buf, 43);
+	ok(fd2 >= 0, "issue 43 can be locked at the same time");
+	journal_unlock_issue(fd2);
+	journal_unlock_issue(fd);
+	fd = journal_lock_issue(db.buf, 42);
+	ok(fd >= 0, "lock free again after unlock");
+	journal_unlock_issue(fd);
+
+	/* Attributes survive the round trip, whatever they hold. */
+	strbuf_reset(&sb);
+	journal_attrs_encode(&sb, 2, keys, vals);
+	n = (int)journal_attrs_decode(sb.buf, &k, &v);
+	is_int(n, 2, "two attributes decoded");
+	if (n == 2) {
+		is_str(k[0], "city", "key");
+		is_str(v[0], "Zürich", "UTF-8 value");
+		is_str(v[1], vals[1], "newline, backslash and '=' survive");
+	}
+	journal_attrs_free((size_t)n, k, v);
+	n = (int)journal_attrs_decode("", &k, &v);
+	is_int(n, 0, "empty attributes");
+	journal_attrs_free((size_t)n, k, v);
+
+	journal_close(j);
+	remove_tree(tmpl);
+	strbuf_release(&db);
+	strbuf_release(&sb);
+	return tap_done();
+}

@@ -1,0 +1,268 @@
+/*
+ * The sender engine over the journal: Maildir (resume, --limit,
+ * cancellation) and SMTP against Postfix's smtp-sink on loopback with
+ * faults injected at each stage (-r 4xx, -f 5xx, -Q 421 and close,
+ * -q silent close), checking how each outcome is classified and recorded.
+ */
+#include "common.h"
+#include "strbuf.h"
+#include "fsutil.h"
+#include "config.h"
+#include "journal.h"
+#include "sender.h"
+#include "tap.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char dir[] = "/tmp/nb-sender.XXXXXX";
+
+static int build(void *data, const struct journal_row *row, struct strbuf *eml,
+		 struct strbuf *msgid)
+{
+	(void)data;
+	strbuf_addf(eml, "From: news@example.org\r\nTo: %s\r\nSubject: test\r\n\r\n"
+		     "Hello %s\r\n.a line with a dot\r\n", row->email, row->name);
+	strbuf_addf(msgid, "%s.id@example.org", row->email);
+	return 0;
+}
+
+static int cancel_odd(void *data, const char *email, const char *list)
+{
+	(void)data;
+	(void)list;
+	return !strstr(email, "1@") && !strstr(email, "3@") && !strstr(email, "5@") &&
+	       !strstr(email, "7@") && !strstr(email, "9@");
+}
+
+static struct journal *fresh_journal(const char *name, int nrcpt)
+{
+	struct strbuf db = STRBUF_INIT, sb = STRBUF_INIT;
+	struct journal *j;
+	int i;
+
+	strbuf_addf(&db, "%s/%s.db", dir, name);
+	j = journal_open(db.buf);
+	if (!j)
+		return NULL;
+	journal_snapshot_begin(j, 1, "members");
+	for (i = 0; i < nrcpt; i++) {
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "user%d@example.org", i);
+		journal_snapshot_add(j, sb.buf, "Reader", "members", "");
+	}
+	journal_snapshot_commit(j);
+	strbuf_release(&db);
+	strbuf_release(&sb);
+	return j;
+}
+
+static void run(struct config *cfg, struct journal *j, long limit,
+		int (*allowed)(void *, const char *, const char *), struct sender_result *res)
+{
+	struct sender_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.cfg = cfg;
+	o.journal = j;
+	o.issue = 1;
+	o.envelope_from = "bounce@example.org";
+	o.limit = limit;
+	o.build = build;
+	o.allowed = allowed;
+	o.retry_wait = 5;
+	journal_recover(j, 1);
+	if (sender_run(&o, res) < 0)
+		memset(res, 0xff, sizeof(*res));
+}
+
+static int free_port(void)
+{
+	struct sockaddr_in a;
+	socklen_t l = sizeof(a);
+	int s = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	bind(s, (struct sockaddr *)&a, sizeof(a));
+	getsockname(s, (struct sockaddr *)&a, &l);
+	port = ntohs(a.sin_port);
+	close(s);
+	return port;
+}
+
+static int port_open(int port)
+{
+	struct sockaddr_in a;
+	int s = socket(AF_INET, SOCK_STREAM, 0), r;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)port);
+	r = connect(s, (struct sockaddr *)&a, sizeof(a));
+	close(s);
+	return r == 0;
+}
+
+/* Start smtp-sink with one fault option (flag may be NULL); returns its pid. */
+static pid_t start_sink(int port, const char *flag, const char *cmds)
+{
+	char addr[64];
+	pid_t pid;
+	int i;
+
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
+	pid = fork();
+	if (pid == 0) {
+		const char *argv[12];
+		int n = 0;
+
+		argv[n++] = "smtp-sink";
+		if (geteuid() == 0) {
+			/* smtp-sink refuses to run as root without dropping privileges */
+			argv[n++] = "-u";
+			argv[n++] = "nobody";
+		}
+		argv[n++] = "-4";
+		if (flag) {
+			argv[n++] = flag;
+			argv[n++] = cmds;
+		}
+		argv[n++] = addr;
+		argv[n++] = "64";
+		argv[n] = NULL;
+		freopen("/dev/null", "w", stderr);
+		execv("/usr/sbin/smtp-sink", (char *const *)argv);
+		_exit(127);
+	}
+	for (i = 0; i < 100 && !port_open(port); i++)
+		usleep(50000);
+	return pid;
+}
+
+static void stop_sink(pid_t pid)
+{
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+}
+
+struct fault {
+	const char *flag, *cmds;
+	const char *what;
+	long sent, failed, retry;
+	int fatal;
+	long ambiguous;		/* -1: don't check */
+};
+
+int main(void)
+{
+	struct config cfg;
+	struct journal *j;
+	struct sender_result res;
+	long c[JOURNAL_NSTATES];
+	struct strbuf sb = STRBUF_INIT;
+	size_t fi;
+	static const struct fault faults[] = {
+		{ NULL, NULL, "no fault: all sent", 10, 0, 0, 0, 0 },
+		{ "-f", "RCPT", "550 to RCPT: failed", 0, 10, 0, 0, 0 },
+		{ "-r", "RCPT", "450 to RCPT: retried, then given up", 0, 10, 0, 0, 0 },
+		{ "-f", "DATA", "550 to DATA: failed", 0, 10, 0, 0, 0 },
+		{ "-r", "DATA", "450 to DATA: given up after max_attempts", 0, 10, 0, 0, 0 },
+		{ "-f", ".", "550 after the final dot: failed", 0, 10, 0, 0, 0 },
+		{ "-r", ".", "450 after the final dot: given up", 0, 10, 0, 0, 0 },
+		{ "-Q", ".", "421 and close after the dot: retried, given up", 0, 10, 0, 0, 0 },
+		{ "-q", ".", "silent close after the dot: ambiguous, retried once", 0, 10, 0, 0, 20 },
+		{ "-f", "MAIL", "550 to MAIL FROM: the run stops", 0, 0, 0, 1, 0 },
+		{ "-f", "EHLO,HELO", "550 to EHLO and HELO: the run stops", 0, 0, 0, 1, 0 },
+		{ "-f", "CONNECT", "554 greeting: the run stops", 0, 0, 0, 1, 0 },
+		{ "-Q", "RCPT", "421 and close at RCPT: retried", 0, 10, 0, 0, 0 },
+		{ "-q", "MAIL", "silent close at MAIL: the run stops as unreachable", 0, -1, -1, 1, 0 },
+	};
+
+	if (!mkdtemp(dir) || chdir(dir) < 0)
+		skip_all("no temporary directory");
+	signal(SIGPIPE, SIG_IGN);
+	if (config_load(&cfg, NULL) < 0)
+		skip_all("config_load failed");
+
+	/* Maildir: 50 recipients, 3 connections, --limit 20 then resume. */
+	cfg.connections = 3;
+	j = fresh_journal("maildir", 50);
+	run(&cfg, j, 20, NULL, &res);
+	is_int(res.sent, 20, "--limit 20 sends 20");
+	journal_counts(j, 1, c);
+	is_int(c[JOURNAL_PENDING], 30, "30 left pending");
+	is_int(c[JOURNAL_SENDING], 0, "no row left 'sending' after a limited run");
+	run(&cfg, j, 0, NULL, &res);
+	is_int(res.sent, 30, "resume sends the other 30");
+	journal_counts(j, 1, c);
+	is_int(c[JOURNAL_SENT], 50, "50 sent in all");
+	run(&cfg, j, 0, NULL, &res);
+	is_int(res.sent + res.failed + res.attempted, 0, "a third run sends nothing");
+	journal_close(j);
+
+	j = fresh_journal("cancel", 20);
+	run(&cfg, j, 0, cancel_odd, &res);
+	is_int(res.cancelled, 10, "recipients gone from the list are cancelled");
+	is_int(res.sent, 10, "the others are sent");
+	journal_close(j);
+
+	if (access("/usr/sbin/smtp-sink", X_OK) < 0) {
+		skip("no /usr/sbin/smtp-sink (apt-get install postfix)");
+		goto out;
+	}
+	cfg.connections = 2;
+	cfg.max_attempts = 2;
+	cfg.retry_backoff = 0;
+	cfg.timeout = 5;
+	for (fi = 0; fi < ARRAY_SIZE(faults); fi++) {
+		const struct fault *f = &faults[fi];
+		int port = free_port();
+		pid_t pid = start_sink(port, f->flag, f->cmds);
+
+		free(cfg.smtp_url);
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "smtp://127.0.0.1:%d", port);
+		cfg.smtp_url = strbuf_detach(&sb, NULL);
+		strbuf_addf(&sb, "fault%zu", fi);
+		j = fresh_journal(sb.buf, 10);
+		strbuf_reset(&sb);
+		run(&cfg, j, 0, NULL, &res);
+		journal_counts(j, 1, c);
+		ok(res.sent == f->sent && (f->failed < 0 || c[JOURNAL_FAILED] == f->failed) &&
+		   (f->retry < 0 || c[JOURNAL_RETRY] == f->retry) && res.fatal == f->fatal &&
+		   (f->ambiguous < 0 || res.ambiguous == f->ambiguous),
+		   "%s %s: %s", f->flag ? f->flag : "", f->cmds ? f->cmds : "", f->what);
+		if (!(res.sent == f->sent && res.fatal == f->fatal))
+			diag("sent %ld failed %ld retry %ld pending %ld ambiguous %ld fatal %d (%s)",
+			     res.sent, c[JOURNAL_FAILED], c[JOURNAL_RETRY], c[JOURNAL_PENDING],
+			     res.ambiguous, res.fatal, res.fatal_reply);
+		if (f->fatal)
+			ok(c[JOURNAL_SENT] + c[JOURNAL_FAILED] == 0 && res.fatal_reply[0],
+			   "  nobody marked failed for a problem that is not theirs: %s", res.fatal_reply);
+		journal_close(j);
+		stop_sink(pid);
+	}
+	/* Nothing listening. */
+	free(cfg.smtp_url);
+	strbuf_addf(&sb, "smtp://127.0.0.1:%d", free_port());
+	cfg.smtp_url = strbuf_detach(&sb, NULL);
+	j = fresh_journal("refused", 10);
+	run(&cfg, j, 0, NULL, &res);
+	journal_counts(j, 1, c);
+	ok(res.fatal && res.sent == 0 && c[JOURNAL_FAILED] == 0,
+	   "connection refused: the run stops, nobody failed (%s)", res.fatal_reply);
+	journal_close(j);
+out:
+	config_release(&cfg);
+	strbuf_release(&sb);
+	if (chdir("/") == 0)
+		remove_tree(dir);
+	return tap_done();
+}
