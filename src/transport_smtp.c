@@ -76,10 +76,24 @@ static size_t smtp_read(char *buf, size_t size, size_t nmemb, void *data)
 	return n;
 }
 
+static int code_from_reply(const char *r)
+{
+	if (r[0] >= '2' && r[0] <= '5' && r[1] >= '0' && r[1] <= '9' &&
+	    r[2] >= '0' && r[2] <= '9' && (r[3] == ' ' || r[3] == '-' || !r[3]))
+		return (r[0] - '0') * 100 + (r[1] - '0') * 10 + (r[2] - '0');
+	return 0;
+}
+
 static void remember_reply(struct smtp *s, const char *data, size_t size)
 {
 	size_t n = 0;
 
+	/*
+	 * After a failure reply libcurl ends the session (QUIT, "221 Bye"):
+	 * the failure is the reply that matters, so it is not overwritten.
+	 */
+	if (code_from_reply(s->last_reply) >= 400)
+		return;
 	/* A multi-line reply arrives one line per callback; keep the last one. */
 	while (n < size && n < sizeof(s->last_reply) - 1 && data[n] != '\r' && data[n] != '\n') {
 		unsigned char c = (unsigned char)data[n];
@@ -120,13 +134,6 @@ static int slow_down_code(int code)
 	return code == 421 || code == 451 || code == 452 || code == 454;
 }
 
-static int code_from_reply(const char *r)
-{
-	if (r[0] >= '2' && r[0] <= '5' && r[1] >= '0' && r[1] <= '9' &&
-	    r[2] >= '0' && r[2] <= '9' && (r[3] == ' ' || r[3] == '-' || !r[3]))
-		return (r[0] - '0') * 100 + (r[1] - '0') * 10 + (r[2] - '0');
-	return 0;
-}
 
 static void classify(struct smtp *s, CURLcode res, struct transport_status *st)
 {
