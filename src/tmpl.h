@@ -11,6 +11,11 @@
  * and per-recipient data can be combined without copying: e.g.
  * { issue_ctx, recipient_ctx }.  Dotted names ("subscriber.name") and the
  * implicit iterator "." work as the spec says.
+ *
+ * Beyond the spec: false, null, an empty list AND an empty string are
+ * falsey (so {{#subscriber.name}} tests for a usable name); booleans
+ * interpolate as "true"/"false", lists and objects as nothing.  Partials
+ * and template values nest at most 100 deep; deeper ones render empty.
  */
 #include <stddef.h>
 
@@ -97,7 +102,11 @@ void tmpl_free(struct tmpl *t);
 
 /*
  * Called for a variable or section name that resolves to nothing (used by
- * `check` to report unfilled variables).  May be NULL.
+ * `check` to report unfilled variables), with the full dotted name, the
+ * name of the template or partial holding the tag, and the tag's line.
+ * Names inside sections that are not rendered are never evaluated and not
+ * reported; nor are inverted sections ({{^x}} is how a template handles a
+ * missing x).  A name present with a null value is not missing.  May be NULL.
  */
 typedef void (*tmpl_missing_fn)(void *data, const char *name, const char *tmpl_name, int line);
 

@@ -1,0 +1,232 @@
+/*
+ * token.c: tokens round trip, and nothing else verifies — a wrong secret or
+ * purpose, any single-character change, any truncation, random strings.
+ * Message-IDs are stable per (issue, email) and differ otherwise.
+ */
+#include "common.h"
+#include "strbuf.h"
+#include "token.h"
+#include "tap.h"
+
+static const char secret[] = "correct horse battery staple";
+
+static int verifies(const char *tok, enum token_purpose p)
+{
+	char *e = NULL, *l = NULL;
+	int r = token_verify(secret, p, tok, &e, &l);
+
+	if (r == 0 && (!e || !l))
+		return 2;	/* success without outputs is a bug too */
+	if (r != 0 && (e || l))
+		return 2;
+	free(e);
+	free(l);
+	return r == 0;
+}
+
+static void test_roundtrip(void)
+{
+	static const char *const emails[] = {
+		"zoe@example.org", "a@b.c", "\"quoted.local\"@example.org",
+		"very.long.address.with.many.parts+tag@sub.domain.example.org", "x@xn--mnchen-3ya.de",
+	};
+	static const char *const lists[] = { "members", "", "éditeurs", "a.b-c_d" };
+	size_t i, j;
+
+	for (i = 0; i < ARRAY_SIZE(emails); i++)
+		for (j = 0; j < ARRAY_SIZE(lists); j++) {
+			struct strbuf t = STRBUF_INIT;
+			char *e = NULL, *l = NULL;
+			size_t k;
+			int urlsafe = 1;
+
+			token_make(secret, TOKEN_UNSUBSCRIBE, emails[i], lists[j], &t);
+			for (k = 0; k < t.len; k++)
+				if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.",
+					    t.buf[k]))
+					urlsafe = 0;
+			ok(urlsafe, "token for %s/%s is URL-safe: %s", emails[i], lists[j], t.buf);
+			ok(token_verify(secret, TOKEN_UNSUBSCRIBE, t.buf, &e, &l) == 0 && e && l &&
+			   strcmp(e, emails[i]) == 0 && strcmp(l, lists[j]) == 0,
+			   "round trip %s / '%s'", emails[i], lists[j]);
+			free(e);
+			free(l);
+			ok(!verifies(t.buf, TOKEN_CONFIRM), "wrong purpose rejected");
+			e = l = NULL;
+			ok(token_verify("another secret", TOKEN_UNSUBSCRIBE, t.buf, &e, &l) < 0 && !e && !l,
+			   "wrong secret rejected");
+			ok(token_verify("", TOKEN_UNSUBSCRIBE, t.buf, &e, &l) < 0 &&
+			   token_verify(NULL, TOKEN_UNSUBSCRIBE, t.buf, &e, &l) < 0,
+			   "empty or missing secret never verifies");
+			strbuf_release(&t);
+		}
+}
+
+static void test_mutations(void)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=+/ %\x01\xff";
+	struct strbuf t = STRBUF_INIT, m = STRBUF_INIT;
+	size_t i, k;
+	long tried = 0, accepted = 0, trunc_accepted = 0;
+
+	token_make(secret, TOKEN_UNSUBSCRIBE, "zoe@example.org", "members", &t);
+	ok(verifies(t.buf, TOKEN_UNSUBSCRIBE) == 1, "the original verifies");
+	/* The MAC is the last 22 characters: 16 bytes = 128 bits. */
+	ok(strlen(strrchr(t.buf, '.') + 1) == 22, "MAC is 22 base64url characters (128 bits)");
+
+	for (i = 0; i < t.len; i++)
+		for (k = 0; k < sizeof(alphabet) - 1; k++) {
+			if (alphabet[k] == t.buf[i])
+				continue;
+			strbuf_reset(&m);
+			strbuf_addbuf(&m, &t);
+			m.buf[i] = alphabet[k];
+			tried++;
+			if (verifies(m.buf, TOKEN_UNSUBSCRIBE))
+				accepted++;
+		}
+	ok(tried > 3000 && accepted == 0, "every single-character substitution rejected (%ld tried, %ld accepted)",
+	   tried, accepted);
+	/* Deletions and insertions too. */
+	accepted = 0;
+	for (i = 0; i < t.len; i++) {
+		strbuf_reset(&m);
+		strbuf_add(&m, t.buf, i);
+		strbuf_addstr(&m, t.buf + i + 1);
+		if (verifies(m.buf, TOKEN_UNSUBSCRIBE))
+			accepted++;
+		strbuf_reset(&m);
+		strbuf_add(&m, t.buf, i);
+		strbuf_addch(&m, 'A');
+		strbuf_addstr(&m, t.buf + i);
+		if (verifies(m.buf, TOKEN_UNSUBSCRIBE))
+			accepted++;
+	}
+	ok(accepted == 0, "every single-character deletion and insertion rejected");
+	for (i = 0; i < t.len; i++) {
+		strbuf_reset(&m);
+		strbuf_add(&m, t.buf, i);
+		if (verifies(m.buf, TOKEN_UNSUBSCRIBE))
+			trunc_accepted++;
+	}
+	ok(trunc_accepted == 0, "every truncation rejected (%zu)", t.len);
+	strbuf_reset(&m);
+	strbuf_addbuf(&m, &t);
+	strbuf_addstr(&m, "A");
+	ok(!verifies(m.buf, TOKEN_UNSUBSCRIBE), "appended character rejected");
+	ok(!verifies("", TOKEN_UNSUBSCRIBE) && !verifies("u", TOKEN_UNSUBSCRIBE) &&
+	   !verifies("u..", TOKEN_UNSUBSCRIBE) && !verifies("u...", TOKEN_UNSUBSCRIBE),
+	   "degenerate tokens rejected");
+
+	/* A token for another address does not verify when spliced. */
+	{
+		struct strbuf o = STRBUF_INIT;
+		const char *mac_t, *mac_o;
+
+		token_make(secret, TOKEN_UNSUBSCRIBE, "eve@example.org", "members", &o);
+		mac_t = strrchr(t.buf, '.');
+		mac_o = strrchr(o.buf, '.');
+		strbuf_reset(&m);
+		strbuf_add(&m, o.buf, (size_t)(mac_o - o.buf));
+		strbuf_addstr(&m, mac_t);
+		ok(!verifies(m.buf, TOKEN_UNSUBSCRIBE), "MAC of one address on another's token rejected");
+		strbuf_release(&o);
+	}
+	strbuf_release(&t);
+	strbuf_release(&m);
+}
+
+static void test_random_strings(void)
+{
+	struct strbuf s = STRBUF_INIT;
+	unsigned char r[64];
+	int i, accepted = 0;
+
+	for (i = 0; i < 10000; i++) {
+		size_t n, k;
+
+		if (token_random(r, sizeof(r)) < 0)
+			break;
+		n = r[0] % 60;
+		strbuf_reset(&s);
+		strbuf_addch(&s, 'u');
+		for (k = 0; k < n; k++)
+			strbuf_addch(&s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
+				     [r[k + 1] % 65]);
+		if (verifies(s.buf, TOKEN_UNSUBSCRIBE))
+			accepted++;
+	}
+	ok(i == 10000 && accepted == 0, "10,000 random strings rejected (%d accepted)", accepted);
+	strbuf_release(&s);
+}
+
+static void test_message_id(void)
+{
+	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT, c = STRBUF_INIT, d = STRBUF_INIT,
+		      e = STRBUF_INIT;
+	size_t i;
+	int alpha = 1;
+
+	token_message_id(secret, 42, "zoe@example.org", &a);
+	token_message_id(secret, 42, "zoe@example.org", &b);
+	token_message_id(secret, 43, "zoe@example.org", &c);
+	token_message_id(secret, 42, "eve@example.org", &d);
+	token_message_id("other", 42, "zoe@example.org", &e);
+	is_int(a.len, 26, "Message-ID local part is 26 characters");
+	for (i = 0; i < a.len; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyz234567", a.buf[i]))
+			alpha = 0;
+	ok(alpha, "Message-ID is lower-case base32: %s", a.buf);
+	ok(strcmp(a.buf, b.buf) == 0, "stable for the same issue and email");
+	ok(strcmp(a.buf, c.buf) != 0, "differs per issue");
+	ok(strcmp(a.buf, d.buf) != 0, "differs per email");
+	ok(strcmp(a.buf, e.buf) != 0, "differs per secret");
+	/* 4 and 42 must not collide through concatenation ambiguities. */
+	strbuf_reset(&b);
+	strbuf_reset(&c);
+	token_message_id(secret, 4, "2zoe@example.org", &b);
+	token_message_id(secret, 42, "zoe@example.org", &c);
+	ok(strcmp(b.buf, c.buf) != 0, "issue/email boundary is unambiguous");
+	strbuf_release(&a);
+	strbuf_release(&b);
+	strbuf_release(&c);
+	strbuf_release(&d);
+	strbuf_release(&e);
+}
+
+static void test_hmac_and_random(void)
+{
+	unsigned char mac[32];
+	struct strbuf hex = STRBUF_INIT, r1 = STRBUF_INIT, r2 = STRBUF_INIT;
+	size_t i;
+	int alnum = 1;
+
+	/* RFC 4231 test case 2. */
+	token_hmac("Jefe", "what do ya want for nothing?", 28, mac);
+	for (i = 0; i < 32; i++)
+		strbuf_addf(&hex, "%02x", mac[i]);
+	is_str(hex.buf, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+	       "HMAC-SHA256 matches RFC 4231 test case 2");
+
+	ok(token_random_alnum(32, &r1) == 0 && token_random_alnum(32, &r2) == 0, "random alnum");
+	is_int(r1.len, 32, "32 characters");
+	for (i = 0; i < r1.len; i++)
+		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", r1.buf[i]))
+			alnum = 0;
+	ok(alnum, "only [A-Za-z0-9]: %s", r1.buf);
+	ok(strcmp(r1.buf, r2.buf) != 0, "two draws differ");
+	strbuf_release(&hex);
+	strbuf_release(&r1);
+	strbuf_release(&r2);
+}
+
+int main(void)
+{
+	test_roundtrip();
+	test_mutations();
+	test_random_strings();
+	test_message_id();
+	test_hmac_and_random();
+	return tap_done();
+}
