@@ -15,6 +15,7 @@
 #include "config.h"
 #include "serve.h"
 #include "serve_int.h"
+#include "transport.h"
 
 #include <arpa/inet.h>
 #include <limits.h>
@@ -425,8 +426,19 @@ struct serve *serve_start(const struct config *cfg, const struct serve_options *
 	else
 		warning("archive directory '%s' not found: only the forms are served "
 			"(run 'newsbeat archive')", cfg->archive_dir);
-	if (!(s->app.pages = serve_pages_load(cfg)))
+	if (!(s->app.pages = serve_pages_load(cfg)) || serve_store_open(&s->app) < 0)
 		goto fail;
+	/*
+	 * Check the mail settings now rather than at the first subscription,
+	 * and let the transport initialise its library from this thread.
+	 */
+	{
+		struct transport *t = transport_open(cfg);
+
+		if (!t)
+			goto fail;
+		transport_close(t);
+	}
 	s->app.subscribe_rl = serve_ratelimit_new(opt->subscribe_rate ? opt->subscribe_rate : 5, 60);
 
 	/* Leave room for the store, templates, the archive's files and logs. */
@@ -440,6 +452,7 @@ struct serve *serve_start(const struct config *cfg, const struct serve_options *
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
 		(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 		0, NULL, NULL, on_request, s,
+		MHD_OPTION_EXTERNAL_LOGGER, on_log, s,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_CONNECTION_LIMIT, limit,
@@ -447,7 +460,6 @@ struct serve *serve_start(const struct config *cfg, const struct serve_options *
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
 		MHD_OPTION_STRICT_FOR_CLIENT, 1,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-		MHD_OPTION_EXTERNAL_LOGGER, on_log, s,
 		MHD_OPTION_END);
 	if (!s->daemon) {
 		error("cannot listen on '%s': %s", opt->listen,

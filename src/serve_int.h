@@ -60,7 +60,7 @@ struct serve_app {
 	struct serve_ratelimit *subscribe_rl;
 	pthread_mutex_t store_lock;	/* one SQLite connection, one writer at a time */
 	struct store *store;
-	const char *database;		/* opened lazily at the first write */
+	const char *database;
 };
 
 /* ---- serve_static.c ---- */
@@ -132,9 +132,11 @@ unsigned serve_ratelimit_hit(struct serve_ratelimit *rl, const char *key, time_t
 /* ---- serve_store.c: what serve needs from the subscriber store ---- */
 
 /*
- * Each takes app->store_lock, opens the store at the first use, and
- * returns -1 after error() when the store fails.
+ * Each takes app->store_lock and returns -1 after error() when the store
+ * fails.
  */
+/* Open [paths] database (created if missing).  0 or -1 after error(). */
+int serve_store_open(struct serve_app *app);
 /* Mark (email, list) unsubscribed, committed before returning; repeating is fine.  0 or -1. */
 int serve_store_unsubscribe(struct serve_app *app, const char *email, const char *list);
 /*
