@@ -1,0 +1,80 @@
+#!/bin/bash
+# One-click unsubscribe (RFC 8058): GET never changes anything (1,000 GETs
+# of a valid link), forged tokens never work (10,000 of them), a valid
+# POST unsubscribes at once — in the store, before the answer — and
+# repeating it shows the same page.
+. "$(dirname "$0")/lib.sh"
+. "$SRCDIR/tests/e2e/serve-lib.sh"
+command -v curl >/dev/null || skip_all "curl not installed"
+command -v sqlite3 >/dev/null || skip_all "sqlite3 not installed"
+
+serve_setup
+NB() { "$NEWSBEAT" -c nl/config.ini "$@"; }
+has_store || skip_all "the subscriber store is not built yet"
+NB subscribers add alice@example.org --list members >/dev/null
+NB subscribers add bob@example.org --list members >/dev/null
+NB subscribers add carol@example.org --list other >/dev/null
+serve_start
+
+snapshot() { sqlite3 nl/newsbeat.db .dump | grep -v '^INSERT INTO sqlite_stat' | md5sum; }
+not() { ! "$@"; }
+member() { NB subscribers list --list "${2:-members}" | grep -qF "$1"; }
+unsubscribed() { NB subscribers list --list "${2:-members}" --status unsubscribed | grep -qF "$1"; }
+T=$($SERVE_TOOL token u alice@example.org members)
+
+before=$(snapshot)
+res=$($SERVE_TOOL gets 1000 "$BASE/unsubscribe?t=$T")
+check "1,000 GETs of a valid link all answer 200 ($res)" test "$res" = "200:1000"
+check "…and change nothing in the database" test "$(snapshot)" = "$before"
+check "…alice is still subscribed" not unsubscribed alice@example.org
+curl -s -I "$BASE/unsubscribe?t=$T" >/dev/null
+check "HEAD changes nothing either" test "$(snapshot)" = "$before"
+
+page=$(curl -s "$BASE/unsubscribe?t=$T")
+check "the GET page shows the address" grep -q 'alice@example.org' <<<"$page"
+check "…and a form that POSTs List-Unsubscribe=One-Click" \
+	grep -q 'name="List-Unsubscribe" value="One-Click"' <<<"$page"
+check "…to the same link" grep -qF "action=\"unsubscribe?t=$T\"" <<<"$page"
+curl -s -D h -o /dev/null "$BASE/unsubscribe?t=$T"
+check "pages are not cached" grep -qi '^Cache-Control: no-store' h
+check "strict CSP on pages" grep -qi "^Content-Security-Policy: default-src 'self'; frame-ancestors 'none'" h
+
+n=$($SERVE_TOOL forged 10000 "$PORT" alice@example.org members)
+check "10,000 forged, random and truncated tokens: 0 accepted ($n)" test "$n" = 0
+check "…and nothing changed" test "$(snapshot)" = "$before"
+check "no token → 400" test "$(http_code -d List-Unsubscribe=One-Click "$BASE/unsubscribe")" = 400
+check "empty token → 400" test "$(http_code "$BASE/unsubscribe?t=")" = 400
+C=$($SERVE_TOOL token c alice@example.org members)
+check "a confirm token does not unsubscribe" \
+	test "$(http_code -d List-Unsubscribe=One-Click "$BASE/unsubscribe?t=$C")" = 400
+check "a valid token without the One-Click body → 400" \
+	test "$(http_code -d List-Unsubscribe=Other "$BASE/unsubscribe?t=$T")" = 400
+check "…or with no body → 4xx" \
+	sh -c "test \$(curl -s -o /dev/null -w '%{http_code}' -X POST '$BASE/unsubscribe?t=$T') -ge 400"
+check "…and still nothing changed" test "$(snapshot)" = "$before"
+
+# The real thing, form-urlencoded as mail clients send it (RFC 8058 §3.1).
+code=$(curl -s -o page -w '%{http_code}' -H 'Content-Type: application/x-www-form-urlencoded' \
+	--data-raw 'List-Unsubscribe=One-Click' "$BASE/unsubscribe?t=$T")
+check "one-click POST → 200" test "$code" = 200
+check "…alice is unsubscribed in the store" unsubscribed alice@example.org
+check "…bob is not" not unsubscribed bob@example.org
+cp page first
+code=$(curl -s -o page -w '%{http_code}' --data-raw 'List-Unsubscribe=One-Click' "$BASE/unsubscribe?t=$T")
+check "repeating: 200 again" test "$code" = 200
+check "…with the same page" cmp -s first page
+
+# multipart/form-data works too, and the list comes from the token.
+T2=$($SERVE_TOOL token u carol@example.org other)
+check "multipart one-click POST → 200" \
+	test "$(http_code -F List-Unsubscribe=One-Click "$BASE/unsubscribe?t=$T2")" = 200
+check "…carol is unsubscribed from 'other'" unsubscribed carol@example.org other
+
+# A token for an address that is not subscribed: the same answer, no row appears.
+T3=$($SERVE_TOOL token u nobody@example.org members)
+check "unknown address: same success page" \
+	test "$(http_code --data-raw List-Unsubscribe=One-Click "$BASE/unsubscribe?t=$T3")" = 200
+check "…and it is not added to the list" not member nobody@example.org
+serve_stop
+check "clean stop" test "$SERVE_RC" -eq 0
+done_testing

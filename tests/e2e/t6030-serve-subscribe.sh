@@ -1,0 +1,109 @@
+#!/bin/bash
+# Subscribe with double opt-in over plain HTTP (curl): the form, the
+# validator, a pending membership, the confirmation e-mail in the Maildir
+# outbox, GET shows a button and changes nothing, POST confirms; the same
+# answer whatever the address's state; a per-client rate limit.
+. "$(dirname "$0")/lib.sh"
+. "$SRCDIR/tests/e2e/serve-lib.sh"
+command -v curl >/dev/null || skip_all "curl not installed"
+
+serve_setup
+NB() { "$NEWSBEAT" -c nl/config.ini "$@"; }
+has_store || skip_all "the subscriber store is not built yet"
+not() { ! "$@"; }
+status_is() { NB subscribers list --list members --status "$2" | grep -qF "$1"; }
+NB subscribers add bob@example.org --list members >/dev/null
+NB subscribers add carol@example.org --list members >/dev/null
+NB subscribers remove carol@example.org --list members >/dev/null
+serve_start
+mails() { ls nl/outbox/new 2>/dev/null | wc -l; }
+# sub IP EMAIL [NAME]: POST the form as client IP, page in ./page, prints the status
+sub() { curl -s -o page -w '%{http_code}' -H "X-Real-IP: $1" \
+	--data-urlencode "email=$2" --data-urlencode "name=${3:-}" --data-urlencode "website=" \
+	"$BASE/subscribe"; }
+
+form=$(curl -s "$BASE/subscribe")
+check "GET /subscribe: a form posting email and name" \
+	sh -c "grep -q '<form method=\"post\" action=\"subscribe\">' <<<'$form' && grep -q 'name=\"email\"' <<<'$form'"
+check "…with labels for the inputs" grep -q '<label for="email">' <<<"$form"
+
+check "an invalid address → 400" test "$(sub 10.0.0.1 'not an address')" = 400
+check "…the form again, saying why" grep -q 'class="error"' page
+check "…keeping what was typed" grep -q 'value="not an address"' page
+check "CR/LF in the address → 400" test "$(sub 10.0.0.1 $'eve@example.org\r\nBcc: x@example.org')" = 400
+check "a name with a line break → 400" test "$(sub 10.0.0.1 'eve@example.org' $'Eve\r\nBcc: x')" = 400
+check "no mail sent for any of them" test "$(mails)" = 0
+
+check "a new address → 200" test "$(sub 10.0.0.2 'Dave@Example.ORG' 'Dave Doe')" = 200
+check "…'check your inbox'" grep -q 'id="sent"' page
+sed 's/[Dd]ave@[Ee]xample\.[Oo][Rr][Gg]/ADDR/g' page > page.new
+check "…pending in the store (domain normalized)" status_is dave@example.org pending
+check "…one confirmation e-mail in the outbox" test "$(mails)" = 1
+eml=$(ls nl/outbox/new/* | head -1)
+$PY - "$eml" > mailinfo <<'PY'
+import email, email.policy, re, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+print("to", m["To"])
+print("subject", m["Subject"])
+print("auto", m["Auto-Submitted"])
+text = m.get_body(("plain",)).get_content()
+html = m.get_body(("html",)).get_content()
+urls = re.findall(r"http://\S+/confirm\?t=[A-Za-z0-9_.-]+", text)
+print("url", urls[0] if urls else "")
+print("inhtml", 1 if urls and urls[0] in html else 0)
+PY
+url=$(sed -n 's/^url //p' mailinfo)
+check "…to the address" grep -q '^to .*dave@example.org' mailinfo
+check "…subject names the newsletter" grep -q '^subject .*NewsBeat' mailinfo
+check "…Auto-Submitted: auto-generated" grep -q '^auto auto-generated' mailinfo
+check "…a confirmation link to this server" grep -q "^url $BASE/confirm?t=" mailinfo
+check "…the same link in the HTML part" grep -q '^inhtml 1' mailinfo
+
+# No enumeration: the same page for a pending, an active and an unsubscribed address.
+for who in Dave@Example.ORG bob@example.org carol@example.org; do
+	code=$(sub 10.0.0.3 "$who")
+	sed "s/$who/ADDR/g; s/dave@example.org/ADDR/g" page > page.other
+	if [ "$code" = 200 ] && cmp -s page.new page.other; then ok "same answer for $who"
+	else notok "different answer for $who ($code)"; fi
+done
+check "bob stays active" status_is bob@example.org active
+check "carol stays unsubscribed until she confirms" status_is carol@example.org unsubscribed
+
+# The honeypot: a bot filling the hidden field gets the same page and nothing happens.
+n=$(mails)
+code=$(curl -s -o page -w '%{http_code}' -H 'X-Real-IP: 10.0.0.4' \
+	--data-raw 'email=bot@example.org&website=http://spam.example' "$BASE/subscribe")
+check "honeypot: 200" test "$code" = 200
+check "…no mail" test "$(mails)" = "$n"
+check "…not in the store" not status_is bot@example.org pending
+
+# Confirm: GET shows a button and changes nothing; POST confirms.
+before=$(NB subscribers list --list members --status pending)
+page=$(curl -s "$url")
+check "GET confirm page: a button that POSTs" grep -q '<form method="post" action="confirm?t=' <<<"$page"
+check "…names the address" grep -q 'dave@example.org' <<<"$page"
+for i in $(seq 20); do curl -s -o /dev/null "$url"; done
+check "…20 GETs later dave is still pending" status_is dave@example.org pending
+check "a forged confirm token → 400" test "$(http_code -X POST -d confirm=yes "${url%?}A")" = 400
+check "an unsubscribe token does not confirm" \
+	test "$(http_code -d confirm=yes "$BASE/confirm?t=$($SERVE_TOOL token u dave@example.org members)")" = 400
+check "POST confirm → 200" test "$(http_code -d confirm=yes "$url")" = 200
+check "…dave is active" status_is dave@example.org active
+check "…confirming again: 200, still active" \
+	sh -c "test \$(curl -s -o /dev/null -w '%{http_code}' -d confirm=yes '$url') = 200"
+check "…still active" status_is dave@example.org active
+carol_url="$BASE/confirm?t=$($SERVE_TOOL token c carol@example.org members)"
+check "carol confirms her own request → 200" test "$(http_code -d confirm=yes "$carol_url")" = 200
+check "…and is active again" status_is carol@example.org active
+
+# Rate limit: 5 subscribe POSTs a minute per client, then 429 with Retry-After.
+for i in 1 2 3 4 5; do sub 10.9.9.9 "r$i@example.org" >/dev/null; done
+curl -s -D h -o /dev/null -H 'X-Real-IP: 10.9.9.9' --data-raw 'email=r6@example.org' "$BASE/subscribe"
+check "6th POST in a minute → 429" grep -q '^HTTP/1.1 429' h
+check "…with Retry-After" grep -qi '^Retry-After: [1-9]' h
+check "…r6 was not recorded" not status_is r6@example.org pending
+check "another client is not limited" test "$(sub 10.9.9.8 r7@example.org)" = 200
+check "GET is never limited" test "$(http_code -H 'X-Real-IP: 10.9.9.9' "$BASE/subscribe")" = 200
+serve_stop
+check "clean stop" test "$SERVE_RC" -eq 0
+done_testing
