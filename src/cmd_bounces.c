@@ -1,13 +1,19 @@
 #include "common.h"
 #include "cmd.h"
 
-static const char usage[] = "usage: newsbeat bounces ...\n";
+static const char usage[] =
+	"usage: newsbeat bounces\n"
+	"\n"
+	"Reading the bounce mailbox (IMAP) and suppressing hard bounces is not\n"
+	"implemented in this version.  Until it is, mark a hard-bounced address\n"
+	"with 'newsbeat subscribers remove EMAIL'.\n";
 
 int cmd_bounces(int argc, char **argv, struct config *cfg)
 {
 	(void)cfg;
 	if (wants_help(argc, argv))
 		return show_help(usage);
-	fprintf(stderr, "newsbeat: error: 'bounces' is not implemented yet\n");
+	fputs("newsbeat: error: 'bounces' is not implemented in this version\n", stderr);
+	fputs(usage + strlen("usage: newsbeat bounces\n\n"), stderr);
 	return EXIT_USAGE;
 }
