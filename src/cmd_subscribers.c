@@ -1,13 +1,447 @@
+/*
+ * newsbeat subscribers add|remove|import|export|list|count
+ * Every address passes address_validate(); every change goes through the
+ * store (store.h), which keeps unsubscribes sticky.
+ */
 #include "common.h"
+#include "strbuf.h"
+#include "fsutil.h"
+#include "config.h"
+#include "address.h"
+#include "store.h"
+#include "csvio.h"
 #include "cmd.h"
 
-static const char usage[] = "usage: newsbeat subscribers ...\n";
+#include <getopt.h>
+
+static const char usage[] =
+	"usage: newsbeat subscribers add EMAIL [--name N] [--list L] [--attr KEY=VALUE]... [--resubscribe]\n"
+	"       newsbeat subscribers remove EMAIL [--list L]\n"
+	"       newsbeat subscribers import FILE.csv [--list L] [--dry-run] [--resubscribe]\n"
+	"       newsbeat subscribers export [--list L] [-o FILE]\n"
+	"       newsbeat subscribers list [--list L] [--status S]\n"
+	"       newsbeat subscribers count [--list L]\n"
+	"\n"
+	"L defaults to [newsletter] default_list.  Someone who unsubscribed, bounced\n"
+	"or complained is not re-activated by add or import without --resubscribe.\n"
+	"CSV: a header row naming the columns; 'email' is required, 'name' optional,\n"
+	"every other column becomes an attribute usable as {{subscriber.<column>}}.\n"
+	"S is active, pending, unsubscribed, bounced or complained.\n";
+
+struct opts {
+	const char *list, *name, *output, *status;
+	int resubscribe, dry_run;
+	struct strbuf attrs;	/* "key\0value\0" pairs */
+	size_t nattrs;
+};
+
+static int parse_opts(int argc, char **argv, struct opts *o, const struct config *cfg)
+{
+	static const struct option longopts[] = {
+		{ "list", required_argument, NULL, 'l' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "attr", required_argument, NULL, 'a' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "status", required_argument, NULL, 's' },
+		{ "resubscribe", no_argument, NULL, 'R' },
+		{ "dry-run", no_argument, NULL, 'D' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	o->list = cfg->default_list;
+	optind = 2;
+	while ((opt = getopt_long(argc, argv, "l:n:a:o:s:", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'l': o->list = optarg; break;
+		case 'n': o->name = optarg; break;
+		case 'o': o->output = optarg; break;
+		case 's': o->status = optarg; break;
+		case 'R': o->resubscribe = 1; break;
+		case 'D': o->dry_run = 1; break;
+		case 'a': {
+			const char *eq = strchr(optarg, '=');
+
+			if (!eq || eq == optarg)
+				return usage_error(usage, "--attr takes KEY=VALUE (got '%s')", optarg);
+			strbuf_add(&o->attrs, optarg, (size_t)(eq - optarg));
+			strbuf_addch(&o->attrs, '\0');
+			strbuf_addstr(&o->attrs, eq + 1);
+			strbuf_addch(&o->attrs, '\0');
+			o->nattrs++;
+			break;
+		}
+		default:
+			return usage_error(usage, "unknown option");
+		}
+	}
+	if (!*o->list)
+		return usage_error(usage, "the list name must not be empty");
+	return 0;
+}
+
+static const char *skip_reason(enum store_status s)
+{
+	return s == STORE_NONE ? "suppressed" : store_status_name(s);
+}
+
+static int do_add(struct store *st, const char *arg, struct opts *o)
+{
+	struct strbuf email = STRBUF_INIT;
+	const char **keys = xcalloc(o->nattrs + 1, sizeof(*keys));
+	const char **values = xcalloc(o->nattrs + 1, sizeof(*values));
+	struct store_subscriber sub;
+	enum store_result res;
+	enum store_status why;
+	const char *reason, *p = o->attrs.buf;
+	size_t i;
+	int ret = EXIT_USAGE;
+
+	for (i = 0; i < o->nattrs; i++) {
+		keys[i] = p;
+		p += strlen(p) + 1;
+		values[i] = p;
+		p += strlen(p) + 1;
+		if (!store_attr_key_valid(keys[i])) {
+			error("--attr '%s': keys are lower-case letters, digits and '_'", keys[i]);
+			goto out;
+		}
+	}
+	if (address_validate(arg, &email, &reason) < 0) {
+		error("'%s' is not a usable address: %s", arg, reason);
+		goto out;
+	}
+	if (o->name && (strchr(o->name, '\n') || strchr(o->name, '\r'))) {
+		error("--name must be one line");
+		goto out;
+	}
+	sub.email = email.buf;
+	sub.name = o->name;
+	sub.nattrs = o->nattrs;
+	sub.attr_keys = keys;
+	sub.attr_values = values;
+	if (store_subscribe(st, &sub, o->list, o->resubscribe ? STORE_RESUBSCRIBE : 0, &res, &why) < 0) {
+		ret = EXIT_FAILED;
+		goto out;
+	}
+	switch (res) {
+	case STORE_ADDED: printf("added %s to '%s'\n", email.buf, o->list); break;
+	case STORE_UPDATED: printf("updated %s on '%s'\n", email.buf, o->list); break;
+	case STORE_UNCHANGED: printf("%s is already on '%s'\n", email.buf, o->list); break;
+	case STORE_SKIPPED:
+		printf("skipped %s: %s on '%s' (use --resubscribe only with their consent)\n",
+		       email.buf, skip_reason(why), o->list);
+		break;
+	}
+	ret = EXIT_OK;
+out:
+	free(keys);
+	free(values);
+	strbuf_release(&email);
+	return ret;
+}
+
+static int do_remove(struct store *st, const char *arg, struct opts *o)
+{
+	struct strbuf email = STRBUF_INIT;
+	const char *reason;
+	int r;
+
+	if (address_validate(arg, &email, &reason) < 0) {
+		error("'%s' is not a usable address: %s", arg, reason);
+		strbuf_release(&email);
+		return EXIT_USAGE;
+	}
+	r = store_unsubscribe(st, email.buf, o->list, "cli");
+	if (r == STORE_NONE)
+		printf("%s is not on '%s'; nothing changed\n", email.buf, o->list);
+	else if (r >= 0)
+		printf("unsubscribed %s from '%s'\n", email.buf, o->list);
+	strbuf_release(&email);
+	return r < 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+struct import {
+	struct store *st;
+	struct opts *o;
+	const char *file;
+	long email_col, name_col;
+	size_t ncols;
+	char **cols;		/* header names */
+	long counts[4], rejected;
+	struct strbuf report;
+	int header_done, failed;
+};
+
+static int import_row(void *data, const struct csvio_row *row)
+{
+	struct import *im = data;
+	struct strbuf email = STRBUF_INIT;
+	const char **keys, **values;
+	struct store_subscriber sub;
+	enum store_result res;
+	const char *reason = NULL;
+	size_t i, n = 0;
+
+	if (!im->header_done) {
+		im->header_done = 1;
+		im->email_col = im->name_col = -1;
+		im->ncols = row->nfields;
+		im->cols = xcalloc(row->nfields + 1, sizeof(char *));
+		for (i = 0; i < row->nfields; i++) {
+			im->cols[i] = xstrdup(row->fields[i]);
+			if (!strcasecmp(row->fields[i], "email"))
+				im->email_col = (long)i;
+			else if (!strcasecmp(row->fields[i], "name"))
+				im->name_col = (long)i;
+			else if (!store_attr_key_valid(row->fields[i])) {
+				error("%s:%lu: column '%s' cannot be an attribute: use lower-case letters, digits and '_'",
+				      im->file, row->line, row->fields[i]);
+				im->failed = 1;
+				return -1;
+			}
+		}
+		if (im->email_col < 0) {
+			error("%s:%lu: no 'email' column in the header row (got: %zu columns); the first row must name the columns, e.g. email,name",
+			      im->file, row->line, row->nfields);
+			im->failed = 1;
+			return -1;
+		}
+		return 0;
+	}
+	for (i = 0; i < row->nfields; i++)
+		if (!csvio_utf8_valid(row->fields[i], row->lens[i]))
+			reason = "not valid UTF-8 (save the file as UTF-8)";
+	if (!reason && row->nfields != im->ncols)
+		reason = "wrong number of fields for the header row";
+	if (!reason)
+		address_validate(row->fields[im->email_col], &email, &reason);	/* sets reason */
+	if (!reason && im->name_col >= 0 &&
+	    strpbrk(row->fields[im->name_col], "\r\n"))
+		reason = "the name has a line break";
+	if (reason) {
+		im->rejected++;
+		strbuf_addf(&im->report, "%s:%lu: rejected: %s\n", im->file, row->line, reason);
+		strbuf_release(&email);
+		return 0;
+	}
+	keys = xcalloc(row->nfields, sizeof(*keys));
+	values = xcalloc(row->nfields, sizeof(*values));
+	for (i = 0; i < row->nfields; i++) {
+		if ((long)i == im->email_col || (long)i == im->name_col)
+			continue;
+		keys[n] = im->cols[i];
+		values[n++] = row->fields[i];
+	}
+	sub.email = email.buf;
+	sub.name = im->name_col >= 0 ? row->fields[im->name_col] : NULL;
+	sub.nattrs = n;
+	sub.attr_keys = keys;
+	sub.attr_values = values;
+	if (store_subscribe(im->st, &sub, im->o->list, im->o->resubscribe ? STORE_RESUBSCRIBE : 0,
+			    &res, NULL) < 0) {
+		im->failed = 1;
+	} else {
+		im->counts[res]++;
+	}
+	free(keys);
+	free(values);
+	strbuf_release(&email);
+	return im->failed ? -1 : 0;
+}
+
+static int do_import(struct store *st, const char *file, struct opts *o)
+{
+	struct import im;
+	FILE *fp = fopen(file, "rb");
+	long n;
+	size_t i;
+	int ret;
+
+	if (!fp) {
+		error("cannot read '%s': %s", file, strerror(errno));
+		return EXIT_USAGE;
+	}
+	memset(&im, 0, sizeof(im));
+	im.st = st;
+	im.o = o;
+	im.file = file;
+	strbuf_init(&im.report, 0);
+	/* One transaction: all rows or none. */
+	if (store_begin(st) < 0) {
+		fclose(fp);
+		return EXIT_FAILED;
+	}
+	n = csvio_read(fp, file, import_row, &im);
+	fclose(fp);
+	if (n < 0 || im.failed || !im.header_done) {
+		if (!im.header_done && n >= 0)
+			error("%s: the file is empty; the first row must name the columns, e.g. email,name", file);
+		store_rollback(st);
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	if (o->dry_run ? store_rollback(st) : store_commit(st)) {
+		ret = EXIT_FAILED;
+		goto out;
+	}
+	printf("%s%s into '%s': %ld added, %ld updated, %ld unchanged, %ld skipped (unsubscribed, bounced, complained or suppressed), %ld rejected\n",
+	       o->dry_run ? "dry run, nothing saved: " : "", file, o->list,
+	       im.counts[STORE_ADDED], im.counts[STORE_UPDATED], im.counts[STORE_UNCHANGED],
+	       im.counts[STORE_SKIPPED], im.rejected);
+	fputs(im.report.buf, stdout);
+	ret = im.rejected ? EXIT_FAILED : EXIT_OK;
+out:
+	for (i = 0; i < im.ncols; i++)
+		free(im.cols[i]);
+	free(im.cols);
+	strbuf_release(&im.report);
+	return ret;
+}
+
+struct keys {
+	char **v;
+	size_t n, alloc;
+};
+
+static void add_key(void *data, const char *key)
+{
+	struct keys *k = data;
+
+	ALLOC_GROW(k->v, k->n + 1, k->alloc);
+	k->v[k->n++] = xstrdup(key);
+}
+
+static int do_export(struct store *st, struct opts *o)
+{
+	struct keys k = { NULL, 0, 0 };
+	struct strbuf out = STRBUF_INIT;
+	struct store_cursor *c;
+	const struct store_recipient *r;
+	size_t i, j;
+	int ret = EXIT_FAILED;
+
+	if (store_attr_keys(st, o->list, add_key, &k) < 0)
+		goto out;
+	csvio_add_field(&out, "email", 1);
+	csvio_add_field(&out, "name", 0);
+	for (i = 0; i < k.n; i++)
+		csvio_add_field(&out, k.v[i], 0);
+	csvio_end_record(&out);
+	c = store_recipients_open(st, o->list);
+	if (!c)
+		goto out;
+	while ((r = store_cursor_next(c))) {
+		csvio_add_field(&out, r->email, 1);
+		csvio_add_field(&out, r->name, 0);
+		for (i = 0; i < k.n; i++) {
+			const char *v = "";
+
+			for (j = 0; j < r->nattrs; j++)
+				if (!strcmp(r->attr_keys[j], k.v[i]))
+					v = r->attr_values[j];
+			csvio_add_field(&out, v, 0);
+		}
+		csvio_end_record(&out);
+		if (!o->output && out.len > 65536) {
+			fwrite(out.buf, 1, out.len, stdout);
+			strbuf_reset(&out);
+		}
+	}
+	if (store_cursor_failed(c)) {
+		store_cursor_close(c);
+		goto out;
+	}
+	store_cursor_close(c);
+	if (o->output) {
+		if (write_file_atomic(o->output, out.buf, out.len, 0600) < 0)
+			goto out;
+	} else {
+		fwrite(out.buf, 1, out.len, stdout);
+	}
+	ret = EXIT_OK;
+out:
+	for (i = 0; i < k.n; i++)
+		free(k.v[i]);
+	free(k.v);
+	strbuf_release(&out);
+	return ret;
+}
+
+static int do_list(struct store *st, struct opts *o)
+{
+	enum store_status s = STORE_NONE;
+	struct store_cursor *c;
+	const struct store_recipient *r;
+	int failed;
+
+	if (o->status && store_status_parse(o->status, &s) < 0)
+		return usage_error(usage, "unknown status '%s'", o->status);
+	c = store_members_open(st, o->list, s);
+	if (!c)
+		return EXIT_FAILED;
+	while ((r = store_cursor_next(c)))
+		printf("%s\t%s\t%s\n", r->email, store_status_name(r->status), r->name);
+	failed = store_cursor_failed(c);
+	store_cursor_close(c);
+	return failed ? EXIT_FAILED : EXIT_OK;
+}
 
 int cmd_subscribers(int argc, char **argv, struct config *cfg)
 {
-	(void)cfg;
-	if (wants_help(argc, argv))
-		return show_help(usage);
-	fprintf(stderr, "newsbeat: error: 'subscribers' is not implemented yet\n");
-	return EXIT_USAGE;
+	struct opts o;
+	struct store *st;
+	const char *sub;
+	int r, nargs;
+
+	if (wants_help(argc, argv) || argc < 2)
+		return argc < 2 ? usage_error(usage, "which action? add, remove, import, export, list or count")
+				: show_help(usage);
+	sub = argv[1];
+	memset(&o, 0, sizeof(o));
+	strbuf_init(&o.attrs, 0);
+	if ((r = parse_opts(argc, argv, &o, cfg)) != 0)
+		goto out;
+	nargs = argc - optind;
+	r = EXIT_USAGE;
+	if ((!strcmp(sub, "add") || !strcmp(sub, "remove") || !strcmp(sub, "import")) && nargs != 1) {
+		r = usage_error(usage, "'subscribers %s' takes one %s", sub,
+				strcmp(sub, "import") ? "address" : "file");
+		goto out;
+	}
+	if ((!strcmp(sub, "export") || !strcmp(sub, "list") || !strcmp(sub, "count")) && nargs) {
+		r = usage_error(usage, "unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+	if (strcmp(sub, "add") && strcmp(sub, "remove") && strcmp(sub, "import") &&
+	    strcmp(sub, "export") && strcmp(sub, "list") && strcmp(sub, "count")) {
+		r = usage_error(usage, "unknown action '%s'", sub);
+		goto out;
+	}
+	st = store_open(cfg->database);
+	if (!st) {
+		r = EXIT_FAILED;
+		goto out;
+	}
+	if (!strcmp(sub, "add"))
+		r = do_add(st, argv[optind], &o);
+	else if (!strcmp(sub, "remove"))
+		r = do_remove(st, argv[optind], &o);
+	else if (!strcmp(sub, "import"))
+		r = do_import(st, argv[optind], &o);
+	else if (!strcmp(sub, "export"))
+		r = do_export(st, &o);
+	else if (!strcmp(sub, "list"))
+		r = do_list(st, &o);
+	else {
+		long long n = store_count(st, o.list);
+
+		if (n >= 0)
+			printf("%lld\n", n);
+		r = n < 0 ? EXIT_FAILED : EXIT_OK;
+	}
+	store_close(st);
+out:
+	strbuf_release(&o.attrs);
+	return r;
 }
