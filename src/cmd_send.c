@@ -263,7 +263,7 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.cfg = cfg;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+l:t:nyL:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "l:t:nyL:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'l': list_opt = optarg; break;
 		case 't':

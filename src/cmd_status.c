@@ -51,7 +51,7 @@ int cmd_status(int argc, char **argv, struct config *cfg)
 	enum journal_state s;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+fh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f': failed_only = 1; break;
 		case 'h': return show_help(usage);

@@ -3,6 +3,7 @@
 # the clock pinned where the binary supports it, and speaks TAP.
 set -u
 NEWSBEAT=${NEWSBEAT:-$(cd "$(dirname "$0")/../.." && pwd)/newsbeat}
+export NEWSBEAT
 SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
 SHARED=${NEWSBEAT_SHARED:-$SRCDIR/../shared}
 PY=/usr/bin/python3
@@ -28,7 +29,15 @@ done_testing() { echo "1..$_n"; [ "$_failed" -eq 0 ]; }
 # free_port: a TCP port on loopback nobody listens on right now
 free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # wait_port PORT: wait up to 10 s for something to listen on loopback PORT
-wait_port() { for _i in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+wait_port() {
+	$PY -c 'import socket, sys, time
+for _ in range(100):
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close(); sys.exit(0)
+    except OSError:
+        time.sleep(0.1)
+sys.exit(1)' "$1"
+}
 # A newsletter directory with the sample templates and issues.
 make_newsletter() {
 	mkdir -p "$1" && cp -r "$SRCDIR/templates" "$SRCDIR/issues" "$1/"
