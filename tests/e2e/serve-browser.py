@@ -32,8 +32,12 @@ class Browser:
         self.from_chrome, from_chrome_w = os.pipe()
 
         def child():
-            os.dup2(to_chrome_r, 3)
-            os.dup2(from_chrome_w, 4)
+            # Move both ends out of the way first: either may already be
+            # fd 3 or 4, and subprocess's own error pipe may sit there too.
+            r, w = os.dup(to_chrome_r), os.dup(from_chrome_w)
+            r2, w2 = os.dup2(r, 100), os.dup2(w, 101)
+            os.dup2(r2, 3)
+            os.dup2(w2, 4)
         self.proc = subprocess.Popen(
             ["chromium", "--headless=new", "--no-sandbox", "--disable-gpu",
              "--no-first-run", "--no-default-browser-check", "--disable-extensions",

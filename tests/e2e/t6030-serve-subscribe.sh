@@ -24,7 +24,7 @@ sub() { curl -s -o page -w '%{http_code}' -H "X-Real-IP: $1" \
 
 form=$(curl -s "$BASE/subscribe")
 check "GET /subscribe: a form posting email and name" \
-	sh -c "grep -q '<form method=\"post\" action=\"subscribe\">' <<<'$form' && grep -q 'name=\"email\"' <<<'$form'"
+	bash -c "grep -q '<form method=\"post\" action=\"subscribe\">' <<<'$form' && grep -q 'name=\"email\"' <<<'$form'"
 check "…with labels for the inputs" grep -q '<label for="email">' <<<"$form"
 
 check "an invalid address → 400" test "$(sub 10.0.0.1 'not an address')" = 400
@@ -37,7 +37,7 @@ check "no mail sent for any of them" test "$(mails)" = 0
 check "a new address → 200" test "$(sub 10.0.0.2 'Dave@Example.ORG' 'Dave Doe')" = 200
 check "…'check your inbox'" grep -q 'id="sent"' page
 sed 's/[Dd]ave@[Ee]xample\.[Oo][Rr][Gg]/ADDR/g' page > page.new
-check "…pending in the store (domain normalized)" status_is dave@example.org pending
+check "…pending in the store (domain normalized)" status_is Dave@example.org pending
 check "…one confirmation e-mail in the outbox" test "$(mails)" = 1
 eml=$(ls nl/outbox/new/* | head -1)
 $PY - "$eml" > mailinfo <<'PY'
@@ -53,7 +53,7 @@ print("url", urls[0] if urls else "")
 print("inhtml", 1 if urls and urls[0] in html else 0)
 PY
 url=$(sed -n 's/^url //p' mailinfo)
-check "…to the address" grep -q '^to .*dave@example.org' mailinfo
+check "…to the address" grep -q '^to .*Dave@example.org' mailinfo
 check "…subject names the newsletter" grep -q '^subject .*NewsBeat' mailinfo
 check "…Auto-Submitted: auto-generated" grep -q '^auto auto-generated' mailinfo
 check "…a confirmation link to this server" grep -q "^url $BASE/confirm?t=" mailinfo
@@ -62,7 +62,7 @@ check "…the same link in the HTML part" grep -q '^inhtml 1' mailinfo
 # No enumeration: the same page for a pending, an active and an unsubscribed address.
 for who in Dave@Example.ORG bob@example.org carol@example.org; do
 	code=$(sub 10.0.0.3 "$who")
-	sed "s/$who/ADDR/g; s/dave@example.org/ADDR/g" page > page.other
+	sed "s/$who/ADDR/g; s/[Dd]ave@[Ee]xample\.[Oo][Rr][Gg]/ADDR/g" page > page.other
 	if [ "$code" = 200 ] && cmp -s page.new page.other; then ok "same answer for $who"
 	else notok "different answer for $who ($code)"; fi
 done
@@ -81,17 +81,17 @@ check "…not in the store" not status_is bot@example.org pending
 before=$(NB subscribers list --list members --status pending)
 page=$(curl -s "$url")
 check "GET confirm page: a button that POSTs" grep -q '<form method="post" action="confirm?t=' <<<"$page"
-check "…names the address" grep -q 'dave@example.org' <<<"$page"
+check "…names the address" grep -q 'Dave@example.org' <<<"$page"
 for i in $(seq 20); do curl -s -o /dev/null "$url"; done
-check "…20 GETs later dave is still pending" status_is dave@example.org pending
+check "…20 GETs later dave is still pending" status_is Dave@example.org pending
 check "a forged confirm token → 400" test "$(http_code -X POST -d confirm=yes "${url%?}A")" = 400
 check "an unsubscribe token does not confirm" \
 	test "$(http_code -d confirm=yes "$BASE/confirm?t=$($SERVE_TOOL token u dave@example.org members)")" = 400
 check "POST confirm → 200" test "$(http_code -d confirm=yes "$url")" = 200
-check "…dave is active" status_is dave@example.org active
+check "…dave is active" status_is Dave@example.org active
 check "…confirming again: 200, still active" \
 	sh -c "test \$(curl -s -o /dev/null -w '%{http_code}' -d confirm=yes '$url') = 200"
-check "…still active" status_is dave@example.org active
+check "…still active" status_is Dave@example.org active
 carol_url="$BASE/confirm?t=$($SERVE_TOOL token c carol@example.org members)"
 check "carol confirms her own request → 200" test "$(http_code -d confirm=yes "$carol_url")" = 200
 check "…and is active again" status_is carol@example.org active
