@@ -6,6 +6,7 @@
  */
 #include "common.h"
 #include "csvio.h"
+#include "utf8.h"
 #include "strbuf.h"
 
 #include <csv.h>
@@ -146,48 +147,10 @@ out:
 	return ret;
 }
 
-int csvio_utf8_valid(const char *str, size_t len)
+int csvio_utf8_valid(const char *s, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned char c = s[i];
-		size_t n, k;
-		uint32_t cp;
-
-		if (c == 0)
-			return 0;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF) {
-			n = 1;
-			cp = c & 0x1F;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			n = 2;
-			cp = c & 0x0F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
-			return 0;
-		}
-		if (i + n >= len + 0 && i + n > len - 1 + 1)
-			return 0;
-		for (k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + k] & 0x3F);
-		}
-		/* RFC 3629 section 3: shortest form only, no surrogates, at most U+10FFFF. */
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-		    (cp >= 0xD800 && cp <= 0xDFFF))
-			return 0;
-		i += n + 1;
-	}
-	return 1;
+	/* A CSV field holds text: a NUL byte is as wrong as a broken sequence. */
+	return memchr(s, '\0', len) == NULL && utf8_valid(s, len);
 }
 
 void csvio_add_field(struct strbuf *out, const char *s, int first)
