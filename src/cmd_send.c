@@ -10,7 +10,6 @@
 #include "config.h"
 #include "issue.h"
 #include "address.h"
-#include "token.h"
 #include "compose.h"
 #include "journal.h"
 #include "sender.h"
@@ -85,9 +84,7 @@ static int build_message(const struct send_ctx *ctx, const struct compose_recipi
 	struct compose_output out = { eml, NULL, NULL, msgid };
 	int ret;
 
-	/* An unpredictable boundary per message ("=_" never occurs in QP). */
-	strbuf_addstr(&boundary, "=_");
-	ret = token_random_alnum(28, &boundary);
+	ret = compose_boundary(&boundary);
 	if (ret == 0)
 		ret = compose_message(ctx->compose, r, compose_now(), boundary.buf, prefix, &out);
 	strbuf_release(&boundary);
