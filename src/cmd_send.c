@@ -410,7 +410,7 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 	so.allowed = allowed_row;
 	so.data = &ctx;
 	so.stop = &interrupted;
-	so.retry_wait = 60;
+	so.retry_wait = cfg->retry_wait;
 	{
 		struct strbuf what = STRBUF_INIT;
 
