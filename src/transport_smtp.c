@@ -325,10 +325,15 @@ struct transport *transport_smtp_open(const struct config *cfg)
 			tlsdesc = "STARTTLS if offered";
 		} else {
 			use_ssl = CURLUSESSL_ALL;
-			tlsdesc = "STARTTLS";
+			tlsdesc = "STARTTLS required";
 		}
 	} else {
 		error("[smtp] url '%s': scheme must be smtp:// or smtps://", cfg->smtp_url);
+		goto fail_url;
+	}
+	if (*cfg->smtp_username && use_ssl == CURLUSESSL_NONE && !loopback) {
+		error("[smtp] tls = none with a username would send the password in clear to %s; "
+		      "use smtps:// or STARTTLS (tls = required)", host);
 		goto fail_url;
 	}
 	if (*cfg->smtp_username && !password) {

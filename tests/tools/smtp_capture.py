@@ -11,6 +11,7 @@ recipient).  Stops on SIGTERM.
 
   --cert/--key  offer STARTTLS (and require it before MAIL);
   --smtps       with --cert/--key: implicit TLS from the first byte instead
+  --tls-optional  with --cert/--key: offer STARTTLS but accept mail without it
   --log FILE    append one line per accepted message: "RCPT<TAB>Message-ID"
                 (written before the 250 goes out, so a client killed after
                 the 250 finds its message logged)
@@ -129,6 +130,7 @@ def main():
     ap.add_argument("--cert")
     ap.add_argument("--key")
     ap.add_argument("--smtps", action="store_true")
+    ap.add_argument("--tls-optional", action="store_true")
     ap.add_argument("--log")
     ap.add_argument("--no-save", action="store_true")
     ap.add_argument("--fault", action="append", default=[])
@@ -141,7 +143,7 @@ def main():
         if a.smtps:
             kw = {"ssl_context": ctx}
         else:
-            kw = {"tls_context": ctx, "require_starttls": True}
+            kw = {"tls_context": ctx, "require_starttls": not a.tls_optional}
     handler = Capture(a.dir, a.log, not a.no_save, [Fault(s) for s in a.fault])
     c = Controller(handler, hostname="127.0.0.1", port=a.port,
                    decode_data=False, **kw)
