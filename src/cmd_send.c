@@ -248,6 +248,7 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 	int dry_run = 0, yes = 0, opt, ret = EXIT_USAGE, lockfd = -1, has;
 	long limit = 0;
 	struct strbuf path = STRBUF_INIT, from = STRBUF_INIT, addr = STRBUF_INIT;
+	struct strbuf snap_list = STRBUF_INIT;
 	struct send_ctx ctx;
 	struct issue is;
 	int issue_loaded = 0;
@@ -353,7 +354,14 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 	ctx.journal = journal_open(cfg->database);
 	if (!ctx.journal)
 		goto out;
-	has = journal_has_snapshot(ctx.journal, is.number);
+	has = journal_snapshot_list(ctx.journal, is.number, &snap_list);
+	if (has > 0 && strcmp(snap_list.buf, list) != 0) {
+		/* Resuming would silently go on with the other list's recipients. */
+		error("issue %d is being delivered to list '%s' (its recipients were recorded at the "
+		      "first send), not '%s': resume with --list %s, or make a new issue for '%s'",
+		      is.number, snap_list.buf, list, snap_list.buf, list);
+		goto out;
+	}
 	if (has < 0 || journal_recover(ctx.journal, is.number) < 0 ||
 	    journal_counts(ctx.journal, is.number, c) < 0)
 		goto out;
@@ -454,6 +462,7 @@ out:
 	strbuf_release(&path);
 	strbuf_release(&from);
 	strbuf_release(&addr);
+	strbuf_release(&snap_list);
 	free(tests);
 	return ret;
 }

@@ -2,13 +2,15 @@
  * The delivery journal in SQLite (see journal.h for the states and the
  * durability contract, docs/delivery.md for the reasoning).
  *
- * The tables live in the subscriber database.  They are created here with
- * CREATE TABLE IF NOT EXISTS on our own connection; when the store's
- * migration registry is available they belong there as one step.
+ * The tables live in the subscriber database; the store's migrations
+ * create them (store_schema.c, version 3).  journal_open() opens the store
+ * once so that an older database is migrated, then uses its own
+ * connection (shared by the sender's threads behind one mutex).
  */
 #include "common.h"
 #include "strbuf.h"
 #include "journal.h"
+#include "store.h"
 
 #include <sqlite3.h>
 #include <pthread.h>
@@ -34,33 +36,6 @@ const char *journal_state_name(enum journal_state s)
 {
 	return (unsigned)s < JOURNAL_NSTATES ? state_names[s] : "?";
 }
-
-static const char schema[] =
-	"CREATE TABLE IF NOT EXISTS delivery_run (\n"
-	"  issue INTEGER PRIMARY KEY,\n"
-	"  list TEXT NOT NULL,\n"
-	"  recipients INTEGER NOT NULL,\n"
-	"  created INTEGER NOT NULL\n"
-	");\n"
-	"CREATE TABLE IF NOT EXISTS delivery (\n"
-	"  id INTEGER PRIMARY KEY,\n"
-	"  issue INTEGER NOT NULL,\n"
-	"  email TEXT NOT NULL,\n"
-	"  name TEXT NOT NULL DEFAULT '',\n"
-	"  list TEXT NOT NULL,\n"
-	"  attrs TEXT NOT NULL DEFAULT '',\n"
-	"  state INTEGER NOT NULL DEFAULT 0,\n"	/* enum journal_state */
-	"  attempts INTEGER NOT NULL DEFAULT 0,\n"
-	"  ambiguous INTEGER NOT NULL DEFAULT 0,\n"
-	"  last_code INTEGER NOT NULL DEFAULT 0,\n"
-	"  last_reply TEXT NOT NULL DEFAULT '',\n"
-	"  message_id TEXT NOT NULL DEFAULT '',\n"
-	"  first_attempt INTEGER NOT NULL DEFAULT 0,\n"
-	"  next_attempt INTEGER NOT NULL DEFAULT 0,\n"
-	"  updated INTEGER NOT NULL DEFAULT 0,\n"
-	"  UNIQUE (issue, email)\n"
-	");\n"
-	"CREATE INDEX IF NOT EXISTS delivery_issue_state ON delivery (issue, state, id);\n";
 
 static int db_error(struct journal *j, const char *what)
 {
@@ -92,6 +67,14 @@ struct journal *journal_open(const char *path)
 
 	j->path = xstrdup(path);
 	pthread_mutex_init(&j->lock, NULL);
+	/* The schema, the journal's tables included, is the store's to migrate. */
+	{
+		struct store *st = store_open(path);
+
+		if (!st)
+			goto fail;
+		store_close(st);
+	}
 	if (sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		error("cannot open database '%s': %s", path,
@@ -100,8 +83,7 @@ struct journal *journal_open(const char *path)
 	}
 	/* Other writers (serve's unsubscribe, the store) may hold the lock briefly. */
 	sqlite3_busy_timeout(j->db, 10000);
-	if (exec(j, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;") < 0 ||
-	    exec(j, schema) < 0)
+	if (exec(j, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;") < 0)
 		goto fail;
 	if (prepare(j, &j->insert,
 		    "INSERT OR IGNORE INTO delivery (issue, email, name, list, attrs, updated) "
@@ -189,16 +171,23 @@ void journal_unlock_issue(int fd)
 
 int journal_has_snapshot(struct journal *j, int issue)
 {
+	return journal_snapshot_list(j, issue, NULL);
+}
+
+int journal_snapshot_list(struct journal *j, int issue, struct strbuf *list)
+{
 	sqlite3_stmt *st;
 	int r;
 
 	pthread_mutex_lock(&j->lock);
-	if (sqlite3_prepare_v2(j->db, "SELECT 1 FROM delivery_run WHERE issue = ?1", -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(j->db, "SELECT list FROM delivery_run WHERE issue = ?1", -1, &st, NULL) != SQLITE_OK) {
 		r = db_error(j, "query");
 		goto out;
 	}
 	sqlite3_bind_int(st, 1, issue);
 	r = sqlite3_step(st);
+	if (r == SQLITE_ROW && list)
+		strbuf_addstr(list, (const char *)sqlite3_column_text(st, 0));
 	r = r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : db_error(j, "query");
 	sqlite3_finalize(st);
 out:

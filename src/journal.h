@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct strbuf;
+
 enum journal_state {
 	JOURNAL_PENDING,
 	JOURNAL_SENDING,
@@ -52,7 +54,10 @@ struct journal_row {
 };
 void journal_row_release(struct journal_row *r);
 
-/* Open (creating the journal tables if needed) the database at path. */
+/*
+ * Open the database at path, creating it or migrating an older one first
+ * (the journal's tables are store schema version 3, store_schema.c).
+ */
 struct journal *journal_open(const char *path);
 void journal_close(struct journal *j);
 
@@ -65,8 +70,13 @@ void journal_close(struct journal *j);
 int journal_lock_issue(const char *path, int issue);
 void journal_unlock_issue(int fd);
 
-/* 1 if issue already has a snapshot, 0 if not, -1 on error. */
+/*
+ * 1 if issue already has a snapshot, 0 if not, -1 on error.  With list
+ * non-NULL and a snapshot found, the list it was taken from is appended
+ * to *list.
+ */
 int journal_has_snapshot(struct journal *j, int issue);
+int journal_snapshot_list(struct journal *j, int issue, struct strbuf *list);
 
 /*
  * The snapshot: begin (BEGIN IMMEDIATE, synchronous=FULL), add each
@@ -134,7 +144,6 @@ int journal_each(struct journal *j, int issue, unsigned mask,
  * attribute, '\\' and '\n' in values escaped as "\\\\" and "\\n".
  * decode returns arrays the caller frees with journal_attrs_free.
  */
-struct strbuf;
 void journal_attrs_encode(struct strbuf *out, size_t n, const char *const *keys,
 			  const char *const *values);
 size_t journal_attrs_decode(const char *s, char ***keys, char ***values);

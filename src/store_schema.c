@@ -41,6 +41,36 @@ const struct store_migration store_migrations[] = {
 	  "  PRIMARY KEY (subscriber_id, key)) WITHOUT ROWID;"
 	  "CREATE INDEX memberships_by_subscriber ON memberships(subscriber_id);",
 	  NULL },
+	/*
+	 * The delivery journal (journal.c keeps its queries; docs/delivery.md).
+	 * IF NOT EXISTS: before this step journal.c created these tables
+	 * itself, so a version-2 database may already hold them, with rows.
+	 */
+	{ 3, "delivery journal",
+	  "CREATE TABLE IF NOT EXISTS delivery_run ("
+	  "  issue INTEGER PRIMARY KEY,"
+	  "  list TEXT NOT NULL,"
+	  "  recipients INTEGER NOT NULL,"
+	  "  created INTEGER NOT NULL);"
+	  "CREATE TABLE IF NOT EXISTS delivery ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  issue INTEGER NOT NULL,"
+	  "  email TEXT NOT NULL,"
+	  "  name TEXT NOT NULL DEFAULT '',"
+	  "  list TEXT NOT NULL,"
+	  "  attrs TEXT NOT NULL DEFAULT '',"
+	  "  state INTEGER NOT NULL DEFAULT 0,"	/* enum journal_state */
+	  "  attempts INTEGER NOT NULL DEFAULT 0,"
+	  "  ambiguous INTEGER NOT NULL DEFAULT 0,"
+	  "  last_code INTEGER NOT NULL DEFAULT 0,"
+	  "  last_reply TEXT NOT NULL DEFAULT '',"
+	  "  message_id TEXT NOT NULL DEFAULT '',"
+	  "  first_attempt INTEGER NOT NULL DEFAULT 0,"	/* unix times */
+	  "  next_attempt INTEGER NOT NULL DEFAULT 0,"
+	  "  updated INTEGER NOT NULL DEFAULT 0,"
+	  "  UNIQUE (issue, email));"
+	  "CREATE INDEX IF NOT EXISTS delivery_issue_state ON delivery (issue, state, id);",
+	  NULL },
 	/* Append new migrations here; never edit the ones above. */
 };
 

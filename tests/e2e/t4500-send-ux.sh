@@ -89,5 +89,12 @@ check "  status: 5 sent, 13 pending" \
 check "resume delivers the rest" "$NEWSBEAT" send 402 --yes
 received got > got.txt
 check "  everyone once" cmp -s got.txt want.txt
+
+# Resuming an issue with another list would go on with the first list's
+# recipients: refused, saying which list it is.
+"$NEWSBEAT" subscribers add zed@example.org --list board >/dev/null
+check_exit 2 "resuming issue 402 with --list board is refused" "$NEWSBEAT" send 402 --list board --yes 2>list.err
+check "  naming the list it is being delivered to" grep -q "being delivered to list 'members'" list.err
+check "  nothing delivered" test "$(received got | wc -l)" -eq 18
 stop_capture
 done_testing

@@ -1,13 +1,16 @@
 /*
  * The delivery journal: snapshot, claim, outcomes, recovery after a crash,
- * the per-issue lock, attribute encoding.
+ * the per-issue lock, attribute encoding, the schema migration that
+ * brings the journal's tables to an older database.
  */
 #include "common.h"
 #include "strbuf.h"
 #include "fsutil.h"
 #include "journal.h"
+#include "store_internal.h"
 #include "tap.h"
 
+#include <sqlite3.h>
 #include <unistd.h>
 
 static int count_cb(void *data, const struct journal_entry *e)
@@ -15,6 +18,89 @@ static int count_cb(void *data, const struct journal_entry *e)
 	(void)e;
 	(*(int *)data)++;
 	return 0;
+}
+
+static int user_version(const char *path)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_open(path, &db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			v = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return v;
+}
+
+/* A schema version 2 database (the store's first two steps), plus extra SQL. */
+static int make_v2(const char *path, const char *extra)
+{
+	sqlite3 *db;
+	int r = -1;
+
+	if (sqlite3_open(path, &db) == SQLITE_OK &&
+	    sqlite3_exec(db, store_migrations[0].sql, NULL, NULL, NULL) == SQLITE_OK &&
+	    sqlite3_exec(db, store_migrations[1].sql, NULL, NULL, NULL) == SQLITE_OK &&
+	    sqlite3_exec(db, "PRAGMA user_version = 2", NULL, NULL, NULL) == SQLITE_OK &&
+	    sqlite3_exec(db, extra, NULL, NULL, NULL) == SQLITE_OK)
+		r = 0;
+	sqlite3_close(db);
+	return r;
+}
+
+/* The journal's tables as journal.c created them itself, before migration 3. */
+static const char v2_journal_sql[] =
+	"CREATE TABLE delivery_run (issue INTEGER PRIMARY KEY, list TEXT NOT NULL,"
+	"  recipients INTEGER NOT NULL, created INTEGER NOT NULL);"
+	"CREATE TABLE delivery (id INTEGER PRIMARY KEY, issue INTEGER NOT NULL, email TEXT NOT NULL,"
+	"  name TEXT NOT NULL DEFAULT '', list TEXT NOT NULL, attrs TEXT NOT NULL DEFAULT '',"
+	"  state INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,"
+	"  ambiguous INTEGER NOT NULL DEFAULT 0, last_code INTEGER NOT NULL DEFAULT 0,"
+	"  last_reply TEXT NOT NULL DEFAULT '', message_id TEXT NOT NULL DEFAULT '',"
+	"  first_attempt INTEGER NOT NULL DEFAULT 0, next_attempt INTEGER NOT NULL DEFAULT 0,"
+	"  updated INTEGER NOT NULL DEFAULT 0, UNIQUE (issue, email));"
+	"CREATE INDEX delivery_issue_state ON delivery (issue, state, id);"
+	"INSERT INTO delivery_run VALUES (7, 'board', 2, 1700000000);"
+	"INSERT INTO delivery (issue, email, list, state, attempts, last_code, last_reply) "
+	"  VALUES (7, 'a@example.org', 'board', 2, 1, 250, '250 OK');"
+	"INSERT INTO delivery (issue, email, list) VALUES (7, 'b@example.org', 'board');";
+
+static void test_migration(const char *dir)
+{
+	struct strbuf path = STRBUF_INIT, list = STRBUF_INIT;
+	struct journal *j;
+	long c[JOURNAL_NSTATES];
+
+	path_join(&path, dir, "v2.db");
+	ok(make_v2(path.buf, "INSERT INTO lists VALUES (1, 'members', '2025-01-01T00:00:00Z');") == 0,
+	   "made a schema version 2 database by raw SQL");
+	j = journal_open(path.buf);
+	ok(j != NULL, "journal_open migrates a version 2 database");
+	is_int(user_version(path.buf), 3, "  to schema version 3");
+	is_int(j ? journal_has_snapshot(j, 1) : -1, 0, "  the journal's tables are there, empty");
+	ok(j && journal_snapshot_begin(j, 1, "members") == 0 &&
+	   journal_snapshot_add(j, "x@example.org", "X", "members", "") == 0 &&
+	   journal_snapshot_commit(j) == 0, "  and usable");
+	journal_close(j);
+
+	strbuf_reset(&path);
+	path_join(&path, dir, "v2-journal.db");
+	ok(make_v2(path.buf, v2_journal_sql) == 0,
+	   "made a version 2 database with the journal tables journal.c used to create");
+	j = journal_open(path.buf);
+	ok(j != NULL, "journal_open migrates it");
+	is_int(user_version(path.buf), 3, "  to schema version 3");
+	ok(j && journal_snapshot_list(j, 7, &list) == 1 && !strcmp(list.buf, "board"),
+	   "  its snapshot is kept, with its list");
+	ok(j && journal_counts(j, 7, c) == 0 && c[JOURNAL_SENT] == 1 && c[JOURNAL_PENDING] == 1,
+	   "  and its rows: one sent, one pending");
+	journal_close(j);
+	strbuf_release(&path);
+	strbuf_release(&list);
 }
 
 int main(void)
@@ -153,6 +239,7 @@ int main(void)
 	journal_attrs_free((size_t)n, k, v);
 
 	journal_close(j);
+	test_migration(tmpl);
 	remove_tree(tmpl);
 	strbuf_release(&db);
 	strbuf_release(&sb);
