@@ -179,6 +179,16 @@ static void slow_down(struct run *r)
 	double t = mono();
 
 	pthread_mutex_lock(&r->lock);
+	if (t < r->paused_until) {
+		/*
+		 * Still in the pause of an earlier slow-down: the other
+		 * connections' replies to messages sent before it are the same
+		 * signal, not a new one (halving for each drove the rate to the
+		 * floor in a second).
+		 */
+		pthread_mutex_unlock(&r->lock);
+		return;
+	}
 	if (r->rate == 0) {
 		double el = t - r->start;
 		double seen = el > 0 ? (double)atomic_load(&r->attempted) / el : 10;
@@ -218,6 +228,17 @@ struct worker {
 	pthread_t tid;
 };
 
+/*
+ * Record an outcome; when the journal cannot be written, stop the run:
+ * every message sent from then on would be sent again by the next run.
+ */
+static void record(struct run *r, int64_t id, int64_t now, const struct journal_outcome *out)
+{
+	if (journal_record(r->o->journal, id, now, out) < 0)
+		stop_fatal(r, "cannot record deliveries in the journal (see the error above); "
+			   "the last message may be sent again by the next run");
+}
+
 static void deliver(struct worker *w, struct journal_row *row, struct strbuf *eml,
 		    struct strbuf *msgid, int *no_reply_streak)
 {
@@ -242,7 +263,7 @@ static void deliver(struct worker *w, struct journal_row *row, struct strbuf *em
 		/* Unsubscribed or suppressed after the snapshot: never send. */
 		out.state = JOURNAL_CANCELLED;
 		out.reply = "unsubscribed or suppressed during the send";
-		journal_record(o->journal, row->id, now, &out);
+		record(r, row->id, now, &out);
 		atomic_fetch_add(&r->cancelled, 1);
 		return;
 	}
@@ -251,7 +272,7 @@ static void deliver(struct worker *w, struct journal_row *row, struct strbuf *em
 	if (o->build(o->data, row, eml, msgid) < 0) {
 		out.state = JOURNAL_FAILED;
 		out.reply = "the message could not be built (see the error above)";
-		journal_record(o->journal, row->id, now, &out);
+		record(r, row->id, now, &out);
 		atomic_fetch_add(&r->failed, 1);
 		return;
 	}
@@ -277,7 +298,7 @@ static void deliver(struct worker *w, struct journal_row *row, struct strbuf *em
 		out.attempts++;
 		out.message_id = msgid->buf;
 		/* Committed right after the 250: see docs/delivery.md. */
-		journal_record(o->journal, row->id, now, &out);
+		record(r, row->id, now, &out);
 		atomic_fetch_add(&r->sent, 1);
 		speed_up(r);
 		return;
@@ -285,7 +306,7 @@ static void deliver(struct worker *w, struct journal_row *row, struct strbuf *em
 		*no_reply_streak = 0;
 		out.state = JOURNAL_FAILED;
 		out.attempts++;
-		journal_record(o->journal, row->id, now, &out);
+		record(r, row->id, now, &out);
 		atomic_fetch_add(&r->failed, 1);
 		return;
 	case TRANSPORT_FATAL:
@@ -299,12 +320,12 @@ static void deliver(struct worker *w, struct journal_row *row, struct strbuf *em
 		out.attempts++;
 		if (out.ambiguous > 1) {
 			out.state = JOURNAL_FAILED;
-			journal_record(o->journal, row->id, now, &out);
+			record(r, row->id, now, &out);
 			atomic_fetch_add(&r->failed, 1);
 		} else {
 			out.state = JOURNAL_RETRY;
 			out.next_attempt = now;
-			journal_record(o->journal, row->id, now, &out);
+			record(r, row->id, now, &out);
 			atomic_fetch_add(&r->retry, 1);
 		}
 		return;
@@ -319,12 +340,12 @@ static void deliver(struct worker *w, struct journal_row *row, struct strbuf *em
 		snprintf(why, sizeof(why), "gave up after %d attempts: %s", out.attempts, st.reply);
 		out.state = JOURNAL_FAILED;
 		out.reply = why;
-		journal_record(o->journal, row->id, now, &out);
+		record(r, row->id, now, &out);
 		atomic_fetch_add(&r->failed, 1);
 	} else {
 		out.state = JOURNAL_RETRY;
 		out.next_attempt = now + sender_backoff(cfg->retry_backoff, out.attempts);
-		journal_record(o->journal, row->id, now, &out);
+		record(r, row->id, now, &out);
 		atomic_fetch_add(&r->retry, 1);
 	}
 	if (st.code == 0) {

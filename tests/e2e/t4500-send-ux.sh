@@ -90,6 +90,23 @@ check "resume delivers the rest" "$NEWSBEAT" send 402 --yes
 received got > got.txt
 check "  everyone once" cmp -s got.txt want.txt
 
+# Ctrl-C (SIGINT) stops after the messages in flight; a resume sends the rest.
+rm -f got/*
+mk_issue 403
+smtp_config config.ini "smtp://127.0.0.1:$port" connections=2 rate=10 timeout=5
+"$NEWSBEAT" send 403 --yes >int.out 2>int.err &
+pid=$!
+sleep 0.8
+kill -INT $pid
+wait $pid
+check "SIGINT: exit 1" test $? -eq 1
+check "  says how to resume" grep -q "interrupted; run 'newsbeat send' again to resume" int.err
+check "  stopped early" test "$(received got | wc -l)" -lt 18
+check "  the journal agrees with the server (sent = received)" sh -c '"$NEWSBEAT" status 403 | grep -q "^  sent *$(ls got/*.env | wc -l)$"'
+check "resume after SIGINT" "$NEWSBEAT" send 403 --yes
+received got > got.txt
+check "  everyone once" cmp -s got.txt want.txt
+
 # Resuming an issue with another list would go on with the first list's
 # recipients: refused, saying which list it is.
 "$NEWSBEAT" subscribers add zed@example.org --list board >/dev/null
