@@ -32,6 +32,7 @@ struct run {
 	int nbatch, next;
 	int64_t cursor;
 	long handed;		/* rows handed out (for --limit) */
+	int inflight;		/* rows handed out whose outcome is not recorded yet */
 	int done;
 	int running;		/* workers not yet finished */
 	/* rate limiting */
@@ -112,6 +113,7 @@ static int dispense(struct run *r, struct journal_row *row)
 			memset(&r->batch[r->next], 0, sizeof(*row));
 			r->next++;
 			r->handed++;
+			r->inflight++;
 			return 1;
 		}
 		r->nbatch = r->next = 0;
@@ -139,8 +141,25 @@ static int dispense(struct run *r, struct journal_row *row)
 		{
 			int64_t when, now = (int64_t)time(NULL);
 
-			if (journal_next_retry(o->journal, o->issue, &when) < 0 || !when ||
-			    when - now > o->retry_wait || atomic_load(&r->attempted) == 0) {
+			if (journal_next_retry(o->journal, o->issue, &when) < 0) {
+				r->done = 1;
+				return 0;
+			}
+			if (!when || when - now > o->retry_wait || atomic_load(&r->attempted) == 0) {
+				if (r->inflight > 0 && atomic_load(&r->attempted) > 0) {
+					/*
+					 * Messages still on the wire may yet become
+					 * retries due within retry_wait (an ambiguous
+					 * drop is retried at once): ending the run now
+					 * would leave them for the next `send`.
+					 */
+					pthread_mutex_unlock(&r->lock);
+					sleep_seconds(0.02);
+					pthread_mutex_lock(&r->lock);
+					r->cursor = 0;
+					wrapped = 1;
+					continue;
+				}
 				r->done = 1;
 				return 0;
 			}
@@ -379,6 +398,9 @@ static void *worker_main(void *arg)
 			break;
 		deliver(w, &row, &eml, &msgid, &streak);
 		journal_row_release(&row);
+		pthread_mutex_lock(&r->lock);
+		r->inflight--;
+		pthread_mutex_unlock(&r->lock);
 	}
 	strbuf_release(&eml);
 	strbuf_release(&msgid);

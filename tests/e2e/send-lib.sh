@@ -18,7 +18,8 @@ start_sink() {
 	if [ "$(id -u)" -eq 0 ]; then set -- -u nobody "$@"; fi
 	/usr/sbin/smtp-sink -4 "$@" "127.0.0.1:$_p" 64 2>/dev/null & sink_pid=$!
 	at_exit "kill $sink_pid 2>/dev/null"
-	wait_port "$_p"
+	# Still alive once the port answers: not another server on a reused port.
+	wait_port "$_p" && sleep 0.1 && kill -0 $sink_pid 2>/dev/null
 }
 stop_sink() { kill "$sink_pid" 2>/dev/null; wait "$sink_pid" 2>/dev/null; }
 
@@ -28,7 +29,7 @@ start_capture() {
 	shift 2
 	$CAPTURE "$_p" "$_d" "$@" & cap_pid=$!
 	at_exit "kill $cap_pid 2>/dev/null"
-	wait_port "$_p"
+	wait_port "$_p" && sleep 0.1 && kill -0 $cap_pid 2>/dev/null
 }
 stop_capture() { kill "$cap_pid" 2>/dev/null; wait "$cap_pid" 2>/dev/null; }
 

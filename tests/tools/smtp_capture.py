@@ -12,6 +12,9 @@ recipient).  Stops on SIGTERM.
   --cert/--key  offer STARTTLS (and require it before MAIL);
   --smtps       with --cert/--key: implicit TLS from the first byte instead
   --tls-optional  with --cert/--key: offer STARTTLS but accept mail without it
+  --auth USER:PASSWORD  require AUTH (PLAIN or LOGIN, after TLS) with these
+                credentials; each attempt is appended to DIR/auth.log as
+                "USER ok" or "USER refused"
   --log FILE    append one line per accepted message: "RCPT<TAB>Message-ID"
                 (written before the 250 goes out, so a client killed after
                 the 250 finds its message logged)
@@ -26,11 +29,13 @@ recipient).  Stops on SIGTERM.
                           keep-close  (dot only) accept and store the
                                   message, then drop the connection without
                                   the 250: the ambiguous case
+                          late-keep-close  the same after a second
                   once    only the first time it matches that recipient
 """
-import argparse, asyncio, os, signal, ssl, sys, threading
+import argparse, asyncio, os, signal, ssl, sys, threading, warnings
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 class Fault:
@@ -115,6 +120,9 @@ class Capture:
         action = None
         for r in envelope.rcpt_tos:
             action = action or self.fault("dot", r)
+        if action == "late-keep-close":
+            await asyncio.sleep(1)
+            action = "keep-close"
         if action == "keep-close":
             self.store(envelope)
         if action:
@@ -123,7 +131,22 @@ class Capture:
         return "250 OK queued as %06d" % n
 
 
+class Authenticator:
+    def __init__(self, spec, directory):
+        self.user, _, self.password = spec.partition(":")
+        self.log = os.path.join(directory, "auth.log")
+
+    def __call__(self, server, session, envelope, mechanism, data):
+        login = data.login.decode("utf-8", "replace")
+        good = login == self.user and data.password.decode("utf-8", "replace") == self.password
+        with open(self.log, "a") as f:
+            f.write("%s %s\n" % (login, "ok" if good else "refused"))
+        return AuthResult(success=good, handled=False)
+
+
 def main():
+    # aiosmtpd 1.4 warns about its own use of Session.login_data.
+    warnings.simplefilter("ignore", DeprecationWarning)
     ap = argparse.ArgumentParser()
     ap.add_argument("port", type=int)
     ap.add_argument("dir")
@@ -134,6 +157,7 @@ def main():
     ap.add_argument("--log")
     ap.add_argument("--no-save", action="store_true")
     ap.add_argument("--fault", action="append", default=[])
+    ap.add_argument("--auth")
     a = ap.parse_args()
     os.makedirs(a.dir, exist_ok=True)
     kw = {}
@@ -144,6 +168,8 @@ def main():
             kw = {"ssl_context": ctx}
         else:
             kw = {"tls_context": ctx, "require_starttls": not a.tls_optional}
+    if a.auth:
+        kw.update(authenticator=Authenticator(a.auth, a.dir), auth_required=True)
     handler = Capture(a.dir, a.log, not a.no_save, [Fault(s) for s in a.fault])
     c = Controller(handler, hostname="127.0.0.1", port=a.port,
                    decode_data=False, **kw)

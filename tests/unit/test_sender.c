@@ -150,6 +150,14 @@ static pid_t start_sink(int port, const char *flag, const char *cmds)
 	}
 	for (i = 0; i < 100 && !port_open(port); i++)
 		usleep(50000);
+	/*
+	 * Someone else may have taken the port since free_port() (another
+	 * test run): then our sink died on bind and the port answers for
+	 * another server.  The caller tries another port.
+	 */
+	usleep(50000);
+	if (waitpid(pid, NULL, WNOHANG) == pid)
+		return -1;
 	return pid;
 }
 
@@ -231,8 +239,13 @@ int main(void)
 	cfg.timeout = 30;
 	for (fi = 0; fi < ARRAY_SIZE(faults); fi++) {
 		const struct fault *f = &faults[fi];
-		int port = free_port();
-		pid_t pid = start_sink(port, f->flag, f->cmds);
+		int port, tries = 0;
+		pid_t pid;
+
+		do {
+			port = free_port();
+			pid = start_sink(port, f->flag, f->cmds);
+		} while (pid < 0 && ++tries < 5);
 
 		free(cfg.smtp_url);
 		strbuf_reset(&sb);
