@@ -136,7 +136,7 @@ static enum MHD_Result reply_message(struct serve *s, struct MHD_Connection *c, 
 /*
  * The client's address for rate limiting.  Behind the reverse proxy every
  * peer is loopback, so from a loopback peer we take X-Real-IP (set by the
- * proxy, docs/serve.md); from anyone else the header is ignored.
+ * proxy, see the nginx snippet in README.md); from anyone else the header is ignored.
  */
 static void client_key(struct MHD_Connection *c, char *out, size_t outlen)
 {
@@ -467,6 +467,9 @@ struct serve *serve_start(const struct config *cfg, const struct serve_options *
 		transport_close(t);
 	}
 	s->app.subscribe_rl = serve_ratelimit_new(opt->subscribe_rate ? opt->subscribe_rate : 5, 60);
+	/* A backlog beyond this means the mail server is stuck: answer 503. */
+	if (!(s->app.mailer = serve_mailer_start(&s->app, 64)))
+		goto fail;
 
 	/* Leave room for the store, templates, the archive's files and logs. */
 	budget = fd_budget();
@@ -513,6 +516,8 @@ void serve_stop(struct serve *s)
 		return;
 	if (s->daemon)
 		MHD_stop_daemon(s->daemon);
+	/* After the daemon: no request can queue a mail any more. */
+	serve_mailer_stop(s->app.mailer);
 	serve_store_close(&s->app);
 	serve_pages_free(s->app.pages);
 	serve_ratelimit_free(s->app.subscribe_rl);
