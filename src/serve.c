@@ -426,6 +426,39 @@ static unsigned fd_budget(void)
 	return (unsigned)rl.rlim_cur;
 }
 
+/* 1 if path exists and resolves to root or below it. */
+static int is_inside(const char *root, const char *path)
+{
+	char real[PATH_MAX];
+	size_t n = strlen(root);
+
+	if (!realpath(path, real))
+		return 0;
+	return !strncmp(real, root, n) && (real[n] == '/' || !real[n]);
+}
+
+/*
+ * The archive directory is served to anyone: refuse to start when the
+ * subscriber database or the Maildir outbox (every address, every
+ * message) would be among its files, e.g. with [paths] archive = .
+ */
+static int check_archive_exposure(const struct serve_app *app)
+{
+	const struct config *cfg = app->cfg;
+
+	if (!app->archive_root)
+		return 0;
+	if (is_inside(app->archive_root, cfg->database))
+		return error("the database '%s' is inside the archive directory '%s', which "
+			     "is served to anyone: move one of them ([paths] database, archive)",
+			     cfg->database, app->archive_root);
+	if (is_inside(app->archive_root, cfg->outbox))
+		return error("the outbox '%s' is inside the archive directory '%s', which "
+			     "is served to anyone: move one of them ([paths] outbox, archive)",
+			     cfg->outbox, app->archive_root);
+	return 0;
+}
+
 struct serve *serve_start(const struct config *cfg, const struct serve_options *opt)
 {
 	struct serve *s;
@@ -453,7 +486,8 @@ struct serve *serve_start(const struct config *cfg, const struct serve_options *
 	else
 		warning("archive directory '%s' not found: only the forms are served "
 			"(run 'newsbeat archive')", cfg->archive_dir);
-	if (!(s->app.pages = serve_pages_load(cfg)) || serve_store_open(&s->app) < 0)
+	if (!(s->app.pages = serve_pages_load(cfg)) || serve_store_open(&s->app) < 0 ||
+	    check_archive_exposure(&s->app) < 0)
 		goto fail;
 	/*
 	 * Check the mail settings now rather than at the first subscription,
