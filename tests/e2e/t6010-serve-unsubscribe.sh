@@ -75,6 +75,21 @@ T3=$($SERVE_TOOL token u nobody@example.org members)
 check "unknown address: same success page" \
 	test "$(http_code --data-raw List-Unsubscribe=One-Click "$BASE/unsubscribe?t=$T3")" = 200
 check "…and it is not added to the list" not member nobody@example.org
+# No answer ever carries another subscriber's data: not alice's pages
+# (GET, POST, repeat), not the database or the config by any path.
+leaks=0
+for u in "unsubscribe?t=$T" "unsubscribe?t=$T2" "subscribe" "confirm?t=$C" "" \
+	 "newsbeat.db" "../newsbeat.db" "%2e%2e/newsbeat.db" "config.ini" "../config.ini" \
+	 "newsbeat.db-wal" "../newsbeat.db-wal"; do
+	for how in "" "--data-raw List-Unsubscribe=One-Click"; do
+		# shellcheck disable=SC2086
+		curl -s --path-as-is $how "$BASE/$u" > body
+		if grep -q 'bob@example.org\|SQLite format\|secret' body; then
+			leaks=$((leaks + 1)); echo "# leak: $how $u"
+		fi
+	done
+done
+check "no page shows bob's address, the database or the config" test "$leaks" = 0
 serve_stop
 check "clean stop" test "$SERVE_RC" -eq 0
 done_testing
