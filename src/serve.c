@@ -36,6 +36,8 @@ struct serve {
 struct request {
 	struct strbuf body;
 	size_t discarded;	/* bytes beyond SERVE_BODY_MAX thrown away */
+	int started;		/* on_request has seen the headers */
+	int has_nul;		/* the raw URI holds an encoded NUL ("%00") */
 };
 
 /* Beyond the cap we drain a little (so the 413 can be read), then hang up. */
@@ -134,7 +136,7 @@ static enum MHD_Result reply_message(struct serve *s, struct MHD_Connection *c, 
 /*
  * The client's address for rate limiting.  Behind the reverse proxy every
  * peer is loopback, so from a loopback peer we take X-Real-IP (set by the
- * proxy, docs/serve.md); from anyone else the header is ignored.
+ * proxy, see the nginx snippet in README.md); from anyone else the header is ignored.
  */
 static void client_key(struct MHD_Connection *c, char *out, size_t outlen)
 {
@@ -265,6 +267,28 @@ static enum MHD_Result dispatch(struct serve *s, struct MHD_Connection *c, const
 	return ret;
 }
 
+static struct request *new_request(const char *uri)
+{
+	struct request *rq = xcalloc(1, sizeof(*rq));
+
+	strbuf_init(&rq->body, 0);
+	rq->has_nul = uri && strcasestr(uri, "%00") != NULL;
+	return rq;
+}
+
+/*
+ * Called with the raw request URI before MHD percent-decodes it.  MHD hands
+ * on_request the decoded path as a C string, so "/index.html%00.png" would
+ * silently become "/index.html" and "t=TOKEN%00junk" would become TOKEN:
+ * we remember the NUL here and refuse the request (400) once headers are in.
+ */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	(void)cls;
+	(void)c;
+	return new_request(uri);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size,
@@ -274,13 +298,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct request *rq = *req_cls;
 
 	(void)version;
-	if (!rq) {
+	if (!rq)	/* on_uri always makes one; be safe if MHD ever does not */
+		*req_cls = rq = new_request(NULL);
+	if (!rq->started) {
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
 
-		rq = xcalloc(1, sizeof(*rq));
-		strbuf_init(&rq->body, 0);
-		*req_cls = rq;
+		rq->started = 1;
+		if (rq->has_nul)
+			return reply_message(s, c, 400, "Bad request",
+					     "The address contains a NUL character.");
 		/* Refuse an announced oversized body before reading any of it. */
 		if (cl && strtoull(cl, NULL, 10) > SERVE_BODY_MAX)
 			return reply_message(s, c, 413, "Request too large",
@@ -399,6 +426,39 @@ static unsigned fd_budget(void)
 	return (unsigned)rl.rlim_cur;
 }
 
+/* 1 if path exists and resolves to root or below it. */
+static int is_inside(const char *root, const char *path)
+{
+	char real[PATH_MAX];
+	size_t n = strlen(root);
+
+	if (!realpath(path, real))
+		return 0;
+	return !strncmp(real, root, n) && (real[n] == '/' || !real[n]);
+}
+
+/*
+ * The archive directory is served to anyone: refuse to start when the
+ * subscriber database or the Maildir outbox (every address, every
+ * message) would be among its files, e.g. with [paths] archive = .
+ */
+static int check_archive_exposure(const struct serve_app *app)
+{
+	const struct config *cfg = app->cfg;
+
+	if (!app->archive_root)
+		return 0;
+	if (is_inside(app->archive_root, cfg->database))
+		return error("the database '%s' is inside the archive directory '%s', which "
+			     "is served to anyone: move one of them ([paths] database, archive)",
+			     cfg->database, app->archive_root);
+	if (is_inside(app->archive_root, cfg->outbox))
+		return error("the outbox '%s' is inside the archive directory '%s', which "
+			     "is served to anyone: move one of them ([paths] outbox, archive)",
+			     cfg->outbox, app->archive_root);
+	return 0;
+}
+
 struct serve *serve_start(const struct config *cfg, const struct serve_options *opt)
 {
 	struct serve *s;
@@ -426,7 +486,8 @@ struct serve *serve_start(const struct config *cfg, const struct serve_options *
 	else
 		warning("archive directory '%s' not found: only the forms are served "
 			"(run 'newsbeat archive')", cfg->archive_dir);
-	if (!(s->app.pages = serve_pages_load(cfg)) || serve_store_open(&s->app) < 0)
+	if (!(s->app.pages = serve_pages_load(cfg)) || serve_store_open(&s->app) < 0 ||
+	    check_archive_exposure(&s->app) < 0)
 		goto fail;
 	/*
 	 * Check the mail settings now rather than at the first subscription,
@@ -440,6 +501,9 @@ struct serve *serve_start(const struct config *cfg, const struct serve_options *
 		transport_close(t);
 	}
 	s->app.subscribe_rl = serve_ratelimit_new(opt->subscribe_rate ? opt->subscribe_rate : 5, 60);
+	/* A backlog beyond this means the mail server is stuck: answer 503. */
+	if (!(s->app.mailer = serve_mailer_start(&s->app, 64)))
+		goto fail;
 
 	/* Leave room for the store, templates, the archive's files and logs. */
 	budget = fd_budget();
@@ -460,6 +524,7 @@ struct serve *serve_start(const struct config *cfg, const struct serve_options *
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
 		MHD_OPTION_STRICT_FOR_CLIENT, 1,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
 		MHD_OPTION_END);
 	if (!s->daemon) {
 		error("cannot listen on '%s': %s", opt->listen,
@@ -485,6 +550,8 @@ void serve_stop(struct serve *s)
 		return;
 	if (s->daemon)
 		MHD_stop_daemon(s->daemon);
+	/* After the daemon: no request can queue a mail any more. */
+	serve_mailer_stop(s->app.mailer);
 	serve_store_close(&s->app);
 	serve_pages_free(s->app.pages);
 	serve_ratelimit_free(s->app.subscribe_rl);
