@@ -86,6 +86,8 @@ static int prepare(struct journal *j, sqlite3_stmt **st, const char *sql)
 	return 0;
 }
 
+#define CLAIM_COLUMNS "id, email, name, list, attrs, attempts, ambiguous, first_attempt"
+
 struct journal *journal_open(const char *path)
 {
 	struct journal *j = xcalloc(1, sizeof(*j));
@@ -106,10 +108,22 @@ struct journal *journal_open(const char *path)
 	if (prepare(j, &j->insert,
 		    "INSERT OR IGNORE INTO delivery (issue, email, name, list, attrs, updated) "
 		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)") < 0 ||
+	    /*
+	     * Pending rows and due retries as two ordered index ranges merged:
+	     * written with OR, SQLite collects every matching row of the issue
+	     * and sorts them on each claim, so time and memory grew with the
+	     * list (26.9 MB peak RSS at 100,000 recipients against 17.5 MB at
+	     * 10,000).  Each range stops after ?4 rows.
+	     */
 	    prepare(j, &j->claim,
-		    "SELECT id, email, name, list, attrs, attempts, ambiguous, first_attempt "
-		    "FROM delivery WHERE issue = ?1 AND id > ?2 AND "
-		    "(state = 0 OR (state = 3 AND next_attempt <= ?3)) ORDER BY id LIMIT ?4") < 0 ||
+		    "SELECT * FROM ("
+		    " SELECT * FROM (SELECT " CLAIM_COLUMNS " FROM delivery"
+		    "  WHERE issue = ?1 AND state = 0 AND id > ?2 ORDER BY id LIMIT ?4)"
+		    " UNION ALL"
+		    " SELECT * FROM (SELECT " CLAIM_COLUMNS " FROM delivery"
+		    "  WHERE issue = ?1 AND state = 3 AND id > ?2 AND next_attempt <= ?3"
+		    "  ORDER BY id LIMIT ?4)"
+		    ") ORDER BY id LIMIT ?4") < 0 ||
 	    prepare(j, &j->mark_sending,
 		    "UPDATE delivery SET state = 1 WHERE id = ?1") < 0 ||
 	    prepare(j, &j->record,
