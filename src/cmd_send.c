@@ -334,8 +334,8 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 	if (dry_run) {
 		if (send_source_each(ctx.source, list, dry_run_one, &ctx) < 0)
 			goto out;
-		printf("dry run: built %ld messages (%zu bytes) for list '%s', delivered nothing\n",
-		       ctx.built, ctx.bytes, list);
+		printf("dry run: built %ld messages (%zu bytes) for list '%s', delivered nothing "
+		       "(transport: %s)\n", ctx.built, ctx.bytes, list, transport_describe(probe));
 		ret = ctx.failed ? EXIT_FAILED : EXIT_OK;
 		goto out;
 	}
@@ -410,7 +410,7 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 	so.allowed = allowed_row;
 	so.data = &ctx;
 	so.stop = &interrupted;
-	so.retry_wait = 60;
+	so.retry_wait = cfg->retry_wait;
 	{
 		struct strbuf what = STRBUF_INIT;
 

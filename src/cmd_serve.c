@@ -16,7 +16,7 @@ static const char usage[] =
 	"\n"
 	"Serve one-click unsubscribe (RFC 8058), the subscribe form with double\n"
 	"opt-in, and the web archive ([paths] archive).  Meant to run behind a\n"
-	"reverse proxy that terminates TLS; see docs/serve.md.\n"
+	"reverse proxy that terminates TLS; see the nginx snippet in README.md.\n"
 	"\n"
 	"  --listen ADDR:PORT   where to listen (default: [serve] listen, 127.0.0.1:8080)\n"
 	"  --timeout SECONDS    close connections idle this long (default 15)\n"

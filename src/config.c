@@ -44,6 +44,7 @@ static const struct key keys[] = {
 	{ "smtp", "max_attempts", KEY_INT, S(max_attempts), "5", 1, 100 },
 	{ "smtp", "retry_backoff", KEY_INT, S(retry_backoff), "60", 0, 86400 },
 	{ "smtp", "retry_for", KEY_INT, S(retry_for), "172800", 0, 30 * 86400 },
+	{ "smtp", "retry_wait", KEY_INT, S(retry_wait), "60", 0, 3600 },
 	{ "serve", "listen", KEY_STR, S(listen), "127.0.0.1:8080", 0, 0 },
 	{ "serve", "secret_env", KEY_STR, S(secret_env), "NEWSBEAT_SECRET", 0, 0 },
 };

@@ -44,6 +44,7 @@ struct config {
 	int max_attempts;	/* attempts before a temporary failure becomes permanent */
 	int retry_backoff;	/* seconds before the first retry; doubles each time */
 	int retry_for;		/* seconds after the first attempt when retrying stops */
+	int retry_wait;		/* a run waits for retries due within this many seconds */
 
 	/* [serve] */
 	char *listen;

@@ -36,6 +36,8 @@ struct serve {
 struct request {
 	struct strbuf body;
 	size_t discarded;	/* bytes beyond SERVE_BODY_MAX thrown away */
+	int started;		/* on_request has seen the headers */
+	int has_nul;		/* the raw URI holds an encoded NUL ("%00") */
 };
 
 /* Beyond the cap we drain a little (so the 413 can be read), then hang up. */
@@ -265,6 +267,28 @@ static enum MHD_Result dispatch(struct serve *s, struct MHD_Connection *c, const
 	return ret;
 }
 
+static struct request *new_request(const char *uri)
+{
+	struct request *rq = xcalloc(1, sizeof(*rq));
+
+	strbuf_init(&rq->body, 0);
+	rq->has_nul = uri && strcasestr(uri, "%00") != NULL;
+	return rq;
+}
+
+/*
+ * Called with the raw request URI before MHD percent-decodes it.  MHD hands
+ * on_request the decoded path as a C string, so "/index.html%00.png" would
+ * silently become "/index.html" and "t=TOKEN%00junk" would become TOKEN:
+ * we remember the NUL here and refuse the request (400) once headers are in.
+ */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	(void)cls;
+	(void)c;
+	return new_request(uri);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size,
@@ -274,13 +298,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct request *rq = *req_cls;
 
 	(void)version;
-	if (!rq) {
+	if (!rq)	/* on_uri always makes one; be safe if MHD ever does not */
+		*req_cls = rq = new_request(NULL);
+	if (!rq->started) {
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
 
-		rq = xcalloc(1, sizeof(*rq));
-		strbuf_init(&rq->body, 0);
-		*req_cls = rq;
+		rq->started = 1;
+		if (rq->has_nul)
+			return reply_message(s, c, 400, "Bad request",
+					     "The address contains a NUL character.");
 		/* Refuse an announced oversized body before reading any of it. */
 		if (cl && strtoull(cl, NULL, 10) > SERVE_BODY_MAX)
 			return reply_message(s, c, 413, "Request too large",
@@ -460,6 +487,7 @@ struct serve *serve_start(const struct config *cfg, const struct serve_options *
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
 		MHD_OPTION_STRICT_FOR_CLIENT, 1,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
 		MHD_OPTION_END);
 	if (!s->daemon) {
 		error("cannot listen on '%s': %s", opt->listen,

@@ -7,7 +7,7 @@
  * rest of the service (serve_*.c, declared in serve_int.h) works on plain
  * buffers so it can be tested without sockets.
  *
- * Meant to sit behind a reverse proxy (docs/serve.md); every link it
+ * Meant to sit behind a reverse proxy (README: the nginx snippet); every link it
  * produces is relative so a path prefix on the proxy keeps working.
  */
 

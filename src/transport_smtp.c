@@ -71,8 +71,14 @@ static size_t smtp_read(char *buf, size_t size, size_t nmemb, void *data)
 		n = s->len - s->off;
 	memcpy(buf, s->msg + s->off, n);
 	s->off += n;
-	if (n == 0)
-		s->phase = PHASE_DOT;	/* EOF: libcurl sends CRLF.CRLF next */
+	/*
+	 * The last byte is in libcurl's hands: it sends the end of data
+	 * (CRLF.CRLF) without asking again when it knows the size, so EOF
+	 * cannot be the signal (a 20 KB message never saw it, and a drop
+	 * after its final dot passed for a drop in the body).
+	 */
+	if (s->off == s->len)
+		s->phase = PHASE_DOT;
 	return n;
 }
 
@@ -193,7 +199,18 @@ static void classify(struct smtp *s, CURLcode res, struct transport_status *st)
 		return;
 	}
 	/* No fresh reply: timeout, refused, or the connection went away. */
-	st->result = s->phase == PHASE_DOT ? TRANSPORT_AMBIGUOUS : TRANSPORT_TEMPFAIL;
+	/*
+	 * Only a drop while waiting for the reply to the final dot is
+	 * ambiguous (RFC 5321 4.1.1.4: the server may have taken
+	 * responsibility); a failed send means the dot never got through.
+	 */
+	if (s->phase == PHASE_DOT && res != CURLE_SEND_ERROR) {
+		st->result = TRANSPORT_AMBIGUOUS;
+		transport_set_reply(st, "connection lost after the final dot, the message may have "
+				    "been queued: %s", s->errbuf[0] ? s->errbuf : curl_easy_strerror(res));
+		return;
+	}
+	st->result = TRANSPORT_TEMPFAIL;
 	transport_set_reply(st, "%s: %s", what, s->errbuf[0] ? s->errbuf : curl_easy_strerror(res));
 }
 
@@ -308,10 +325,15 @@ struct transport *transport_smtp_open(const struct config *cfg)
 			tlsdesc = "STARTTLS if offered";
 		} else {
 			use_ssl = CURLUSESSL_ALL;
-			tlsdesc = "STARTTLS";
+			tlsdesc = "STARTTLS required";
 		}
 	} else {
 		error("[smtp] url '%s': scheme must be smtp:// or smtps://", cfg->smtp_url);
+		goto fail_url;
+	}
+	if (*cfg->smtp_username && use_ssl == CURLUSESSL_NONE && !loopback) {
+		error("[smtp] tls = none with a username would send the password in clear to %s; "
+		      "use smtps:// or STARTTLS (tls = required)", host);
 		goto fail_url;
 	}
 	if (*cfg->smtp_username && !password) {

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Drive headless Chromium through subscribe → confirm → unsubscribe.
 
-  serve-browser.py BASE OUTBOX_NEW UNSUBSCRIBE_URL EMAIL STATUS_CMD...
+  serve-browser.py BASE MAILDIR UNSUBSCRIBE_URL EMAIL STATUS_CMD...
+
+MAILDIR holds the captured mail as *.eml (tests/tools/smtp_capture.py).
 
 Talks the Chrome DevTools Protocol over --remote-debugging-pipe (fd 3/4,
 NUL-separated JSON), so nothing beyond Debian's chromium and python3 is
@@ -11,7 +13,7 @@ run and must print the expected membership status.  Prints TAP lines.
 """
 import email, email.policy, glob, json, os, re, subprocess, sys, tempfile, time
 
-base, outbox, unsub_url, addr = sys.argv[1:5]
+base, maildir, unsub_url, addr = sys.argv[1:5]
 status_cmd = sys.argv[5:]
 n = 0
 failed = 0
@@ -137,6 +139,21 @@ def status():
     return out.stdout.strip()
 
 
+def confirmation_link(wait=10):
+    """The confirm link in the captured mail to addr (waits for it to arrive)."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        for f in sorted(glob.glob(os.path.join(maildir, "*.eml"))):
+            m = email.message_from_binary_file(open(f, "rb"), policy=email.policy.default)
+            if addr in str(m["To"]):
+                found = re.findall(r"https?://\S+/confirm\?t=[A-Za-z0-9_.-]+",
+                                   m.get_body(("plain",)).get_content())
+                if found:
+                    return found[0]
+        time.sleep(0.1)
+    return None
+
+
 b = Browser()
 try:
     b.goto(base + "/subscribe")
@@ -149,15 +166,8 @@ try:
     tap(b.js("document.getElementById('sent') !== null"), "submitting shows 'check your inbox'")
     tap(status() == "pending", "…the address is pending in the store (%s)" % status())
 
-    files = sorted(glob.glob(os.path.join(outbox, "*")))
-    link = None
-    for f in files:
-        m = email.message_from_binary_file(open(f, "rb"), policy=email.policy.default)
-        if addr in str(m["To"]):
-            found = re.findall(r"https?://\S+/confirm\?t=[A-Za-z0-9_.-]+",
-                               m.get_body(("plain",)).get_content())
-            link = found[0] if found else None
-    tap(link is not None, "the confirmation mail arrived in the outbox with a link")
+    link = confirmation_link()
+    tap(link is not None, "the confirmation mail reached the SMTP server, with a link")
     b.goto(link)
     tap(b.js("document.getElementById('confirm') !== null"), "the link shows a confirm button")
     tap(status() == "pending", "…and following it changed nothing (%s)" % status())

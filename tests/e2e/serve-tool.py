@@ -10,8 +10,15 @@
                                     print the status line of the answer ("closed" if none)
   slow PORT                         send half a request, then wait: print how many seconds
                                     until the server closes the connection
-  concurrent N PORT                 open N connections at once (half idle, half sending a
-                                    request slowly), then prints the answer to a fresh GET
+  concurrent N PORT                 open N connections at once (a third idle, a third with
+                                    a request half sent, a third with a whole GET), then a fresh
+                                    GET; prints its status line, then how the N ended
+                                    ("200:a 4xx:b closed:c hung:d")
+  slowloris N SECS PORT             N connections trickling header bytes (one every 0.5 s,
+                                    never finishing) for SECS while fresh GETs are made;
+                                    prints "served/made slowest-ms"
+  hold PORT SECS                    keep an idle, a half-sent and a keep-alive connection
+                                    open for up to SECS (until the server closes them)
 """
 import asyncio, base64, hashlib, hmac, http.client, os, random, string, sys, urllib.parse
 
@@ -92,17 +99,99 @@ async def concurrent(n, port):
     conns = []
     for i in range(n):
         reader, writer = await asyncio.open_connection("127.0.0.1", int(port))
-        if i % 2:
+        if i % 3 == 1:
             writer.write(b"GET /unsubscribe?t=x HTTP/1.1\r\nHost: a\r\n")  # never finished
+        elif i % 3 == 2:
+            writer.write(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
         conns.append((reader, writer))
     # With all of them open, the server must still answer a new client.
     reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", int(port)), 10)
     writer.write(b"GET /subscribe HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
     line = await asyncio.wait_for(reader.readline(), 10)
-    print(line.decode().strip())
     writer.close()
+
+    # Every one of the N ends cleanly: an answer, or closed by the server
+    # (the inactivity timeout), never left hanging.
+    async def outcome(reader):
+        try:
+            first = await asyncio.wait_for(reader.readline(), 20)
+        except (asyncio.TimeoutError, TimeoutError):
+            return "hung"
+        except ConnectionError:
+            return "closed"
+        if not first:
+            return "closed"
+        code = first.split()[1].decode() if len(first.split()) > 1 else "?"
+        return code if code == "200" else code[0] + "xx"
+    seen = {}
+    for o in await asyncio.gather(*(outcome(r) for r, _ in conns)):
+        seen[o] = seen.get(o, 0) + 1
     for _, w in conns:
         w.close()
+    print(line.decode().strip())
+    print(" ".join("%s:%d" % kv for kv in sorted(seen.items())))
+
+
+async def slowloris(n, secs, port):
+    import time
+    conns = []
+    for _ in range(n):
+        r, w = await asyncio.open_connection("127.0.0.1", int(port))
+        w.write(b"GET / HTTP/1.1\r\nHost: a\r\n")
+        conns.append((r, w))
+
+    async def trickle(w):
+        # One header byte every 0.5 s keeps each connection just active enough.
+        end = time.monotonic() + secs
+        try:
+            while time.monotonic() < end:
+                w.write(b"X")
+                await w.drain()
+                await asyncio.sleep(0.5)
+        except ConnectionError:
+            pass
+
+    async def fresh():
+        made = served = 0
+        slowest = 0.0
+        end = time.monotonic() + secs
+        while time.monotonic() < end:
+            made += 1
+            t = time.monotonic()
+            try:
+                r, w = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", int(port)), 5)
+                w.write(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+                line = await asyncio.wait_for(r.readline(), 5)
+                w.close()
+                if line.startswith(b"HTTP/1.1 200"):
+                    served += 1
+            except (OSError, asyncio.TimeoutError, TimeoutError):
+                pass
+            slowest = max(slowest, time.monotonic() - t)
+            await asyncio.sleep(0.1)
+        return made, served, slowest
+    results = await asyncio.gather(fresh(), *(trickle(w) for _, w in conns))
+    made, served, slowest = results[0]
+    for _, w in conns:
+        w.close()
+    print("%d/%d %d" % (served, made, slowest * 1000))
+
+
+def hold(port, secs):
+    import socket, time
+    idle = socket.create_connection(("127.0.0.1", int(port)))
+    half = socket.create_connection(("127.0.0.1", int(port)))
+    half.sendall(b"GET / HTTP/1.1\r\nHost: a\r\n")
+    ka = socket.create_connection(("127.0.0.1", int(port)))
+    ka.sendall(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+    end = time.monotonic() + float(secs)
+    for s in (idle, half, ka):
+        s.settimeout(max(0.1, end - time.monotonic()))
+        try:
+            while s.recv(65536):
+                pass
+        except OSError:
+            pass
 
 
 def raw(port, data):
@@ -136,6 +225,14 @@ def slow(port):
 
 
 def main():
+    import resource
+    # 1,000 sockets need more than a default soft limit of 1,024 descriptors leaves.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard if hard != resource.RLIM_INFINITY else 65536, hard))
+        except (ValueError, OSError):
+            pass
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "token":
         print(token(args[0], args[1], args[2]))
@@ -149,6 +246,10 @@ def main():
         slow(args[0])
     elif cmd == "concurrent":
         asyncio.run(concurrent(int(args[0]), args[1]))
+    elif cmd == "slowloris":
+        asyncio.run(slowloris(int(args[0]), float(args[1]), args[2]))
+    elif cmd == "hold":
+        hold(args[0], args[1])
     else:
         sys.exit("unknown command " + cmd)
 

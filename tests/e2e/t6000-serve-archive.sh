@@ -54,20 +54,44 @@ check "404 has nosniff too" sh -c "curl -s -D - -o /dev/null $BASE/nope.html | g
 for u in "/../outside.txt" "/%2e%2e/outside.txt" "/%2E%2E/%2e%2e/etc/passwd" \
 	 "/issues/..%2f..%2foutside.txt" "/issues/%2e%2e/%2e%2e/outside.txt" \
 	 "/escape.html" "/escdir/outside.txt" "/.htpasswd" "//etc/passwd" \
-	 "/issues/./issue-42.html" "/..%5c..%5coutside.txt"; do
+	 "/issues/./issue-42.html" "/..%5c..%5coutside.txt" \
+	 "/index.html%00.png" "/issues/issue-42.html%00" "/%00" "/%00/../outside.txt" \
+	 "/escape.html%00.css"; do
 	code=$(curl -s --path-as-is -o body -w '%{http_code}' "$BASE$u")
 	if [ "$code" -ge 400 ] && ! grep -q outside body && ! grep -q 'root:' body && ! grep -q secret body
 	then ok "no traversal: $u ($code)"; else notok "traversal: $u gave $code"; fi
 done
+# A NUL would cut the decoded path short ("/index.html%00.png" → /index.html).
+check "an encoded NUL in the path → 400" test "$(http_code --path-as-is "$BASE/index.html%00.png")" = 400
+check "…or in the query" test "$(http_code "$BASE/unsubscribe?t=abc%00def")" = 400
 check "POST to the archive → 405" test "$(http_code -d x=1 "$BASE/index.html")" = 405
 check "…with Allow" sh -c "curl -s -D - -o /dev/null -X PUT $BASE/ | grep -qi '^Allow: GET, HEAD'"
 
 serve_stop
 check "SIGTERM: clean exit 0" test "$SERVE_RC" -eq 0
 check "…and the port is closed" sh -c "! (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null"
+check "…and the database is not left locked" \
+	sh -c "\"$NEWSBEAT\" -c nl/config.ini subscribers add after-stop@example.org >/dev/null"
 serve_start
 kill -INT "$SERVE_PID"; wait "$SERVE_PID"
 check "SIGINT: clean exit 0" test $? -eq 0
+check "…and the port is closed" sh -c "! (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null"
+
+# Stopping with clients connected (an idle keep-alive, a half-sent request,
+# a request in flight) is prompt and clean, the database writable at once.
+serve_start
+$SERVE_TOOL hold "$PORT" 30 & HOLD=$!
+at_exit "kill $HOLD 2>/dev/null"
+sleep 0.5
+t0=$(date +%s)
+serve_stop
+t1=$(date +%s)
+check "SIGTERM with connections open: exit 0" test "$SERVE_RC" -eq 0
+check "…within 3 s (took $((t1 - t0)) s)" test $((t1 - t0)) -le 3
+check "…port closed" sh -c "! (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null"
+check "…database writable at once" \
+	sh -c "\"$NEWSBEAT\" -c nl/config.ini subscribers add after-stop2@example.org >/dev/null"
+wait $HOLD 2>/dev/null
 
 # No archive yet: the forms still work.
 rm -rf nl/public

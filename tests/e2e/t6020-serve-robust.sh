@@ -53,10 +53,24 @@ secs=$($SERVE_TOOL slow "$PORT")
 check "slow client dropped after ~2 s (took $secs s)" test "$secs" -ge 1 -a "$secs" -le 5
 check "still serving" alive
 
-# 1,000 connections at once (half of them stuck mid-request): a new client
-# is still answered, and afterwards everything is normal.
-line=$($SERVE_TOOL concurrent 1000 "$PORT")
+# Slowloris: connections that trickle header bytes faster than the
+# inactivity timeout never finish their request; others are served anyway.
+res=$($SERVE_TOOL slowloris 200 4 "$PORT")
+served=${res%% *} slowest=${res#* }
+check "200 slowloris connections for 4 s: every fresh GET served ($served)" \
+	test "${served%/*}" = "${served#*/}" -a "${served%/*}" -gt 5
+check "…none waited more than 1 s (slowest $slowest ms)" test "$slowest" -lt 1000
+check "still serving" alive
+
+# 1,000 connections at once (a third idle, a third stuck mid-request, a
+# third with a whole GET): a new client is still answered, every one of the
+# 1,000 ends with an answer or a close (timeout), none hangs, and afterwards
+# everything is normal.
+$SERVE_TOOL concurrent 1000 "$PORT" > conc
+line=$(sed -n 1p conc) ends=$(sed -n 2p conc)
 check "with 1,000 connections open, a new one is served ($line)" grep -q '^HTTP/1.1 200' <<<"$line"
+check "…the 1,000 all ended: 333 answered 200, the rest closed ($ends)" \
+	test "$ends" = "200:333 closed:667"
 for i in $(seq 1000); do printf 'url = "%s/"\noutput = "/dev/null"\n' "$BASE"; done > urls
 codes=$(curl -s --parallel --parallel-max 1000 -K urls -w '%{http_code}\n' 2>/dev/null | sort | uniq -c | tr -s ' ')
 check "1,000 parallel curl requests all 200 ($codes)" test "$codes" = " 1000 200"
