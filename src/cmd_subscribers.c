@@ -167,110 +167,203 @@ struct import {
 	const char *file;
 	long email_col, name_col;
 	size_t ncols;
-	char **cols;		/* header names */
+	char **cols;		/* header names, normalized to attribute keys */
+	const char **keys, **values;	/* per-row scratch, ncols each */
+	struct strbuf email;	/* per-row scratch */
 	long counts[4], rejected;
-	struct strbuf report;
+	FILE *report;		/* rejected rows, printed after the counts; a file
+				   so memory does not grow with a bad file */
 	int header_done, failed;
 };
+
+/*
+ * A header cell as an attribute key: spreadsheets write "Member type";
+ * templates want {{subscriber.member_type}}.  ASCII letters are lower-cased,
+ * spaces and '-' become '_'.  The result may still be invalid.
+ */
+static char *column_key(const char *name)
+{
+	char *k = xstrdup(name), *p;
+
+	for (p = k; *p; p++) {
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+		else if (*p == ' ' || *p == '-')
+			*p = '_';
+	}
+	return k;
+}
+
+/* `s` for a one-line report: at most 80 bytes, control characters escaped. */
+static void add_shown(struct strbuf *out, const char *s, size_t len)
+{
+	size_t i;
+
+	strbuf_addch(out, '\'');
+	for (i = 0; i < len && i < 80; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\r')
+			strbuf_addstr(out, "\\r");
+		else if (c == '\n')
+			strbuf_addstr(out, "\\n");
+		else if (c < 0x20 || c == 0x7f)
+			strbuf_addf(out, "\\x%02x", c);
+		else if (c == '\\' || c == '\'')
+			strbuf_addf(out, "\\%c", c);
+		else
+			strbuf_addch(out, (char)c);
+	}
+	if (len > 80)
+		strbuf_addstr(out, "...");
+	strbuf_addch(out, '\'');
+}
+
+static int import_header(struct import *im, const struct csvio_row *row)
+{
+	size_t i;
+
+	im->header_done = 1;
+	im->email_col = im->name_col = -1;
+	im->ncols = row->nfields;
+	im->cols = xcalloc(row->nfields + 1, sizeof(char *));
+	im->keys = xcalloc(row->nfields + 1, sizeof(*im->keys));
+	im->values = xcalloc(row->nfields + 1, sizeof(*im->values));
+	for (i = 0; i < row->nfields; i++) {
+		long *col = NULL;
+
+		im->cols[i] = column_key(row->fields[i]);
+		if (!strcmp(im->cols[i], "email"))
+			col = &im->email_col;
+		else if (!strcmp(im->cols[i], "name"))
+			col = &im->name_col;
+		else if (!store_attr_key_valid(im->cols[i])) {
+			error("%s:%lu: column %zu ('%s') cannot be an attribute: name it with letters, digits and '_'",
+			      im->file, row->line, i + 1, row->fields[i]);
+			return -1;
+		}
+		if (col && *col >= 0) {
+			error("%s:%lu: the column '%s' appears twice", im->file, row->line, im->cols[i]);
+			return -1;
+		}
+		if (col)
+			*col = (long)i;
+	}
+	if (im->email_col < 0) {
+		error("%s:%lu: no 'email' column in the header row (%zu columns); the first row must name the columns, e.g. email,name",
+		      im->file, row->line, row->nfields);
+		return -1;
+	}
+	return 0;
+}
+
+static void reject(struct import *im, const struct csvio_row *row, const char *reason)
+{
+	struct strbuf *line = &im->email;
+
+	im->rejected++;
+	strbuf_reset(line);
+	strbuf_addf(line, "%s:%lu: rejected", im->file, row->line);
+	if ((size_t)im->email_col < row->nfields) {
+		strbuf_addch(line, ' ');
+		add_shown(line, row->fields[im->email_col], row->lens[im->email_col]);
+	}
+	strbuf_addf(line, ": %s\n", reason);
+	fwrite(line->buf, 1, line->len, im->report);
+}
 
 static int import_row(void *data, const struct csvio_row *row)
 {
 	struct import *im = data;
-	struct strbuf email = STRBUF_INIT;
-	const char **keys, **values;
 	struct store_subscriber sub;
 	enum store_result res;
 	const char *reason = NULL;
 	size_t i, n = 0;
 
 	if (!im->header_done) {
-		im->header_done = 1;
-		im->email_col = im->name_col = -1;
-		im->ncols = row->nfields;
-		im->cols = xcalloc(row->nfields + 1, sizeof(char *));
-		for (i = 0; i < row->nfields; i++) {
-			im->cols[i] = xstrdup(row->fields[i]);
-			if (!strcasecmp(row->fields[i], "email"))
-				im->email_col = (long)i;
-			else if (!strcasecmp(row->fields[i], "name"))
-				im->name_col = (long)i;
-			else if (!store_attr_key_valid(row->fields[i])) {
-				error("%s:%lu: column '%s' cannot be an attribute: use lower-case letters, digits and '_'",
-				      im->file, row->line, row->fields[i]);
-				im->failed = 1;
-				return -1;
-			}
-		}
-		if (im->email_col < 0) {
-			error("%s:%lu: no 'email' column in the header row (got: %zu columns); the first row must name the columns, e.g. email,name",
-			      im->file, row->line, row->nfields);
+		if (import_header(im, row) < 0) {
 			im->failed = 1;
 			return -1;
 		}
 		return 0;
 	}
-	for (i = 0; i < row->nfields; i++)
+	for (i = 0; i < row->nfields && !reason; i++)
 		if (!csvio_utf8_valid(row->fields[i], row->lens[i]))
 			reason = "not valid UTF-8 (save the file as UTF-8)";
 	if (!reason && row->nfields != im->ncols)
-		reason = "wrong number of fields for the header row";
+		reason = row->nfields < im->ncols ? "fewer fields than the header row"
+						  : "more fields than the header row";
+	strbuf_reset(&im->email);
 	if (!reason)
-		address_validate(row->fields[im->email_col], &email, &reason);	/* sets reason */
+		address_validate(row->fields[im->email_col], &im->email, &reason);	/* sets reason */
 	if (!reason && im->name_col >= 0 &&
 	    strpbrk(row->fields[im->name_col], "\r\n"))
 		reason = "the name has a line break";
 	if (reason) {
-		im->rejected++;
-		strbuf_addf(&im->report, "%s:%lu: rejected: %s\n", im->file, row->line, reason);
-		strbuf_release(&email);
+		reject(im, row, reason);
 		return 0;
 	}
-	keys = xcalloc(row->nfields, sizeof(*keys));
-	values = xcalloc(row->nfields, sizeof(*values));
 	for (i = 0; i < row->nfields; i++) {
 		if ((long)i == im->email_col || (long)i == im->name_col)
 			continue;
-		keys[n] = im->cols[i];
-		values[n++] = row->fields[i];
+		im->keys[n] = im->cols[i];
+		im->values[n++] = row->fields[i];
 	}
-	sub.email = email.buf;
+	sub.email = im->email.buf;
 	sub.name = im->name_col >= 0 ? row->fields[im->name_col] : NULL;
 	sub.nattrs = n;
-	sub.attr_keys = keys;
-	sub.attr_values = values;
+	sub.attr_keys = im->keys;
+	sub.attr_values = im->values;
 	if (store_subscribe(im->st, &sub, im->o->list, im->o->resubscribe ? STORE_RESUBSCRIBE : 0,
 			    &res, NULL) < 0) {
 		im->failed = 1;
-	} else {
-		im->counts[res]++;
+		return -1;
 	}
-	free(keys);
-	free(values);
-	strbuf_release(&email);
-	return im->failed ? -1 : 0;
+	im->counts[res]++;
+	return 0;
+}
+
+static void copy_report(FILE *from)
+{
+	char buf[8192];
+	size_t n;
+
+	rewind(from);
+	while ((n = fread(buf, 1, sizeof(buf), from)) > 0)
+		fwrite(buf, 1, n, stdout);
 }
 
 static int do_import(struct store *st, const char *file, struct opts *o)
 {
 	struct import im;
-	FILE *fp = fopen(file, "rb");
+	FILE *fp;
 	long n;
 	size_t i;
 	int ret;
 
-	if (!fp) {
-		error("cannot read '%s': %s", file, strerror(errno));
-		return EXIT_USAGE;
-	}
 	memset(&im, 0, sizeof(im));
 	im.st = st;
 	im.o = o;
 	im.file = file;
-	strbuf_init(&im.report, 0);
-	/* One transaction: all rows or none. */
+	strbuf_init(&im.email, 256);
+	fp = fopen(file, "rb");
+	if (!fp) {
+		error("cannot read '%s': %s", file, strerror(errno));
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	im.report = tmpfile();
+	if (!im.report) {
+		error("cannot create a temporary file for the import report: %s", strerror(errno));
+		fclose(fp);
+		ret = EXIT_FAILED;
+		goto out;
+	}
+	/* One transaction: all rows or none; --dry-run rolls it back. */
 	if (store_begin(st) < 0) {
 		fclose(fp);
-		return EXIT_FAILED;
+		ret = EXIT_FAILED;
+		goto out;
 	}
 	n = csvio_read(fp, file, import_row, &im);
 	fclose(fp);
@@ -278,6 +371,7 @@ static int do_import(struct store *st, const char *file, struct opts *o)
 		if (!im.header_done && n >= 0)
 			error("%s: the file is empty; the first row must name the columns, e.g. email,name", file);
 		store_rollback(st);
+		error("%s: nothing was imported", file);
 		ret = EXIT_USAGE;
 		goto out;
 	}
@@ -289,13 +383,17 @@ static int do_import(struct store *st, const char *file, struct opts *o)
 	       o->dry_run ? "dry run, nothing saved: " : "", file, o->list,
 	       im.counts[STORE_ADDED], im.counts[STORE_UPDATED], im.counts[STORE_UNCHANGED],
 	       im.counts[STORE_SKIPPED], im.rejected);
-	fputs(im.report.buf, stdout);
+	copy_report(im.report);
 	ret = im.rejected ? EXIT_FAILED : EXIT_OK;
 out:
+	if (im.report)
+		fclose(im.report);
 	for (i = 0; i < im.ncols; i++)
 		free(im.cols[i]);
 	free(im.cols);
-	strbuf_release(&im.report);
+	free(im.keys);
+	free(im.values);
+	strbuf_release(&im.email);
 	return ret;
 }
 

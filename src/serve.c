@@ -136,7 +136,7 @@ static enum MHD_Result reply_message(struct serve *s, struct MHD_Connection *c, 
 /*
  * The client's address for rate limiting.  Behind the reverse proxy every
  * peer is loopback, so from a loopback peer we take X-Real-IP (set by the
- * proxy, docs/serve.md); from anyone else the header is ignored.
+ * proxy, see the nginx snippet in README.md); from anyone else the header is ignored.
  */
 static void client_key(struct MHD_Connection *c, char *out, size_t outlen)
 {
@@ -426,6 +426,39 @@ static unsigned fd_budget(void)
 	return (unsigned)rl.rlim_cur;
 }
 
+/* 1 if path exists and resolves to root or below it. */
+static int is_inside(const char *root, const char *path)
+{
+	char real[PATH_MAX];
+	size_t n = strlen(root);
+
+	if (!realpath(path, real))
+		return 0;
+	return !strncmp(real, root, n) && (real[n] == '/' || !real[n]);
+}
+
+/*
+ * The archive directory is served to anyone: refuse to start when the
+ * subscriber database or the Maildir outbox (every address, every
+ * message) would be among its files, e.g. with [paths] archive = .
+ */
+static int check_archive_exposure(const struct serve_app *app)
+{
+	const struct config *cfg = app->cfg;
+
+	if (!app->archive_root)
+		return 0;
+	if (is_inside(app->archive_root, cfg->database))
+		return error("the database '%s' is inside the archive directory '%s', which "
+			     "is served to anyone: move one of them ([paths] database, archive)",
+			     cfg->database, app->archive_root);
+	if (is_inside(app->archive_root, cfg->outbox))
+		return error("the outbox '%s' is inside the archive directory '%s', which "
+			     "is served to anyone: move one of them ([paths] outbox, archive)",
+			     cfg->outbox, app->archive_root);
+	return 0;
+}
+
 struct serve *serve_start(const struct config *cfg, const struct serve_options *opt)
 {
 	struct serve *s;
@@ -453,7 +486,8 @@ struct serve *serve_start(const struct config *cfg, const struct serve_options *
 	else
 		warning("archive directory '%s' not found: only the forms are served "
 			"(run 'newsbeat archive')", cfg->archive_dir);
-	if (!(s->app.pages = serve_pages_load(cfg)) || serve_store_open(&s->app) < 0)
+	if (!(s->app.pages = serve_pages_load(cfg)) || serve_store_open(&s->app) < 0 ||
+	    check_archive_exposure(&s->app) < 0)
 		goto fail;
 	/*
 	 * Check the mail settings now rather than at the first subscription,
@@ -467,6 +501,9 @@ struct serve *serve_start(const struct config *cfg, const struct serve_options *
 		transport_close(t);
 	}
 	s->app.subscribe_rl = serve_ratelimit_new(opt->subscribe_rate ? opt->subscribe_rate : 5, 60);
+	/* A backlog beyond this means the mail server is stuck: answer 503. */
+	if (!(s->app.mailer = serve_mailer_start(&s->app, 64)))
+		goto fail;
 
 	/* Leave room for the store, templates, the archive's files and logs. */
 	budget = fd_budget();
@@ -513,6 +550,8 @@ void serve_stop(struct serve *s)
 		return;
 	if (s->daemon)
 		MHD_stop_daemon(s->daemon);
+	/* After the daemon: no request can queue a mail any more. */
+	serve_mailer_stop(s->app.mailer);
 	serve_store_close(&s->app);
 	serve_pages_free(s->app.pages);
 	serve_ratelimit_free(s->app.subscribe_rl);

@@ -127,12 +127,11 @@ static int make_message_id(const char *from_addr, struct strbuf *out)
 }
 
 /*
- * Build and submit the confirmation e-mail.  0, or -1 after error().
- * A fresh transport per message: subscriptions are rare and a long-lived
- * SMTP connection would be shared between threads.
+ * A fresh transport per message: subscriptions are rare, and an idle SMTP
+ * connection would only time out between them.
  */
-static int send_confirmation(struct serve_app *app, const char *email, const char *name,
-			     const char *list)
+int serve_send_confirmation(struct serve_app *app, const char *email, const char *name,
+			    const char *list)
 {
 	const struct config *cfg = app->cfg;
 	struct strbuf token = STRBUF_INIT, url = STRBUF_INIT, text = STRBUF_INIT,
@@ -254,9 +253,10 @@ void serve_subscribe(struct serve_app *app, enum serve_method m, const char *cli
 			strbuf_release(&email);
 			return;
 		}
-		if (want > 0 && send_confirmation(app, email.buf, name, list) < 0) {
+		/* Sent by the mail thread: an SMTP round trip must not hold up this one. */
+		if (want > 0 && serve_mailer_queue(app->mailer, email.buf, name, list) < 0) {
 			serve_pages_message(app->pages, r, 503, "Please try again",
-					    "We could not send the confirmation e-mail just now. "
+					    "We cannot send the confirmation e-mail just now. "
 					    "Please try again in a few minutes.");
 			r->retry_after = 60;
 			strbuf_release(&email);

@@ -61,6 +61,7 @@ struct serve_app {
 	pthread_mutex_t store_lock;	/* one SQLite connection, one writer at a time */
 	struct store *store;
 	const char *database;
+	struct serve_mailer *mailer;	/* confirmation e-mails, off the request threads */
 };
 
 /* ---- serve_static.c ---- */
@@ -152,6 +153,22 @@ int serve_store_subscribe(struct serve_app *app, const char *email, const char *
 int serve_store_confirm(struct serve_app *app, const char *email, const char *list);
 void serve_store_close(struct serve_app *app);
 
+/* ---- serve_mailer.c ---- */
+
+/* Start the thread that sends confirmation e-mails.  NULL after error(). */
+struct serve_mailer *serve_mailer_start(struct serve_app *app, unsigned max_queue);
+/*
+ * Queue a confirmation e-mail to (email, name) for list; copies the
+ * strings.  0, or -1 when the queue is full or stopping (answer 503).
+ */
+int serve_mailer_queue(struct serve_mailer *m, const char *email, const char *name,
+		       const char *list);
+/*
+ * Finish the e-mail in flight, drop (with a warning) the ones still
+ * queued, join the thread and free.  NULL is fine.
+ */
+void serve_mailer_stop(struct serve_mailer *m);
+
 /* ---- serve_actions.c ---- */
 
 enum serve_method { SERVE_GET, SERVE_HEAD, SERVE_POST, SERVE_OTHER };
@@ -167,5 +184,11 @@ void serve_subscribe(struct serve_app *app, enum serve_method m, const char *cli
 		     const struct serve_form *form, struct serve_reply *r);
 void serve_confirm(struct serve_app *app, enum serve_method m, const char *token,
 		   const struct serve_form *form, struct serve_reply *r);
+/*
+ * Build and submit one confirmation e-mail through the configured
+ * transport (called by the mail thread).  0, or -1 after error().
+ */
+int serve_send_confirmation(struct serve_app *app, const char *email, const char *name,
+			    const char *list);
 
 #endif

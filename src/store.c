@@ -60,6 +60,9 @@ int store_sql_error(struct store *st, const char *what)
 	return error("database '%s': %s: %s", st->path, what, sqlite3_errmsg(st->db));
 }
 
+static _Thread_local char now_cached[32];
+static _Thread_local time_t now_cached_at;
+
 void store_now(char buf[32])
 {
 	const char *env = getenv("NEWSBEAT_NOW");
@@ -70,9 +73,14 @@ void store_now(char buf[32])
 		memcpy(buf, env, strlen(env) + 1);
 		return;
 	}
+	/* Formatted once per second per thread: an import asks for every row. */
 	t = time(NULL);
-	gmtime_r(&t, &tm);
-	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (t != now_cached_at || !now_cached[0]) {
+		gmtime_r(&t, &tm);
+		strftime(now_cached, sizeof(now_cached), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		now_cached_at = t;
+	}
+	memcpy(buf, now_cached, sizeof(now_cached));
 }
 
 int store_bind_text(sqlite3_stmt *stmt, int idx, const char *s)
@@ -264,7 +272,7 @@ struct store *store_open(const char *path)
 	int rc;
 
 	st->path = xstrdup(path);
-	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		if (st->db)
 			error("cannot open database '%s': %s", path, sqlite3_errmsg(st->db));
@@ -508,12 +516,40 @@ static int sticky(int status)
 	return status == STORE_UNSUBSCRIBED || status == STORE_BOUNCED || status == STORE_COMPLAINED;
 }
 
+/*
+ * The subscriber's id (0: none), membership status on the list and
+ * suppression, in one statement: an import runs this for every row.
+ */
+static int lookup(struct store *st, const char *email, int64_t list_id,
+		  int64_t *sub_id, int *status, int *suppressed)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"SELECT s.id, m.status, EXISTS (SELECT 1 FROM suppressions x WHERE x.email = ?1)"
+		" FROM (SELECT ?1 AS email) q"
+		" LEFT JOIN subscribers s ON s.email = q.email"
+		" LEFT JOIN memberships m ON m.list_id = ?2 AND m.subscriber_id = s.id");
+	int rc;
+
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, email);
+	sqlite3_bind_int64(s, 2, list_id);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW)
+		return store_sql_error(st, "cannot look up a subscriber");
+	*sub_id = sqlite3_column_int64(s, 0);
+	*status = *sub_id ? status_from_text(sqlite3_column_text(s, 1)) : STORE_NONE;
+	*suppressed = sqlite3_column_int(s, 2);
+	sqlite3_reset(s);
+	return 0;
+}
+
 static int subscribe(struct store *st, const struct store_subscriber *sub, const char *list,
 		     unsigned flags, enum store_result *result, enum store_status *skip_status)
 {
 	enum store_status want = (flags & STORE_AS_PENDING) ? STORE_PENDING : STORE_ACTIVE;
-	int64_t list_id, sub_id;
-	int status, suppressed, changed = 0, is_new = 0;
+	int64_t list_id, sub_id = 0;
+	int status = STORE_NONE, suppressed = 0, changed = 0, is_new = 0;
 	sqlite3_stmt *s;
 	char now[32];
 	size_t i;
@@ -521,14 +557,7 @@ static int subscribe(struct store *st, const struct store_subscriber *sub, const
 	list_id = store_list_id(st, list, 1);
 	if (list_id < 0)
 		return -1;
-	sub_id = store_subscriber_id(st, sub->email);
-	if (sub_id < 0)
-		return -1;
-	suppressed = store_is_suppressed(st, sub->email);
-	if (suppressed < 0)
-		return -1;
-	status = membership_status(st, list_id, sub_id);
-	if (status < 0)
+	if (lookup(st, sub->email, list_id, &sub_id, &status, &suppressed) < 0)
 		return -1;
 	if (!(flags & STORE_RESUBSCRIBE) && (sticky(status) || suppressed)) {
 		*result = STORE_SKIPPED;

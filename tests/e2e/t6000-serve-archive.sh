@@ -26,6 +26,18 @@ check "the message names the variable" grep -q NEWSBEAT_SECRET err
 "$NEWSBEAT" -c nl/config.ini serve --listen nonsense >out 2>err
 check "a bad --listen is an error" test $? -ge 1
 check "…naming the address" grep -q "nonsense" err
+# An archive directory that holds the database (or the outbox) would serve
+# every subscriber's address to anyone: refuse to start.
+sed 's/^\[serve\]/[paths]\narchive = .\n[serve]/' nl/config.ini > nl/exposed.ini
+"$NEWSBEAT" -c nl/exposed.ini serve >out 2>err
+check "archive = . (the database inside it): refuses to start" test $? -eq 1
+check "…naming the database" grep -q "newsbeat.db.*inside the archive" err
+sed 's/^\[serve\]/[paths]\noutbox = public\/mail\n[serve]/' nl/config.ini > nl/exposed.ini
+mkdir -p nl/public/mail
+"$NEWSBEAT" -c nl/exposed.ini serve >out 2>err
+check "the outbox inside the archive: refuses to start" test $? -eq 1
+check "…naming the outbox" grep -q "outbox.*inside the archive" err
+rmdir nl/public/mail
 check "--help" sh -c "\"$NEWSBEAT\" serve --help | grep -q listen"
 
 serve_start

@@ -75,6 +75,43 @@ T3=$($SERVE_TOOL token u nobody@example.org members)
 check "unknown address: same success page" \
 	test "$(http_code --data-raw List-Unsubscribe=One-Click "$BASE/unsubscribe?t=$T3")" = 200
 check "…and it is not added to the list" not member nobody@example.org
+# Another process holds the database's write lock (as a long import
+# might): forged tokens and the GET page still answer at once — they never
+# wait for the store — and a real one-click POST answers 503 (nothing
+# changed, try again) instead of hanging, then works once the lock is gone.
+NB subscribers add dan@example.org --list members >/dev/null
+TB=$($SERVE_TOOL token u dan@example.org members)
+{ echo 'BEGIN EXCLUSIVE;'; sleep 9; echo 'COMMIT;'; } | sqlite3 nl/newsbeat.db & LOCK=$!
+at_exit "kill $LOCK 2>/dev/null"
+sleep 0.5
+t=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' --data-raw List-Unsubscribe=One-Click \
+	"$BASE/unsubscribe?t=${TB%?}A")
+check "DB locked: a forged POST → 400 at once ($t s)" sh -c "set -- $t; test \$1 = 400 && test \${2%.*} -lt 1"
+t=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' "$BASE/unsubscribe?t=$TB")
+check "…the GET page → 200 at once ($t s)" sh -c "set -- $t; test \$1 = 200 && test \${2%.*} -lt 1"
+curl -s -D h -o /dev/null --data-raw List-Unsubscribe=One-Click "$BASE/unsubscribe?t=$TB"
+check "…a valid POST → 503 with Retry-After" sh -c "grep -q '^HTTP/1.1 503' h && grep -qi '^Retry-After:' h"
+wait $LOCK
+check "…dan is still subscribed" not unsubscribed dan@example.org
+check "lock gone: the same POST → 200" \
+	test "$(http_code --data-raw List-Unsubscribe=One-Click "$BASE/unsubscribe?t=$TB")" = 200
+check "…dan is unsubscribed" unsubscribed dan@example.org
+
+# No answer ever carries another subscriber's data: not alice's pages
+# (GET, POST, repeat), not the database or the config by any path.
+leaks=0
+for u in "unsubscribe?t=$T" "unsubscribe?t=$T2" "subscribe" "confirm?t=$C" "" \
+	 "newsbeat.db" "../newsbeat.db" "%2e%2e/newsbeat.db" "config.ini" "../config.ini" \
+	 "newsbeat.db-wal" "../newsbeat.db-wal"; do
+	for how in "" "--data-raw List-Unsubscribe=One-Click"; do
+		# shellcheck disable=SC2086
+		curl -s --path-as-is $how "$BASE/$u" > body
+		if grep -q 'bob@example.org\|SQLite format\|secret' body; then
+			leaks=$((leaks + 1)); echo "# leak: $how $u"
+		fi
+	done
+done
+check "no page shows bob's address, the database or the config" test "$leaks" = 0
 serve_stop
 check "clean stop" test "$SERVE_RC" -eq 0
 done_testing

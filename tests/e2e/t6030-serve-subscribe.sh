@@ -17,6 +17,8 @@ NB subscribers add carol@example.org --list members >/dev/null
 NB subscribers remove carol@example.org --list members >/dev/null
 serve_start
 mails() { ls nl/outbox/new 2>/dev/null | wc -l; }
+# wait_mails N: the mail thread has delivered N messages (up to 5 s).
+wait_mails() { for _ in $(seq 50); do [ "$(mails)" -ge "$1" ] && return 0; sleep 0.1; done; return 1; }
 # sub IP EMAIL [NAME]: POST the form as client IP, page in ./page, prints the status
 sub() { curl -s -o page -w '%{http_code}' -H "X-Real-IP: $1" \
 	--data-urlencode "email=$2" --data-urlencode "name=${3:-}" --data-urlencode "website=" \
@@ -38,6 +40,7 @@ check "a new address → 200" test "$(sub 10.0.0.2 'Dave@Example.ORG' 'Dave Doe'
 check "…'check your inbox'" grep -q 'id="sent"' page
 sed 's/[Dd]ave@[Ee]xample\.[Oo][Rr][Gg]/ADDR/g' page > page.new
 check "…pending in the store (domain normalized)" status_is Dave@example.org pending
+wait_mails 1
 check "…one confirmation e-mail in the outbox" test "$(mails)" = 1
 eml=$(ls nl/outbox/new/* | head -1)
 $PY - "$eml" > mailinfo <<'PY'
@@ -74,6 +77,7 @@ n=$(mails)
 code=$(curl -s -o page -w '%{http_code}' -H 'X-Real-IP: 10.0.0.4' \
 	--data-raw 'email=bot@example.org&website=http://spam.example' "$BASE/subscribe")
 check "honeypot: 200" test "$code" = 200
+sleep 0.3
 check "…no mail" test "$(mails)" = "$n"
 check "…not in the store" not status_is bot@example.org pending
 
@@ -106,4 +110,47 @@ check "another client is not limited" test "$(sub 10.9.9.8 r7@example.org)" = 20
 check "GET is never limited" test "$(http_code -H 'X-Real-IP: 10.9.9.9' "$BASE/subscribe")" = 200
 serve_stop
 check "clean stop" test "$SERVE_RC" -eq 0
+
+# A stuck mail server (accepts, never greets) must not hold up the web
+# server: confirmation mails go out from a thread of their own.
+SMTP=$(free_port)
+$PY - "$SMTP" <<'PY' & STUCK=$!
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(16)
+held = []
+s.settimeout(60)
+end = time.time() + 60
+while time.time() < end:
+    try:
+        held.append(s.accept()[0])
+    except OSError:
+        break
+PY
+at_exit "kill $STUCK 2>/dev/null"
+wait_port "$SMTP"
+printf '[smtp]\nurl = smtp://127.0.0.1:%s\ntls = none\ntimeout = 3\n' "$SMTP" >> nl/config.ini
+printf '<h1>archive</h1>\n' > nl/public/index.html
+serve_start
+t0=$($PY -c 'import time; print(time.monotonic())')
+for ip in 10.1.0.1 10.1.0.2 10.1.0.3 10.1.0.4; do
+	curl -s -o "sub-$ip" -w '%{http_code}\n' -H "X-Real-IP: $ip" \
+		--data-urlencode "email=stuck-$ip@example.org" "$BASE/subscribe" > "code-$ip" &
+done
+sleep 0.3
+for i in 1 2 3 4 5 6; do
+	curl -s -o /dev/null -w '%{http_code} %{time_total}\n' "$BASE/" &
+done > gets
+wait $(jobs -p | grep -v "^$STUCK$\|^$SERVE_PID$") 2>/dev/null
+slow=$($PY -c 'import time, sys; print(int((time.monotonic() - float(sys.argv[1])) * 1000))' "$t0")
+check "4 subscriptions with a stuck mail server: all answered 200" \
+	test "$(cat code-* | sort | uniq -c | tr -s ' ')" = " 4 200"
+check "…the archive answered meanwhile, 6 × 200" test "$(cut -d' ' -f1 gets | sort | uniq -c | tr -s ' ')" = " 6 200"
+echo "# gets: $(tr '\n' ' ' < gets)"
+check "…all of it within 2 s ($slow ms)" test "$slow" -lt 2000
+check "…the addresses are pending" status_is stuck-10.1.0.4@example.org pending
+serve_stop
+check "stopping with mail stuck: exit 0" test "$SERVE_RC" -eq 0
+check "…saying which mails were not sent" grep -q "not sent" serve.log
 done_testing
