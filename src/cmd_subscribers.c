@@ -360,7 +360,7 @@ static int do_import(struct store *st, const char *file, struct opts *o)
 		goto out;
 	}
 	/* One transaction: all rows or none; --dry-run rolls it back. */
-	if (store_begin(st) < 0) {
+	if (store_begin_batch(st) < 0) {
 		fclose(fp);
 		ret = EXIT_FAILED;
 		goto out;
