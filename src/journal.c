@@ -3,7 +3,7 @@
  * durability contract, docs/delivery.md for the reasoning).
  *
  * The tables live in the subscriber database; the store's migrations
- * create them (store_schema.c, version 3).  journal_open() opens the store
+ * create them (store_schema.c, version 4).  journal_open() opens the store
  * once so that an older database is migrated, then uses its own
  * connection (shared by the sender's threads behind one mutex).
  */

@@ -56,7 +56,7 @@ void journal_row_release(struct journal_row *r);
 
 /*
  * Open the database at path, creating it or migrating an older one first
- * (the journal's tables are store schema version 3, store_schema.c).
+ * (the journal's tables are store schema version 4, store_schema.c).
  */
 struct journal *journal_open(const char *path);
 void journal_close(struct journal *j);
