@@ -1117,6 +1117,19 @@ struct undo {
 
 static int do_rename(struct undo *u, const char *from, const char *to)
 {
+	/* Tests make the Nth rename fail to check that the undo restores everything. */
+	static long countdown = -1;
+
+	if (countdown == -1) {
+		const char *e = getenv("NEWSBEAT_TEST_FAIL_RENAME");
+
+		countdown = e && *e ? atol(e) : 0;
+	}
+	if (countdown > 0 && --countdown == 0) {
+		errno = EIO;
+		return error("cannot move '%s' to '%s': %s (NEWSBEAT_TEST_FAIL_RENAME)",
+			     from, to, strerror(errno));
+	}
 	if (rename(from, to) < 0)
 		return error("cannot move '%s' to '%s': %s", from, to, strerror(errno));
 	ALLOC_GROW(u->from, u->n + 1, u->alloc);
