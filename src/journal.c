@@ -16,11 +16,25 @@
 #include <unistd.h>
 #include <time.h>
 
+/* An outcome waiting in journal_record for the group commit. */
+struct pending_record {
+	int64_t id, now;
+	const struct journal_outcome *o;
+	int result;		/* record_batch's, seen by the leader only */
+	int rc;			/* 1 while waiting, then result (under group_lock) */
+	struct pending_record *next;
+};
+
 struct journal {
 	sqlite3 *db;
 	char *path;
-	pthread_mutex_t lock;
-	sqlite3_stmt *insert, *claim, *mark_sending, *record, *release;
+	pthread_mutex_t lock;	/* the connection and its statements */
+	sqlite3_stmt *insert, *claim, *mark_sending, *record, *release, *begin, *commit;
+	/* group commit of outcomes (journal_record) */
+	pthread_mutex_t group_lock;
+	pthread_cond_t group_done;
+	struct pending_record *queue, **queue_tail;
+	int committing;
 	int snap_issue;
 	char *snap_list;
 	long snap_count;
@@ -86,12 +100,17 @@ static int prepare(struct journal *j, sqlite3_stmt **st, const char *sql)
 	return 0;
 }
 
+#define CLAIM_COLUMNS "id, email, name, list, attrs, attempts, ambiguous, first_attempt"
+
 struct journal *journal_open(const char *path)
 {
 	struct journal *j = xcalloc(1, sizeof(*j));
 
 	j->path = xstrdup(path);
 	pthread_mutex_init(&j->lock, NULL);
+	pthread_mutex_init(&j->group_lock, NULL);
+	pthread_cond_init(&j->group_done, NULL);
+	j->queue_tail = &j->queue;
 	if (sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		error("cannot open database '%s': %s", path,
@@ -106,16 +125,30 @@ struct journal *journal_open(const char *path)
 	if (prepare(j, &j->insert,
 		    "INSERT OR IGNORE INTO delivery (issue, email, name, list, attrs, updated) "
 		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)") < 0 ||
+	    /*
+	     * Pending rows and due retries as two ordered index ranges merged:
+	     * written with OR, SQLite collects every matching row of the issue
+	     * and sorts them on each claim, so time and memory grew with the
+	     * list (26.9 MB peak RSS at 100,000 recipients against 17.5 MB at
+	     * 10,000).  Each range stops after ?4 rows.
+	     */
 	    prepare(j, &j->claim,
-		    "SELECT id, email, name, list, attrs, attempts, ambiguous, first_attempt "
-		    "FROM delivery WHERE issue = ?1 AND id > ?2 AND "
-		    "(state = 0 OR (state = 3 AND next_attempt <= ?3)) ORDER BY id LIMIT ?4") < 0 ||
+		    "SELECT * FROM ("
+		    " SELECT * FROM (SELECT " CLAIM_COLUMNS " FROM delivery"
+		    "  WHERE issue = ?1 AND state = 0 AND id > ?2 ORDER BY id LIMIT ?4)"
+		    " UNION ALL"
+		    " SELECT * FROM (SELECT " CLAIM_COLUMNS " FROM delivery"
+		    "  WHERE issue = ?1 AND state = 3 AND id > ?2 AND next_attempt <= ?3"
+		    "  ORDER BY id LIMIT ?4)"
+		    ") ORDER BY id LIMIT ?4") < 0 ||
 	    prepare(j, &j->mark_sending,
 		    "UPDATE delivery SET state = 1 WHERE id = ?1") < 0 ||
 	    prepare(j, &j->record,
 		    "UPDATE delivery SET state = ?2, attempts = ?3, ambiguous = ?4, last_code = ?5, "
 		    "last_reply = ?6, message_id = CASE WHEN ?7 = '' THEN message_id ELSE ?7 END, "
 		    "first_attempt = ?8, next_attempt = ?9, updated = ?10 WHERE id = ?1") < 0 ||
+	    prepare(j, &j->begin, "BEGIN IMMEDIATE") < 0 ||
+	    prepare(j, &j->commit, "COMMIT") < 0 ||
 	    prepare(j, &j->release,
 		    "UPDATE delivery SET state = CASE WHEN attempts > 0 THEN 3 ELSE 0 END "
 		    "WHERE id = ?1 AND state = 1") < 0)
@@ -135,8 +168,12 @@ void journal_close(struct journal *j)
 	sqlite3_finalize(j->mark_sending);
 	sqlite3_finalize(j->record);
 	sqlite3_finalize(j->release);
+	sqlite3_finalize(j->begin);
+	sqlite3_finalize(j->commit);
 	sqlite3_close(j->db);
 	pthread_mutex_destroy(&j->lock);
+	pthread_mutex_destroy(&j->group_lock);
+	pthread_cond_destroy(&j->group_done);
 	free(j->snap_list);
 	free(j->path);
 	free(j);
@@ -364,13 +401,14 @@ fail_nomsg:
 	return -1;
 }
 
-int journal_record(struct journal *j, int64_t id, int64_t now, const struct journal_outcome *o)
+/* One outcome through the prepared UPDATE; called with j->lock held. */
+static int record_one(struct journal *j, const struct pending_record *p)
 {
 	sqlite3_stmt *st = j->record;
+	const struct journal_outcome *o = p->o;
 	int rc;
 
-	pthread_mutex_lock(&j->lock);
-	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 1, p->id);
 	sqlite3_bind_int(st, 2, o->state);
 	sqlite3_bind_int(st, 3, o->attempts);
 	sqlite3_bind_int(st, 4, o->ambiguous);
@@ -379,15 +417,99 @@ int journal_record(struct journal *j, int64_t id, int64_t now, const struct jour
 	sqlite3_bind_text(st, 7, o->message_id ? o->message_id : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 8, o->first_attempt);
 	sqlite3_bind_int64(st, 9, o->next_attempt);
-	sqlite3_bind_int64(st, 10, now);
-	/* Autocommit: the outcome is committed when step returns. */
+	sqlite3_bind_int64(st, 10, p->now);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE)
-		db_error(j, "record");
+		return db_error(j, "record");
+	return 0;
+}
+
+static int step_stmt(struct journal *j, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_error(j, what);
+}
+
+/*
+ * Commit a batch of outcomes: one row alone in autocommit, several in one
+ * transaction.  If the transaction fails, each row is tried on its own so
+ * that one bad row does not cost the others.
+ */
+static void record_batch(struct journal *j, struct pending_record *batch)
+{
+	struct pending_record *p;
+	int rc = 0;
+
+	pthread_mutex_lock(&j->lock);
+	if (!batch->next) {
+		batch->result = record_one(j, batch);
+		pthread_mutex_unlock(&j->lock);
+		return;
+	}
+	if (step_stmt(j, j->begin, "record") < 0)
+		rc = -1;
+	for (p = batch; !rc && p; p = p->next)
+		rc = record_one(j, p);
+	if (!rc)
+		rc = step_stmt(j, j->commit, "record");
+	if (rc) {
+		if (!sqlite3_get_autocommit(j->db))
+			sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+		for (p = batch; p; p = p->next)
+			p->result = record_one(j, p);
+	} else {
+		for (p = batch; p; p = p->next)
+			p->result = 0;
+	}
 	pthread_mutex_unlock(&j->lock);
-	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * Group commit.  Each worker's outcome is committed before journal_record
+ * returns, so a worker never starts its next message with an outcome
+ * unrecorded: at a crash at most one message per connection is sent but
+ * not recorded, exactly as with one commit per outcome.  Outcomes that
+ * arrive while a commit is running wait for it, then the first of them
+ * commits them all in one transaction.  With 4 connections on 2 cores the
+ * workers used to queue on the journal's mutex for most of their commits.
+ */
+int journal_record(struct journal *j, int64_t id, int64_t now, const struct journal_outcome *o)
+{
+	struct pending_record me = { id, now, o, 0, 1, NULL };
+
+	pthread_mutex_lock(&j->group_lock);
+	*j->queue_tail = &me;
+	j->queue_tail = &me.next;
+	while (me.rc == 1) {
+		struct pending_record *batch;
+
+		if (j->committing) {
+			pthread_cond_wait(&j->group_done, &j->group_lock);
+			continue;
+		}
+		/* Lead: everything queued so far, this outcome included. */
+		batch = j->queue;
+		j->queue = NULL;
+		j->queue_tail = &j->queue;
+		j->committing = 1;
+		pthread_mutex_unlock(&j->group_lock);
+		record_batch(j, batch);
+		pthread_mutex_lock(&j->group_lock);
+		/* A waiter returns (and its record goes) once its rc is set. */
+		while (batch) {
+			struct pending_record *next = batch->next;
+
+			batch->rc = batch->result;
+			batch = next;
+		}
+		j->committing = 0;
+		pthread_cond_broadcast(&j->group_done);
+	}
+	pthread_mutex_unlock(&j->group_lock);
+	return me.rc;
 }
 
 int journal_release_row(struct journal *j, int64_t id)

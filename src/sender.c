@@ -35,6 +35,7 @@ struct run {
 	int done;
 	int running;		/* workers not yet finished */
 	/* rate limiting */
+	atomic_int limited;	/* 0: no limit and no slow-down yet: skip the lock */
 	double rate;		/* current limit, messages/s; 0 = unlimited */
 	double next_slot;	/* monotonic time of the next allowed send */
 	double paused_until;
@@ -159,6 +160,9 @@ static void rate_wait(struct run *r)
 {
 	double t, slot;
 
+	/* Unlimited (the default): no lock taken per message. */
+	if (!atomic_load(&r->limited))
+		return;
 	pthread_mutex_lock(&r->lock);
 	t = mono();
 	slot = t;
@@ -179,6 +183,7 @@ static void slow_down(struct run *r)
 	double t = mono();
 
 	pthread_mutex_lock(&r->lock);
+	atomic_store(&r->limited, 1);
 	if (r->rate == 0) {
 		double el = t - r->start;
 		double seen = el > 0 ? (double)atomic_load(&r->attempted) / el : 10;
@@ -200,6 +205,8 @@ static void speed_up(struct run *r)
 {
 	double cap = r->o->cfg->rate;
 
+	if (!atomic_load(&r->limited))
+		return;		/* nothing to recover from */
 	pthread_mutex_lock(&r->lock);
 	if (r->rate > 0 && (cap == 0 || r->rate < cap) && ++r->ok_since_slowdown >= 100) {
 		r->ok_since_slowdown = 0;
@@ -380,6 +387,7 @@ int sender_run(const struct sender_opts *o, struct sender_result *res)
 	r.o = o;
 	pthread_mutex_init(&r.lock, NULL);
 	r.rate = o->cfg->rate;
+	atomic_init(&r.limited, r.rate > 0);
 	r.start = mono();
 	if (journal_counts(o->journal, o->issue, c0) < 0)
 		return -1;

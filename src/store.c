@@ -150,6 +150,19 @@ int store_begin(struct store *st)
 	return 0;
 }
 
+int store_read_begin(struct store *st)
+{
+	sqlite3_stmt *s;
+
+	if (st->in_txn)
+		BUG("store_read_begin inside a transaction");
+	s = store_stmt(st, "BEGIN");
+	if (!s || store_step_done(st, s, "cannot begin a read transaction") < 0)
+		return -1;
+	st->in_txn = 1;
+	return 0;
+}
+
 int store_commit(struct store *st)
 {
 	if (!st->in_txn)
