@@ -770,7 +770,43 @@ static int build_issue_pages(struct build *b, struct archive_stats *st)
 	return r;
 }
 
-static int build_index(struct build *b)
+/* What a list of issues shows of each (issue_summary): not the body. */
+static uint64_t summary_hash(uint64_t h, const struct entry *e)
+{
+	size_t k;
+
+	h = fnv_str(h, e->slug);
+	h = fnv_str(h, e->is.title);
+	h = fnv_str(h, e->is.date);
+	h = fnv_str(h, e->is.preheader);
+	for (k = 0; k < e->is.ntags; k++)
+		h = fnv_str(h, e->is.tags[k]);
+	return fnv(h, &e->is.ntags, sizeof(e->is.ntags));
+}
+
+/*
+ * A whole page whose inputs hash as in the previous build is hard-linked
+ * from it (the old tree is removed after the swap).  Records "key hash" in
+ * the new manifest.  Returns 1 when reused, 0 when the caller must build it.
+ */
+static int reuse_output(struct build *b, const char *name, const char *key, uint64_t h,
+			struct strbuf *manifest)
+{
+	struct strbuf from = STRBUF_INIT, to = STRBUF_INIT;
+	int reused = 0;
+
+	strbuf_addf(manifest, "%s %016llx\n", key, (unsigned long long)h);
+	if (manifest_has(&b->old, key, h)) {
+		path_join(&from, b->old_dir, name);
+		path_join(&to, b->dir, name);
+		reused = reuse_file(from.buf, to.buf) == 0;
+	}
+	strbuf_release(&from);
+	strbuf_release(&to);
+	return reused;
+}
+
+static int build_index(struct build *b, struct strbuf *manifest)
 {
 	struct tval *global = global_ctx(b, ""), *ctx = tval_object();
 	struct tval *years = tval_list(), *year = NULL, *list = NULL, *tags;
@@ -778,7 +814,17 @@ static int build_index(struct build *b)
 	const struct tval *stack[2];
 	int cur = 0, r;
 	size_t i;
+	uint64_t h = fnv_str(b->tmpl_hash, "index");
 
+	for (i = 0; i < b->n; i++)
+		h = summary_hash(h, &b->e[i]);
+	h = fnv(h, &b->n, sizeof(b->n));
+	if (reuse_output(b, "index.html", "@index", h, manifest)) {
+		tval_free(global);
+		tval_free(ctx);
+		tval_free(years);
+		return 0;
+	}
 	for (i = 0; i < b->n; i++) {
 		if (!year || b->e[i].is.year != cur) {
 			cur = b->e[i].is.year;
@@ -818,16 +864,33 @@ static int build_index(struct build *b)
 	return r;
 }
 
-static int build_tag_pages(struct build *b)
+static int build_tag_pages(struct build *b, struct strbuf *manifest)
 {
 	struct tval *global = global_ctx(b, "../");
-	struct strbuf page = STRBUF_INIT, name = STRBUF_INIT;
+	struct strbuf page = STRBUF_INIT, name = STRBUF_INIT, key = STRBUF_INIT;
 	size_t i, k;
 	int r = 0;
 
 	for (i = 0; i < b->ntags && !r; i++) {
-		struct tval *ctx = tval_object(), *list = tval_list(), *tag = tval_object();
+		struct tval *ctx, *list, *tag;
 		const struct tval *stack[2];
+		uint64_t h = fnv_str(fnv_str(b->tmpl_hash, "tag"), b->tags[i].slug);
+
+		h = fnv_str(h, b->tags[i].name);
+		for (k = 0; k < b->tags[i].n; k++)
+			h = summary_hash(h, &b->e[b->tags[i].entries[k]]);
+		h = fnv(h, &b->tags[i].n, sizeof(b->tags[i].n));
+		strbuf_reset(&name);
+		strbuf_addf(&name, "tags/%s.html", b->tags[i].slug);
+		/* A key without spaces, whatever the slug's length. */
+		strbuf_reset(&key);
+		strbuf_addf(&key, "@tag-%016llx",
+			    (unsigned long long)fnv_str(FNV_INIT, b->tags[i].slug));
+		if (reuse_output(b, name.buf, key.buf, h, manifest))
+			continue;
+		ctx = tval_object();
+		list = tval_list();
+		tag = tval_object();
 
 		set_clean(tag, "name", b->tags[i].name);
 		tval_set_str(tag, "slug", b->tags[i].slug);
@@ -840,14 +903,13 @@ static int build_tag_pages(struct build *b)
 		stack[1] = ctx;
 		strbuf_reset(&page);
 		tmpl_render(b->t_tag, stack, 2, &page);
-		strbuf_reset(&name);
-		strbuf_addf(&name, "tags/%s.html", b->tags[i].slug);
 		r = write_out(b, name.buf, &page);
 		tval_free(ctx);
 	}
 	tval_free(global);
 	strbuf_release(&page);
 	strbuf_release(&name);
+	strbuf_release(&key);
 	return r;
 }
 
@@ -992,52 +1054,200 @@ static void search_record(const struct entry *e, struct strbuf *js)
 }
 
 /*
+ * The new search index as pieces: new bytes (in a buffer), or a range of
+ * the previous index file.  Unchanged records in a row are one range, so
+ * the ~4 MB index of 1,000 issues is written with a few copy_file_range()
+ * calls (in-kernel copies) and one small write per changed record.
+ */
+struct piece {
+	int from_old;
+	size_t off, len;	/* in fresh or in the old file */
+};
+
+struct pieces {
+	struct piece *p;
+	size_t n, alloc;
+	struct strbuf fresh;
+	size_t total;		/* bytes so far: the next piece's offset in the new file */
+};
+
+static void piece_new(struct pieces *ps, const char *s, size_t len)
+{
+	if (ps->n && !ps->p[ps->n - 1].from_old &&
+	    ps->p[ps->n - 1].off + ps->p[ps->n - 1].len == ps->fresh.len) {
+		ps->p[ps->n - 1].len += len;
+	} else {
+		ALLOC_GROW(ps->p, ps->n + 1, ps->alloc);
+		ps->p[ps->n].from_old = 0;
+		ps->p[ps->n].off = ps->fresh.len;
+		ps->p[ps->n++].len = len;
+	}
+	strbuf_add(&ps->fresh, s, len);
+	ps->total += len;
+}
+
+static void piece_old(struct pieces *ps, size_t off, size_t len)
+{
+	if (ps->n && ps->p[ps->n - 1].from_old &&
+	    ps->p[ps->n - 1].off + ps->p[ps->n - 1].len == off) {
+		ps->p[ps->n - 1].len += len;
+	} else {
+		ALLOC_GROW(ps->p, ps->n + 1, ps->alloc);
+		ps->p[ps->n].from_old = 1;
+		ps->p[ps->n].off = off;
+		ps->p[ps->n++].len = len;
+	}
+	ps->total += len;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, buf, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* len bytes at off of old_fd to the end of fd: in the kernel when it can. */
+static int copy_range(int old_fd, size_t off, size_t len, int fd)
+{
+	loff_t in = (loff_t)off;
+	char buf[65536];
+
+	while (len) {
+		ssize_t n = copy_file_range(old_fd, &in, fd, NULL, len, 0);
+
+		if (n > 0) {
+			len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EXDEV && errno != ENOSYS && errno != EINVAL &&
+		    errno != EOPNOTSUPP)
+			return -1;
+		break;	/* not supported here: copy through user space */
+	}
+	while (len) {
+		ssize_t n = pread(old_fd, buf, len < sizeof(buf) ? len : sizeof(buf), in);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || write_all(fd, buf, (size_t)n) < 0)
+			return -1;
+		in += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int write_pieces(const struct build *b, const char *name, const struct pieces *ps,
+			int old_fd)
+{
+	struct strbuf path = STRBUF_INIT;
+	size_t i;
+	int fd, r = 0;
+
+	path_join(&path, b->dir, name);
+	fd = open(path.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		r = error("cannot write '%s': %s", path.buf, strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < ps->n && !r; i++) {
+		const struct piece *p = &ps->p[i];
+
+		if (p->from_old ? copy_range(old_fd, p->off, p->len, fd) < 0 :
+		    write_all(fd, ps->fresh.buf + p->off, p->len) < 0)
+			r = error("cannot write '%s': %s", path.buf, strerror(errno));
+	}
+	if (close(fd) < 0 && !r)
+		r = error("cannot write '%s': %s", path.buf, strerror(errno));
+out:
+	strbuf_release(&path);
+	return r;
+}
+
+/*
  * window.NEWSBEAT_SEARCH = [{t,u,d,p,x}, ...]: a script, so file:// works.
- * An unchanged issue's record is copied from the previous index (the
- * manifest says where it is) instead of being made again from the body.
+ * An unchanged issue's record (with the ",\n" after it) is copied from the
+ * previous index, where the manifest says it is, instead of being made
+ * again from the body.  The old file must have the size the manifest says.
  */
 static int build_search_index(struct build *b, struct strbuf *manifest)
 {
-	struct strbuf js = STRBUF_INIT, old = STRBUF_INIT, path = STRBUF_INIT;
+	static const char head[] = "window.NEWSBEAT_SEARCH = [\n", tail[] = "\n];\n";
+	struct pieces ps;
+	struct strbuf path = STRBUF_INIT, rec = STRBUF_INIT;
 	const struct manifest_row *prev_size = manifest_get(&b->old, "@search");
-	size_t i, total = 0;
-	int r, have_old = 0;
+	size_t i, old_len = 0;
+	int r = 0, old_fd = -1;
 
+	memset(&ps, 0, sizeof(ps));
+	strbuf_init(&ps.fresh, 0);
 	path_join(&path, b->old_dir, "search-index.js");
-	if (prev_size && strbuf_read_file(&old, path.buf) == 0 && old.len == prev_size->hash)
-		have_old = 1;
-	/* One allocation for the whole index: it is about the size of the sources. */
-	for (i = 0; i < b->n; i++)
-		total += b->e[i].is.body_len + 256;
-	strbuf_grow(&js, have_old ? old.len + old.len / 8 : total + total / 8);
-	strbuf_addstr(&js, "window.NEWSBEAT_SEARCH = [\n");
-	for (i = 0, r = 0; i < b->n && !r; i++) {
+	if (prev_size) {
+		struct stat st;
+
+		old_fd = open(path.buf, O_RDONLY | O_CLOEXEC);
+		if (old_fd >= 0 && (fstat(old_fd, &st) < 0 ||
+				    (uint64_t)st.st_size != prev_size->hash)) {
+			close(old_fd);
+			old_fd = -1;
+		}
+		if (old_fd >= 0)
+			old_len = (size_t)st.st_size;
+	}
+	piece_new(&ps, head, strlen(head));
+	for (i = 0; i < b->n && !r; i++) {
 		struct entry *e = &b->e[i];
 		const struct manifest_row *m = manifest_get(&b->old, e->slug);
+		int last = i + 1 == b->n;
 
-		e->s_off = js.len;
-		if (have_old && m && m->s_len && m->src_hash == e->src_hash &&
-		    m->s_off + m->s_len <= old.len && old.buf[m->s_off] == '{' &&
-		    old.buf[m->s_off + m->s_len - 1] == '}') {
-			strbuf_add(&js, old.buf + m->s_off, m->s_len);
+		e->s_off = ps.total;
+		if (old_fd >= 0 && m && m->s_len && m->src_hash == e->src_hash &&
+		    m->s_off >= strlen(head) && m->s_off + m->s_len + strlen(tail) <= old_len) {
+			/* Followed by ",\n" there unless it was the last record. */
+			int old_last = m->s_off + m->s_len + strlen(tail) == old_len;
+
+			e->s_len = m->s_len;
+			if (!last && !old_last) {
+				piece_old(&ps, m->s_off, m->s_len + 2);
+				continue;
+			}
+			piece_old(&ps, m->s_off, m->s_len);
 		} else {
 			r = entry_load(e);
-			if (!r)
-				search_record(e, &js);
+			if (r < 0)
+				break;
+			strbuf_reset(&rec);
+			search_record(e, &rec);
+			e->s_len = rec.len;
+			piece_new(&ps, rec.buf, rec.len);
 		}
-		e->s_len = js.len - e->s_off;
-		strbuf_addstr(&js, i + 1 < b->n ? ",\n" : "\n");
+		if (!last)
+			piece_new(&ps, ",\n", 2);
 	}
-	strbuf_addstr(&js, "];\n");
+	piece_new(&ps, tail, strlen(tail));
 	if (!r)
-		r = write_out(b, "search-index.js", &js);
-	strbuf_addf(manifest, "@search %llx\n", (unsigned long long)js.len);
+		r = write_pieces(b, "search-index.js", &ps, old_fd);
+	strbuf_addf(manifest, "@search %llx\n", (unsigned long long)ps.total);
 	for (i = 0; i < b->n; i++)
 		strbuf_addf(manifest, "%s %016llx %016llx %zu %zu\n", b->e[i].slug,
 			    (unsigned long long)b->e[i].page_hash,
 			    (unsigned long long)b->e[i].src_hash, b->e[i].s_off, b->e[i].s_len);
-	strbuf_release(&js);
-	strbuf_release(&old);
+	if (old_fd >= 0)
+		close(old_fd);
+	free(ps.p);
+	strbuf_release(&ps.fresh);
+	strbuf_release(&rec);
 	strbuf_release(&path);
 	return r;
 }
@@ -1368,7 +1578,7 @@ int archive_build(const struct config *cfg, const char *out_dir, time_t now,
 		goto fail;
 
 	if (build_issue_pages(&b, &st) < 0 ||
-	    build_index(&b) < 0 || build_tag_pages(&b) < 0 ||
+	    build_index(&b, &manifest) < 0 || build_tag_pages(&b, &manifest) < 0 ||
 	    build_feed(&b, now, &manifest) < 0 || build_sitemap(&b) < 0 ||
 	    build_search_index(&b, &manifest) < 0 || copy_static(&b) < 0 ||
 	    write_out(&b, MANIFEST, &manifest) < 0 ||

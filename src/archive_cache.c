@@ -204,8 +204,12 @@ const struct archive_cache_row *archive_cache_lookup(const struct archive_cache 
 	if (r->size != now.size || r->mtime_s != now.mtime_s || r->mtime_ns != now.mtime_ns ||
 	    r->ctime_s != now.ctime_s || r->ctime_ns != now.ctime_ns || r->ino != now.ino)
 		return NULL;
-	/* Racy: modified in the second the previous build started, or later. */
-	if (r->mtime_s >= (long long)c->written - 1 || r->ctime_s >= (long long)c->written - 1)
+	/*
+	 * Racy: modified in the second the previous build started, or later.
+	 * (A write sets mtime; ctime, which `touch -d` or a checkout also sets
+	 * to now, only has to be equal.)
+	 */
+	if (r->mtime_s >= (long long)c->written - 1)
 		return NULL;
 	return r;
 }

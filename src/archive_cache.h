@@ -7,7 +7,7 @@
  * instead of a read and a YAML parse.  Internal to archive.c.
  *
  * Like git's index, a row is trusted only when the file was last modified
- * more than a second before the build that wrote the row started: a file
+ * (mtime) more than a second before the build that wrote the row started: a file
  * edited within the same timestamp tick as it was read would otherwise
  * look unchanged ("racy" rows are re-read and re-hashed).
  *

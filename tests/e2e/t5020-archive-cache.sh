@@ -65,9 +65,13 @@ check "other pages untouched" sh -c 'for f in snap/issues/*.html; do
 
 # An edit outside the feed: the feed is reused byte for byte.
 cp public/feed.xml feed.before
+cp public/index.html index.before
+cp public/tags/t2.html tag.before
 sed -i 's/Body of issue 2\./Issue two, edited./' issues/issue-2.md
 expect "edit outside the feed" "(1 rendered, 24 reused)"
 check "feed reused" cmp feed.before public/feed.xml
+check "index reused (only a body changed)" cmp index.before public/index.html
+check "its tag page reused" cmp tag.before public/tags/t2.html
 check "edit in the search index" grep -q "Issue two, edited" public/search-index.js
 
 # Same size, mtime put back: the ctime still gives it away.
@@ -94,6 +98,9 @@ check_fails "old base_url gone" grep -rq "news.example.org" public
 sed -i 's/^title: "Issue 10"/title: "Issue ten"/' issues/issue-10.md
 expect "retitled issue and its two neighbours" "(3 rendered, 22 reused)"
 check "neighbour shows it" grep -q "Issue ten" public/issues/issue-11.html
+check "index shows it" grep -q "Issue ten" public/index.html
+check "its tag page shows it" grep -q "Issue ten" public/tags/t1.html
+check_fails "the old title is gone from the tag page" grep -q "Issue 10<" public/tags/t1.html
 
 # A deleted issue is gone everywhere; its neighbours now link to each other.
 rm issues/issue-13.md
