@@ -48,10 +48,18 @@ static int hexval(int c)
 static char *next_field(char **p, char *end)
 {
 	struct strbuf sb = STRBUF_INIT;
-	char *s = *p;
+	char *s = *p, *tab;
 
 	if (s > end)
 		return NULL;
+	/* The common case: no escapes, one copy. */
+	tab = memchr(s, '\t', (size_t)(end - s));
+	if (!tab)
+		tab = end;
+	if (!memchr(s, '\\', (size_t)(tab - s))) {
+		*p = tab + 1;
+		return xstrndup(s, (size_t)(tab - s));
+	}
 	while (s < end && *s != '\t') {
 		if (*s == '\\' && s + 1 < end) {
 			s++;
@@ -146,10 +154,10 @@ static int parse_row(struct archive_cache_row *r, char *line, char *end)
 	return ok ? 0 : -1;
 }
 
-static int cmp_row(const void *a, const void *b)
+static int cmp_row_ptr(const void *a, const void *b)
 {
-	return strcmp(((const struct archive_cache_row *)a)->path,
-		      ((const struct archive_cache_row *)b)->path);
+	return strcmp((*(struct archive_cache_row *const *)a)->path,
+		      (*(struct archive_cache_row *const *)b)->path);
 }
 
 void archive_cache_read(struct archive_cache *c, const char *out_dir)
@@ -180,26 +188,44 @@ void archive_cache_read(struct archive_cache *c, const char *out_dir)
 		if (parse_row(&c->rows[c->n], line, eol) == 0)
 			c->n++;
 	}
-	if (c->n)
-		qsort(c->rows, c->n, sizeof(*c->rows), cmp_row);
 out:
 	strbuf_release(&path);
 	strbuf_release(&data);
 }
 
-const struct archive_cache_row *archive_cache_lookup(const struct archive_cache *c,
+const struct archive_cache_row *archive_cache_lookup(struct archive_cache *c,
 						     const char *path, const struct stat *st)
 {
-	struct archive_cache_row key, now;
-	const struct archive_cache_row *r;
+	struct archive_cache_row now;
+	const struct archive_cache_row *r = NULL;
+	size_t i;
 
 	if (!c->n)
 		return NULL;
-	memset(&key, 0, sizeof(key));
-	key.path = (char *)path;
-	r = bsearch(&key, c->rows, c->n, sizeof(*c->rows), cmp_row);
-	if (!r)
-		return NULL;
+	/*
+	 * Rows are in the order the previous build listed the files, which is
+	 * almost always this build's order: try the next row first, then
+	 * search the sorted copy (made on the first miss).
+	 */
+	if (c->next < c->n && !strcmp(c->rows[c->next].path, path)) {
+		r = &c->rows[c->next++];
+	} else {
+		struct archive_cache_row key, *keyp = &key, **found;
+
+		if (!c->sorted) {
+			c->sorted = xcalloc(c->n, sizeof(*c->sorted));
+			for (i = 0; i < c->n; i++)
+				c->sorted[i] = &c->rows[i];
+			qsort(c->sorted, c->n, sizeof(*c->sorted), cmp_row_ptr);
+		}
+		memset(&key, 0, sizeof(key));
+		key.path = (char *)path;
+		found = bsearch(&keyp, c->sorted, c->n, sizeof(*c->sorted), cmp_row_ptr);
+		if (!found)
+			return NULL;
+		r = *found;
+		c->next = (size_t)(r - c->rows) + 1;
+	}
 	archive_cache_set_stat(&now, st);
 	if (r->size != now.size || r->mtime_s != now.mtime_s || r->mtime_ns != now.mtime_ns ||
 	    r->ctime_s != now.ctime_s || r->ctime_ns != now.ctime_ns || r->ino != now.ino)
@@ -256,5 +282,6 @@ void archive_cache_release(struct archive_cache *c)
 	for (i = 0; i < c->n; i++)
 		row_release(&c->rows[i]);
 	free(c->rows);
+	free(c->sorted);
 	memset(c, 0, sizeof(*c));
 }

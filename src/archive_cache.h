@@ -34,16 +34,18 @@ struct archive_cache_row {
 };
 
 struct archive_cache {
-	struct archive_cache_row *rows;	/* sorted by path */
+	struct archive_cache_row *rows;	/* in the file's order */
 	size_t n, alloc;
+	size_t next;			/* lookup: the row to try first */
+	struct archive_cache_row **sorted;	/* by path, made on the first miss */
 	time_t written;		/* when the build that wrote it started */
 };
 
 /* Read out_dir's cache; a missing, foreign-version or corrupt file gives an empty cache. */
 void archive_cache_read(struct archive_cache *c, const char *out_dir);
 
-/* The row for path if it matches st and is not racy, else NULL. */
-const struct archive_cache_row *archive_cache_lookup(const struct archive_cache *c,
+/* The row for path if it matches st and is not racy, else NULL (c keeps a lookup cursor). */
+const struct archive_cache_row *archive_cache_lookup(struct archive_cache *c,
 						     const char *path, const struct stat *st);
 
 /* Fill a row's stat fields from st. */
