@@ -1535,6 +1535,25 @@ int archive_build(const struct config *cfg, const char *out_dir, time_t now,
 	    !(b.t_tag = compile_template(&b, "archive-tag.html")) ||
 	    !(b.t_feed = compile_template(&b, "feed.xml")))
 		goto out;
+	/* The parent must exist for the temporary directory beside out. */
+	slash = strrchr(out.buf, '/');
+	if (slash && slash != out.buf) {
+		strbuf_add(&sub, out.buf, (size_t)(slash - out.buf));
+		if (mkdir_p(sub.buf, 0755) < 0)
+			goto out;
+	}
+	/*
+	 * One build at a time per output directory (the lock file sits beside
+	 * it), taken before the previous build's manifest and cache are read:
+	 * they must describe the archive this build replaces.
+	 */
+	strbuf_reset(&sub);
+	strbuf_addf(&sub, "%s.lock", out.buf);
+	lock_fd = open(sub.buf, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (lock_fd < 0 || flock(lock_fd, LOCK_EX) < 0) {
+		error("cannot lock '%s': %s", sub.buf, strerror(errno));
+		goto out;
+	}
 	if (check_out_dir(out.buf) < 0)
 		goto out;
 	b.old_dir = out.buf;
@@ -1546,21 +1565,6 @@ int archive_build(const struct config *cfg, const char *out_dir, time_t now,
 		goto out;
 	collect_tags(&b);
 
-	/* The parent must exist for the temporary directory beside out. */
-	slash = strrchr(out.buf, '/');
-	if (slash && slash != out.buf) {
-		strbuf_add(&sub, out.buf, (size_t)(slash - out.buf));
-		if (mkdir_p(sub.buf, 0755) < 0)
-			goto out;
-	}
-	/* One build at a time per output directory (the lock file sits beside it). */
-	strbuf_reset(&sub);
-	strbuf_addf(&sub, "%s.lock", out.buf);
-	lock_fd = open(sub.buf, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (lock_fd < 0 || flock(lock_fd, LOCK_EX) < 0) {
-		error("cannot lock '%s': %s", sub.buf, strerror(errno));
-		goto out;
-	}
 	strbuf_addf(&tmp, "%s.new-XXXXXX", out.buf);
 	if (!mkdtemp(tmp.buf)) {
 		error("cannot create a directory beside '%s': %s", out.buf, strerror(errno));

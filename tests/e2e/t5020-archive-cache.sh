@@ -154,4 +154,17 @@ expect "corrupt cache: still builds" "(0 rendered"
 printf 'newsbeat-archive-cache 1 0.1.0 0\nissues/issue-1.md\t1\t2\n' > public/.newsbeat-cache
 expect "truncated cache rows ignored" "(0 rendered"
 
+# Builds at once while an issue changes under them; afterwards the
+# incremental archive is exactly what a clean build makes.
+pids=
+for k in 1 2 3 4; do
+	sed -i "s/^Body of issue 7.*/Body of issue 7 v$k./" issues/issue-7.md
+	"$NEWSBEAT" archive -q 2>/dev/null & pids="$pids $!"
+done
+for p in $pids; do wait "$p"; done
+check "builds after the concurrent ones" "$NEWSBEAT" archive -q
+check "the last edit is shown" grep -q "Body of issue 7 v4" public/issues/issue-7.html
+check "clean build into another directory" "$NEWSBEAT" archive -q -o fresh
+check "incremental archive equals a clean build" diff -r -x .newsbeat-cache public fresh
+
 done_testing
