@@ -13,6 +13,7 @@
 #include "cmd.h"
 
 #include <getopt.h>
+#include <unistd.h>
 
 static const char usage[] =
 	"usage: newsbeat subscribers add EMAIL [--name N] [--list L] [--attr KEY=VALUE]... [--resubscribe]\n"
@@ -360,7 +361,7 @@ static int do_import(struct store *st, const char *file, struct opts *o)
 		goto out;
 	}
 	/* One transaction: all rows or none; --dry-run rolls it back. */
-	if (store_begin(st) < 0) {
+	if (store_begin_batch(st) < 0) {
 		fclose(fp);
 		ret = EXIT_FAILED;
 		goto out;
@@ -410,16 +411,82 @@ static void add_key(void *data, const char *key)
 	k->v[k->n++] = xstrdup(key);
 }
 
+/*
+ * Where export writes: stdout, or with -o a temporary file beside FILE
+ * renamed over it at the end (readers never see half an export).  The
+ * rows stream through in 64 KiB pieces: memory does not grow with the list.
+ */
+struct sink {
+	FILE *fp;
+	const char *path;	/* -o FILE, or NULL for stdout */
+	struct strbuf tmp;
+};
+
+static int sink_open(struct sink *k, const char *path)
+{
+	int fd;
+
+	k->path = path;
+	strbuf_init(&k->tmp, 0);
+	if (!path) {
+		k->fp = stdout;
+		return 0;
+	}
+	strbuf_addf(&k->tmp, "%s.tmp.XXXXXX", path);
+	fd = mkstemp(k->tmp.buf);
+	if (fd < 0 || !(k->fp = fdopen(fd, "wb"))) {
+		error("cannot write '%s': %s", k->tmp.buf, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(k->tmp.buf);
+		}
+		strbuf_release(&k->tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static void sink_write(struct sink *k, struct strbuf *out)
+{
+	fwrite(out->buf, 1, out->len, k->fp);
+	strbuf_reset(out);
+}
+
+/* Finish (ok >= 0) or abandon; returns 0 or -1 after error(). */
+static int sink_close(struct sink *k, int ok)
+{
+	int failed = ok < 0;
+
+	if (!k->path) {
+		if (fflush(stdout) != 0 && !failed)
+			failed = error("cannot write the export to standard output: %s", strerror(errno));
+		return failed ? -1 : 0;
+	}
+	if (!failed && (fflush(k->fp) != 0 || ferror(k->fp) || fsync(fileno(k->fp)) != 0))
+		failed = error("cannot write '%s': %s", k->tmp.buf, strerror(errno));
+	if (fclose(k->fp) != 0 && !failed)
+		failed = error("cannot write '%s': %s", k->tmp.buf, strerror(errno));
+	if (!failed && rename(k->tmp.buf, k->path) != 0)
+		failed = error("cannot rename '%s' to '%s': %s", k->tmp.buf, k->path, strerror(errno));
+	if (failed)
+		unlink(k->tmp.buf);
+	strbuf_release(&k->tmp);
+	return failed ? -1 : 0;
+}
+
 static int do_export(struct store *st, struct opts *o)
 {
 	struct keys k = { NULL, 0, 0 };
 	struct strbuf out = STRBUF_INIT;
-	struct store_cursor *c;
+	struct store_cursor *c = NULL;
 	const struct store_recipient *r;
+	struct sink sink;
 	size_t i, j;
-	int ret = EXIT_FAILED;
+	int ok = -1;
 
 	if (store_attr_keys(st, o->list, add_key, &k) < 0)
+		goto out;
+	if (sink_open(&sink, o->output) < 0)
 		goto out;
 	csvio_add_field(&out, "email", 1);
 	csvio_add_field(&out, "name", 0);
@@ -427,43 +494,32 @@ static int do_export(struct store *st, struct opts *o)
 		csvio_add_field(&out, k.v[i], 0);
 	csvio_end_record(&out);
 	c = store_recipients_open(st, o->list);
-	if (!c)
-		goto out;
-	while ((r = store_cursor_next(c))) {
+	while (c && (r = store_cursor_next(c))) {
 		csvio_add_field(&out, r->email, 1);
 		csvio_add_field(&out, r->name, 0);
-		for (i = 0; i < k.n; i++) {
-			const char *v = "";
-
-			for (j = 0; j < r->nattrs; j++)
-				if (!strcmp(r->attr_keys[j], k.v[i]))
-					v = r->attr_values[j];
-			csvio_add_field(&out, v, 0);
+		/* Both sorted by key: one merge pass. */
+		for (i = 0, j = 0; i < k.n; i++) {
+			while (j < r->nattrs && strcmp(r->attr_keys[j], k.v[i]) < 0)
+				j++;
+			csvio_add_field(&out, j < r->nattrs && !strcmp(r->attr_keys[j], k.v[i])
+					? r->attr_values[j] : "", 0);
 		}
 		csvio_end_record(&out);
-		if (!o->output && out.len > 65536) {
-			fwrite(out.buf, 1, out.len, stdout);
-			strbuf_reset(&out);
-		}
+		if (out.len > 65536)
+			sink_write(&sink, &out);
 	}
-	if (store_cursor_failed(c)) {
-		store_cursor_close(c);
-		goto out;
+	if (c && !store_cursor_failed(c)) {
+		sink_write(&sink, &out);
+		ok = 0;
 	}
 	store_cursor_close(c);
-	if (o->output) {
-		if (write_file_atomic(o->output, out.buf, out.len, 0600) < 0)
-			goto out;
-	} else {
-		fwrite(out.buf, 1, out.len, stdout);
-	}
-	ret = EXIT_OK;
+	ok = sink_close(&sink, ok);
 out:
 	for (i = 0; i < k.n; i++)
 		free(k.v[i]);
 	free(k.v);
 	strbuf_release(&out);
-	return ret;
+	return ok < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
 static int do_list(struct store *st, struct opts *o)

@@ -353,9 +353,17 @@ int issue_parse(struct issue *is, const char *path, const char *buf, size_t len)
 			     path, is->body_line, (size_t)(end - body), ISSUE_MAX_BODY / 1024);
 	/* CRLF files: the renderers and line counts want plain LF. */
 	strbuf_grow(&b, (size_t)(end - body));
-	for (p = body; p < end; p++)
-		if (!(*p == '\r' && p + 1 < end && p[1] == '\n'))
-			strbuf_addch(&b, *p);
+	for (p = body; p < end;) {
+		const char *cr = memchr(p, '\r', (size_t)(end - p));
+		const char *stop = cr ? cr : end;
+
+		strbuf_add(&b, p, (size_t)(stop - p));
+		if (!cr)
+			break;
+		if (!(cr + 1 < end && cr[1] == '\n'))
+			strbuf_addch(&b, '\r');	/* a lone CR stays */
+		p = cr + 1;
+	}
 	is->body = strbuf_detach(&b, &is->body_len);
 	return 0;
 }

@@ -67,6 +67,12 @@ void store_close(struct store *st);
  * it (also used for --dry-run).  Not nestable.  0 or -1.
  */
 int store_begin(struct store *st);
+/*
+ * store_begin() for a large batch of store_subscribe() calls (an import):
+ * the same, without SQLite's per-row foreign key checks (the store writes
+ * parents first itself).  End it with store_commit() or store_rollback().
+ */
+int store_begin_batch(struct store *st);
 int store_commit(struct store *st);
 int store_rollback(struct store *st);
 

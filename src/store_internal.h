@@ -32,6 +32,7 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	int in_txn;		/* inside store_begin() */
+	int batch;		/* inside store_begin_batch(): foreign keys off */
 	struct store_stmt_cache *cache;
 	size_t ncache, cache_alloc;
 	/* the last list looked up, so an import does not look it up per row */

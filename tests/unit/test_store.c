@@ -257,6 +257,12 @@ static void test_migration(void)
 	ok(sqlite3_step(s) == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(s, 0), "wal"),
 	   "database is in WAL mode");
 	sqlite3_finalize(s);
+	ok(sqlite3_exec(db, "UPDATE memberships SET status = 'bogus' WHERE subscriber_id = 1",
+			NULL, NULL, NULL) == SQLITE_CONSTRAINT_CHECK || sqlite3_errcode(db) == SQLITE_CONSTRAINT,
+	   "the rebuilt memberships table still checks the status");
+	sqlite3_prepare_v2(db, "SELECT count(*) FROM memberships", -1, &s, NULL);
+	ok(sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == 2, "both v1 memberships survived the rebuild");
+	sqlite3_finalize(s);
 	/* A database from the future is refused. */
 	sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL);
 	sqlite3_close(db);
@@ -377,6 +383,47 @@ static void test_cursor_batches(void)
 	strbuf_release(&path);
 }
 
+/* An import's batch: rolled back leaves nothing; committed, the store works as before. */
+static void test_batch(void)
+{
+	struct strbuf path = STRBUF_INIT, email = STRBUF_INIT;
+	struct store *st;
+	enum store_result res;
+	struct store_cursor *c;
+	int i, n = 0, bad = 0;
+
+	db_path(&path, "batch.db");
+	st = store_open(path.buf);
+	ok(st && store_begin_batch(st) == 0, "batch begins");
+	for (i = 0; i < 100; i++) {
+		strbuf_reset(&email);
+		strbuf_addf(&email, "b%d@example.org", i);
+		bad += subscribe(st, email.buf, "B", "batch", 0, &res) < 0;
+	}
+	ok(store_rollback(st) == 0, "batch rolled back (--dry-run)");
+	is_int(store_count(st, "batch"), 0, "nothing left after the rollback");
+	ok(store_begin_batch(st) == 0, "batch begins again");
+	for (i = 0; i < 100; i++) {
+		strbuf_reset(&email);
+		strbuf_addf(&email, "b%d@example.org", i);
+		bad += subscribe(st, email.buf, "B", "batch", 0, &res) < 0;
+	}
+	ok(store_commit(st) == 0, "batch committed");
+	is_int(bad, 0, "every subscribe in the batches worked");
+	is_int(store_count(st, "batch"), 100, "100 members after the commit");
+	c = store_recipients_open(st, "batch");
+	while (c && store_cursor_next(c)) {
+		if (n++ == 5)
+			store_unsubscribe(st, "b50@example.org", "batch", "web");
+	}
+	ok(c && !store_cursor_failed(c), "a cursor survives a write after a batch");
+	store_cursor_close(c);
+	is_int(n, 99, "and sees the unsubscribe");
+	store_close(st);
+	strbuf_release(&email);
+	strbuf_release(&path);
+}
+
 int main(void)
 {
 	struct strbuf cmd = STRBUF_INIT;
@@ -388,6 +435,7 @@ int main(void)
 	test_lists();
 	test_migration();
 	test_cursor_batches();
+	test_batch();
 	test_concurrency();
 	strbuf_addf(&cmd, "rm -rf '%s'", dir);
 	if (system(cmd.buf) != 0)
