@@ -10,6 +10,7 @@
 #include "markdown.h"
 #include "tmpl.h"
 #include "archive.h"
+#include "archive_cache.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #define MANIFEST ".newsbeat-manifest"
+#define CACHE ".newsbeat-cache"
 #define FEED_ENTRIES 20
 
 static const char *const months[] = {
@@ -34,12 +36,27 @@ struct entry {
 	char *web_url;		/* absolute: base_url + "issues/<slug>.html" */
 	uint64_t src_hash;	/* of the file's bytes */
 	char **tag_slugs;	/* parallel to is.tags */
+	int loaded;		/* is.body is there (else only the front matter, from the cache) */
+	int rendered;		/* its page was made in this build (else the old one is kept) */
+	uint64_t page_hash;	/* of everything its page is made from */
+	size_t s_off, s_len;	/* its record in the new search-index.js */
 };
 
 struct tag {
 	char *slug;
 	char *name;		/* the first spelling seen */
 	size_t *entries;	/* indexes into the newest-first entry array */
+	size_t n, alloc;
+};
+
+struct manifest_row {
+	char *slug;
+	uint64_t hash, src_hash;
+	size_t s_off, s_len;
+};
+
+struct manifest {
+	struct manifest_row *rows;
 	size_t n, alloc;
 };
 
@@ -54,6 +71,13 @@ struct build {
 	char **partial_names;
 	size_t npartial, partial_alloc;
 	uint64_t tmpl_hash;	/* templates + config values + version */
+	const char *old_dir;	/* the previous archive (may not exist) */
+	struct manifest old;	/* its manifest */
+	struct archive_cache cache;	/* its build cache */
+	struct strbuf new_cache;	/* this build's */
+	time_t started;		/* real time, for the cache's racy check */
+	char **old_pages;	/* file names in the previous issues/, sorted */
+	size_t nold_pages, old_pages_alloc;
 };
 
 /* FNV-1a, 64 bit: a change detector, not a defence against anyone. */
@@ -245,16 +269,11 @@ static int copy_tree(const char *from, const char *to)
 
 /* ---------- the previous build's manifest ---------- */
 
-struct manifest_row {
-	char *slug;
-	uint64_t hash;
-};
-
-struct manifest {
-	struct manifest_row *rows;
-	size_t n, alloc;
-};
-
+/*
+ * One line per issue page: "<slug> <page hash> <source hash> <offset>
+ * <length>", the last two locating its record in search-index.js; and
+ * lines for whole files: "@feed <hash>", "@search <size>".
+ */
 static int cmp_row(const void *a, const void *b)
 {
 	return strcmp(((const struct manifest_row *)a)->slug,
@@ -270,14 +289,19 @@ static void manifest_read(struct manifest *m, const char *out_dir)
 	if (strbuf_read_file(&data, path.buf) == 0) {
 		for (line = data.buf; *line; line = next) {
 			char slug[64];
-			unsigned long long h;
+			unsigned long long h, sh = 0, off = 0, len = 0;
+			int got;
 
 			next = strchr(line, '\n');
 			next = next ? next + 1 : line + strlen(line);
-			if (sscanf(line, "%63s %llx", slug, &h) == 2) {
+			got = sscanf(line, "%63s %llx %llx %llu %llu", slug, &h, &sh, &off, &len);
+			if (got == 2 || got == 5) {
 				ALLOC_GROW(m->rows, m->n + 1, m->alloc);
 				m->rows[m->n].slug = xstrdup(slug);
-				m->rows[m->n++].hash = h;
+				m->rows[m->n].hash = h;
+				m->rows[m->n].src_hash = sh;
+				m->rows[m->n].s_off = (size_t)off;
+				m->rows[m->n++].s_len = got == 5 ? (size_t)len : 0;
 			}
 		}
 		if (m->n)
@@ -287,13 +311,19 @@ static void manifest_read(struct manifest *m, const char *out_dir)
 	strbuf_release(&data);
 }
 
-static int manifest_has(const struct manifest *m, const char *slug, uint64_t hash)
+static const struct manifest_row *manifest_get(const struct manifest *m, const char *slug)
 {
-	struct manifest_row key = { (char *)slug, 0 }, *r;
+	struct manifest_row key = { (char *)slug, 0, 0, 0, 0 };
 
 	if (!m->n)
-		return 0;
-	r = bsearch(&key, m->rows, m->n, sizeof(*m->rows), cmp_row);
+		return NULL;
+	return bsearch(&key, m->rows, m->n, sizeof(*m->rows), cmp_row);
+}
+
+static int manifest_has(const struct manifest *m, const char *slug, uint64_t hash)
+{
+	const struct manifest_row *r = manifest_get(m, slug);
+
 	return r && r->hash == hash;
 }
 
@@ -318,6 +348,90 @@ static int cmp_newest_first(const void *a, const void *b)
 	return (y->is.number > x->is.number) - (y->is.number < x->is.number);
 }
 
+/* The front matter the cache keeps, as a row for the next build's cache. */
+static void cache_add(struct build *b, const struct issue *is, const struct stat *st,
+		      uint64_t src_hash)
+{
+	struct archive_cache_row row;
+
+	memset(&row, 0, sizeof(row));
+	archive_cache_set_stat(&row, st);
+	row.path = is->path;
+	row.src_hash = src_hash;
+	row.number = is->number;
+	row.draft = is->draft;
+	row.date = is->date;
+	row.title = is->title;
+	row.preheader = is->preheader;
+	row.tags = is->tags;
+	row.ntags = is->ntags;
+	archive_cache_append(&b->new_cache, &row);
+}
+
+/* An issue as the cache remembers it: everything but the body. */
+static void issue_from_row(struct issue *is, const struct archive_cache_row *row)
+{
+	size_t k;
+
+	memset(is, 0, sizeof(*is));
+	is->path = xstrdup(row->path);
+	is->title = xstrdup(row->title);
+	is->number = row->number;
+	is->date = xstrdup(row->date);
+	if (sscanf(row->date, "%d-%d-%d", &is->year, &is->month, &is->day) != 3)
+		is->year = is->month = is->day = 1;
+	is->preheader = xstrdup(row->preheader);
+	is->draft = row->draft;
+	if (row->ntags) {
+		is->tags = xcalloc(row->ntags, sizeof(char *));
+		for (k = 0; k < row->ntags; k++)
+			is->tags[k] = xstrdup(row->tags[k]);
+	}
+	is->ntags = row->ntags;
+}
+
+/* Read and parse an issue file; *st is stat()ed before the read (see archive_cache.h). */
+static int read_issue(struct issue *is, const char *path, struct stat *st, uint64_t *hash)
+{
+	struct strbuf src = STRBUF_INIT;
+	int r = 0;
+
+	memset(is, 0, sizeof(*is));
+	if (st && stat(path, st) < 0)
+		r = error("cannot read '%s': %s", path, strerror(errno));
+	else if (strbuf_read_file(&src, path) < 0)
+		r = error("cannot read '%s': %s", path, strerror(errno));
+	else if (issue_parse(is, path, src.buf, src.len) < 0)
+		r = -1;
+	else
+		*hash = fnv(FNV_INIT, src.buf, src.len);
+	if (r < 0)
+		issue_release(is);	/* whatever the parser kept */
+	strbuf_release(&src);
+	return r;
+}
+
+/* The body of an issue known from the cache, when its page or feed entry is made. */
+static int entry_load(struct entry *e)
+{
+	struct issue is;
+	uint64_t h = 0;
+
+	if (e->loaded)
+		return 0;
+	if (read_issue(&is, e->is.path, NULL, &h) < 0)
+		return -1;
+	if (h != e->src_hash) {
+		issue_release(&is);
+		return error("'%s' changed during the build; run 'newsbeat archive' again",
+			     e->is.path);
+	}
+	issue_release(&e->is);
+	e->is = is;
+	e->loaded = 1;
+	return 0;
+}
+
 static int load_issues(struct build *b, time_t now, struct archive_stats *st)
 {
 	char **paths = NULL;
@@ -331,30 +445,34 @@ static int load_issues(struct build *b, time_t now, struct archive_stats *st)
 	if (issue_list(b->cfg->issues_dir, &paths, &npaths) < 0)
 		return -1;
 	for (i = 0; i < npaths; i++) {
-		struct strbuf src = STRBUF_INIT, sb = STRBUF_INIT;
+		struct strbuf sb = STRBUF_INIT;
+		const struct archive_cache_row *row;
+		struct stat fst;
 		struct entry *e;
 		size_t k;
 
 		if (r < 0)
 			goto next;
-		if (strbuf_read_file(&src, paths[i]) < 0) {
-			r = error("cannot read '%s': %s", paths[i], strerror(errno));
-			goto next;
-		}
 		ALLOC_GROW(b->e, b->n + 1, b->alloc);
 		e = &b->e[b->n];
 		memset(e, 0, sizeof(*e));
-		if (issue_parse(&e->is, paths[i], src.buf, src.len) < 0) {
-			issue_release(&e->is);	/* whatever the parser kept */
+		/* Unchanged since the previous build: one stat(), no read, no parse. */
+		if (stat(paths[i], &fst) == 0 &&
+		    (row = archive_cache_lookup(&b->cache, paths[i], &fst))) {
+			issue_from_row(&e->is, row);
+			e->src_hash = row->src_hash;
+		} else if (read_issue(&e->is, paths[i], &fst, &e->src_hash) < 0) {
 			r = -1;
 			goto next;
+		} else {
+			e->loaded = 1;
 		}
+		cache_add(b, &e->is, &fst, e->src_hash);
 		if (e->is.draft || strcmp(e->is.date, today) > 0) {
 			st->skipped++;
 			issue_release(&e->is);
 			goto next;
 		}
-		e->src_hash = fnv(FNV_INIT, src.buf, src.len);
 		issue_slug(&e->is, &sb);
 		e->slug = strbuf_detach(&sb, NULL);
 		archive_issue_url(b->cfg->base_url, e->slug, &sb);
@@ -366,7 +484,6 @@ static int load_issues(struct build *b, time_t now, struct archive_stats *st)
 		}
 		b->n++;
 next:
-		strbuf_release(&src);
 		strbuf_release(&sb);
 		free(paths[i]);
 	}
@@ -586,41 +703,110 @@ out:
 	return r;
 }
 
-static int build_issue_pages(struct build *b, const char *old_dir,
-			     struct archive_stats *st, struct strbuf *manifest)
+static int cmp_str(const void *a, const void *b)
 {
-	struct manifest old = { 0 };
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int has_name(char **names, size_t n, const char *name)
+{
+	return n && bsearch(&name, names, n, sizeof(char *), cmp_str);
+}
+
+/* The pages in the previous issues/: one readdir, no stat per page. */
+static void read_old_pages(struct build *b)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct dirent *de;
+	DIR *d;
+
+	path_join(&path, b->old_dir, "issues");
+	d = opendir(path.buf);
+	strbuf_release(&path);
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.') {
+			ALLOC_GROW(b->old_pages, b->nold_pages + 1, b->old_pages_alloc);
+			b->old_pages[b->nold_pages++] = xstrdup(de->d_name);
+		}
+	closedir(d);
+	if (b->nold_pages)
+		qsort(b->old_pages, b->nold_pages, sizeof(char *), cmp_str);
+}
+
+/*
+ * Render the pages whose inputs changed into <tmp>/issues; the others are
+ * the previous build's files, which swap_in() moves over with their
+ * directory (a handful of renames instead of a link per page).
+ */
+static int build_issue_pages(struct build *b, struct archive_stats *st)
+{
 	struct tval *global = global_ctx(b, "../");
-	struct strbuf from = STRBUF_INIT, to = STRBUF_INIT;
+	struct strbuf name = STRBUF_INIT;
 	size_t i;
 	int r = 0;
 
-	manifest_read(&old, old_dir);
+	read_old_pages(b);
 	for (i = 0; i < b->n && !r; i++) {
-		uint64_t h = page_hash(b, i);
+		struct entry *e = &b->e[i];
 
-		strbuf_reset(&from);
-		strbuf_reset(&to);
-		strbuf_addf(&from, "%s/issues/%s.html", old_dir, b->e[i].slug);
-		strbuf_addf(&to, "%s/issues/%s.html", b->dir, b->e[i].slug);
-		/* A missing or unreadable old page is simply rendered again. */
-		if (manifest_has(&old, b->e[i].slug, h) && reuse_file(from.buf, to.buf) == 0) {
-			/* unchanged: reused */
-		} else {
+		e->page_hash = page_hash(b, i);
+		strbuf_reset(&name);
+		strbuf_addf(&name, "%s.html", e->slug);
+		/* A missing old page is simply rendered again. */
+		if (manifest_has(&b->old, e->slug, e->page_hash) &&
+		    has_name(b->old_pages, b->nold_pages, name.buf))
+			continue;
+		e->rendered = 1;
+		r = entry_load(e);
+		if (!r)
 			r = build_issue_page(b, i, global);
-			st->rendered++;
-		}
-		strbuf_addf(manifest, "%s %016llx\n", b->e[i].slug, (unsigned long long)h);
+		st->rendered++;
 	}
 	st->published = b->n;
-	manifest_release(&old);
 	tval_free(global);
-	strbuf_release(&from);
-	strbuf_release(&to);
+	strbuf_release(&name);
 	return r;
 }
 
-static int build_index(struct build *b)
+/* What a list of issues shows of each (issue_summary): not the body. */
+static uint64_t summary_hash(uint64_t h, const struct entry *e)
+{
+	size_t k;
+
+	h = fnv_str(h, e->slug);
+	h = fnv_str(h, e->is.title);
+	h = fnv_str(h, e->is.date);
+	h = fnv_str(h, e->is.preheader);
+	for (k = 0; k < e->is.ntags; k++)
+		h = fnv_str(h, e->is.tags[k]);
+	return fnv(h, &e->is.ntags, sizeof(e->is.ntags));
+}
+
+/*
+ * A whole page whose inputs hash as in the previous build is hard-linked
+ * from it (the old tree is removed after the swap).  Records "key hash" in
+ * the new manifest.  Returns 1 when reused, 0 when the caller must build it.
+ */
+static int reuse_output(struct build *b, const char *name, const char *key, uint64_t h,
+			struct strbuf *manifest)
+{
+	struct strbuf from = STRBUF_INIT, to = STRBUF_INIT;
+	int reused = 0;
+
+	strbuf_addf(manifest, "%s %016llx\n", key, (unsigned long long)h);
+	if (manifest_has(&b->old, key, h)) {
+		path_join(&from, b->old_dir, name);
+		path_join(&to, b->dir, name);
+		reused = reuse_file(from.buf, to.buf) == 0;
+	}
+	strbuf_release(&from);
+	strbuf_release(&to);
+	return reused;
+}
+
+static int build_index(struct build *b, struct strbuf *manifest)
 {
 	struct tval *global = global_ctx(b, ""), *ctx = tval_object();
 	struct tval *years = tval_list(), *year = NULL, *list = NULL, *tags;
@@ -628,7 +814,17 @@ static int build_index(struct build *b)
 	const struct tval *stack[2];
 	int cur = 0, r;
 	size_t i;
+	uint64_t h = fnv_str(b->tmpl_hash, "index");
 
+	for (i = 0; i < b->n; i++)
+		h = summary_hash(h, &b->e[i]);
+	h = fnv(h, &b->n, sizeof(b->n));
+	if (reuse_output(b, "index.html", "@index", h, manifest)) {
+		tval_free(global);
+		tval_free(ctx);
+		tval_free(years);
+		return 0;
+	}
 	for (i = 0; i < b->n; i++) {
 		if (!year || b->e[i].is.year != cur) {
 			cur = b->e[i].is.year;
@@ -668,16 +864,33 @@ static int build_index(struct build *b)
 	return r;
 }
 
-static int build_tag_pages(struct build *b)
+static int build_tag_pages(struct build *b, struct strbuf *manifest)
 {
 	struct tval *global = global_ctx(b, "../");
-	struct strbuf page = STRBUF_INIT, name = STRBUF_INIT;
+	struct strbuf page = STRBUF_INIT, name = STRBUF_INIT, key = STRBUF_INIT;
 	size_t i, k;
 	int r = 0;
 
 	for (i = 0; i < b->ntags && !r; i++) {
-		struct tval *ctx = tval_object(), *list = tval_list(), *tag = tval_object();
+		struct tval *ctx, *list, *tag;
 		const struct tval *stack[2];
+		uint64_t h = fnv_str(fnv_str(b->tmpl_hash, "tag"), b->tags[i].slug);
+
+		h = fnv_str(h, b->tags[i].name);
+		for (k = 0; k < b->tags[i].n; k++)
+			h = summary_hash(h, &b->e[b->tags[i].entries[k]]);
+		h = fnv(h, &b->tags[i].n, sizeof(b->tags[i].n));
+		strbuf_reset(&name);
+		strbuf_addf(&name, "tags/%s.html", b->tags[i].slug);
+		/* A key without spaces, whatever the slug's length. */
+		strbuf_reset(&key);
+		strbuf_addf(&key, "@tag-%016llx",
+			    (unsigned long long)fnv_str(FNV_INIT, b->tags[i].slug));
+		if (reuse_output(b, name.buf, key.buf, h, manifest))
+			continue;
+		ctx = tval_object();
+		list = tval_list();
+		tag = tval_object();
 
 		set_clean(tag, "name", b->tags[i].name);
 		tval_set_str(tag, "slug", b->tags[i].slug);
@@ -690,25 +903,54 @@ static int build_tag_pages(struct build *b)
 		stack[1] = ctx;
 		strbuf_reset(&page);
 		tmpl_render(b->t_tag, stack, 2, &page);
-		strbuf_reset(&name);
-		strbuf_addf(&name, "tags/%s.html", b->tags[i].slug);
 		r = write_out(b, name.buf, &page);
 		tval_free(ctx);
 	}
 	tval_free(global);
 	strbuf_release(&page);
 	strbuf_release(&name);
+	strbuf_release(&key);
 	return r;
 }
 
-/* RFC 4287: content in full for the newest FEED_ENTRIES issues. */
-static int build_feed(struct build *b, time_t now)
+/* What the feed is made of: templates, config, and its entries' sources. */
+static uint64_t feed_hash(const struct build *b, time_t now)
 {
-	struct tval *global = global_ctx(b, ""), *ctx = tval_object(), *list = tval_list();
+	uint64_t h = fnv_str(b->tmpl_hash, "feed");
+	size_t i;
+
+	if (!b->n)	/* then its <updated> is now */
+		h = fnv(h, &now, sizeof(now));
+	for (i = 0; i < b->n && i < FEED_ENTRIES; i++) {
+		h = fnv_str(h, b->e[i].slug);
+		h = fnv(h, &b->e[i].src_hash, sizeof(b->e[i].src_hash));
+	}
+	return h;
+}
+
+/* RFC 4287: content in full for the newest FEED_ENTRIES issues. */
+static int build_feed(struct build *b, time_t now, struct strbuf *manifest)
+{
+	struct tval *global, *ctx, *list;
 	struct strbuf page = STRBUF_INIT, sb = STRBUF_INIT;
 	const struct tval *stack[2];
+	uint64_t h = feed_hash(b, now);
 	size_t i;
 	int r = 0;
+
+	strbuf_addf(manifest, "@feed %016llx\n", (unsigned long long)h);
+	if (manifest_has(&b->old, "@feed", h)) {
+		strbuf_addf(&sb, "%s/feed.xml", b->old_dir);
+		strbuf_addf(&page, "%s/feed.xml", b->dir);
+		r = reuse_file(sb.buf, page.buf);
+		strbuf_release(&sb);
+		strbuf_release(&page);
+		if (!r)
+			return 0;
+	}
+	global = global_ctx(b, "");
+	ctx = tval_object();
+	list = tval_list();
 
 	/* Atom's updated (section 4.2.15) is an RFC 3339 date-time. */
 	if (b->n) {
@@ -723,7 +965,12 @@ static int build_feed(struct build *b, time_t now)
 	}
 	tval_set_str(ctx, "updated", sb.buf);
 	for (i = 0; i < b->n && i < FEED_ENTRIES && !r; i++) {
-		struct tval *v = issue_summary(&b->e[i], "");
+		struct tval *v;
+
+		r = entry_load(&b->e[i]);
+		if (r < 0)
+			break;
+		v = issue_summary(&b->e[i], "");
 
 		strbuf_reset(&sb);
 		strbuf_addf(&sb, "%sT00:00:00Z", b->e[i].is.date);
@@ -781,46 +1028,227 @@ static int build_sitemap(struct build *b)
 	return r;
 }
 
-/* window.NEWSBEAT_SEARCH = [{t,u,d,p,x}, ...]: a script, so file:// works. */
-static int build_search_index(struct build *b)
+/* One issue's record of the search index: {"t":..,"u":..,"d":..,"p":..,"x":..}. */
+static void search_record(const struct entry *e, struct strbuf *js)
 {
-	struct strbuf js = STRBUF_INIT, text = STRBUF_INIT, clean = STRBUF_INIT, u = STRBUF_INIT;
-	size_t i, total = 0;
-	int r;
+	struct strbuf text = STRBUF_INIT, clean = STRBUF_INIT, u = STRBUF_INIT;
 
-	/* One allocation for the whole index: it is about the size of the sources. */
-	for (i = 0; i < b->n; i++)
-		total += b->e[i].is.body_len + 256;
-	strbuf_grow(&js, total + total / 8);
-	strbuf_addstr(&js, "window.NEWSBEAT_SEARCH = [\n");
-	for (i = 0; i < b->n; i++) {
-		const struct entry *e = &b->e[i];
-
-		strbuf_reset(&text);
-		strbuf_reset(&clean);
-		strbuf_reset(&u);
-		archive_search_text(&text, e->is.body, e->is.body_len);
-		archive_xml_clean(&clean, text.buf, text.len);
-		strbuf_addf(&u, "issues/%s.html", e->slug);
-		strbuf_addstr(&js, "{\"t\":");
-		archive_js_string(&js, e->is.title, strlen(e->is.title));
-		strbuf_addstr(&js, ",\"u\":");
-		archive_js_string(&js, u.buf, u.len);
-		strbuf_addstr(&js, ",\"d\":");
-		archive_js_string(&js, e->is.date, strlen(e->is.date));
-		strbuf_addstr(&js, ",\"p\":");
-		archive_js_string(&js, e->is.preheader ? e->is.preheader : "",
-				  e->is.preheader ? strlen(e->is.preheader) : 0);
-		strbuf_addstr(&js, ",\"x\":");
-		archive_js_string(&js, clean.buf, clean.len);
-		strbuf_addstr(&js, i + 1 < b->n ? "},\n" : "}\n");
-	}
-	strbuf_addstr(&js, "];\n");
-	r = write_out(b, "search-index.js", &js);
-	strbuf_release(&js);
+	archive_search_text(&text, e->is.body, e->is.body_len);
+	archive_xml_clean(&clean, text.buf, text.len);
+	strbuf_addf(&u, "issues/%s.html", e->slug);
+	strbuf_addstr(js, "{\"t\":");
+	archive_js_string(js, e->is.title, strlen(e->is.title));
+	strbuf_addstr(js, ",\"u\":");
+	archive_js_string(js, u.buf, u.len);
+	strbuf_addstr(js, ",\"d\":");
+	archive_js_string(js, e->is.date, strlen(e->is.date));
+	strbuf_addstr(js, ",\"p\":");
+	archive_js_string(js, e->is.preheader ? e->is.preheader : "",
+			  e->is.preheader ? strlen(e->is.preheader) : 0);
+	strbuf_addstr(js, ",\"x\":");
+	archive_js_string(js, clean.buf, clean.len);
+	strbuf_addch(js, '}');
 	strbuf_release(&text);
 	strbuf_release(&clean);
 	strbuf_release(&u);
+}
+
+/*
+ * The new search index as pieces: new bytes (in a buffer), or a range of
+ * the previous index file.  Unchanged records in a row are one range, so
+ * the ~4 MB index of 1,000 issues is written with a few copy_file_range()
+ * calls (in-kernel copies) and one small write per changed record.
+ */
+struct piece {
+	int from_old;
+	size_t off, len;	/* in fresh or in the old file */
+};
+
+struct pieces {
+	struct piece *p;
+	size_t n, alloc;
+	struct strbuf fresh;
+	size_t total;		/* bytes so far: the next piece's offset in the new file */
+};
+
+static void piece_new(struct pieces *ps, const char *s, size_t len)
+{
+	if (ps->n && !ps->p[ps->n - 1].from_old &&
+	    ps->p[ps->n - 1].off + ps->p[ps->n - 1].len == ps->fresh.len) {
+		ps->p[ps->n - 1].len += len;
+	} else {
+		ALLOC_GROW(ps->p, ps->n + 1, ps->alloc);
+		ps->p[ps->n].from_old = 0;
+		ps->p[ps->n].off = ps->fresh.len;
+		ps->p[ps->n++].len = len;
+	}
+	strbuf_add(&ps->fresh, s, len);
+	ps->total += len;
+}
+
+static void piece_old(struct pieces *ps, size_t off, size_t len)
+{
+	if (ps->n && ps->p[ps->n - 1].from_old &&
+	    ps->p[ps->n - 1].off + ps->p[ps->n - 1].len == off) {
+		ps->p[ps->n - 1].len += len;
+	} else {
+		ALLOC_GROW(ps->p, ps->n + 1, ps->alloc);
+		ps->p[ps->n].from_old = 1;
+		ps->p[ps->n].off = off;
+		ps->p[ps->n++].len = len;
+	}
+	ps->total += len;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, buf, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* len bytes at off of old_fd to the end of fd: in the kernel when it can. */
+static int copy_range(int old_fd, size_t off, size_t len, int fd)
+{
+	loff_t in = (loff_t)off;
+	char buf[65536];
+
+	while (len) {
+		ssize_t n = copy_file_range(old_fd, &in, fd, NULL, len, 0);
+
+		if (n > 0) {
+			len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EXDEV && errno != ENOSYS && errno != EINVAL &&
+		    errno != EOPNOTSUPP)
+			return -1;
+		break;	/* not supported here: copy through user space */
+	}
+	while (len) {
+		ssize_t n = pread(old_fd, buf, len < sizeof(buf) ? len : sizeof(buf), in);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || write_all(fd, buf, (size_t)n) < 0)
+			return -1;
+		in += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int write_pieces(const struct build *b, const char *name, const struct pieces *ps,
+			int old_fd)
+{
+	struct strbuf path = STRBUF_INIT;
+	size_t i;
+	int fd, r = 0;
+
+	path_join(&path, b->dir, name);
+	fd = open(path.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		r = error("cannot write '%s': %s", path.buf, strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < ps->n && !r; i++) {
+		const struct piece *p = &ps->p[i];
+
+		if (p->from_old ? copy_range(old_fd, p->off, p->len, fd) < 0 :
+		    write_all(fd, ps->fresh.buf + p->off, p->len) < 0)
+			r = error("cannot write '%s': %s", path.buf, strerror(errno));
+	}
+	if (close(fd) < 0 && !r)
+		r = error("cannot write '%s': %s", path.buf, strerror(errno));
+out:
+	strbuf_release(&path);
+	return r;
+}
+
+/*
+ * window.NEWSBEAT_SEARCH = [{t,u,d,p,x}, ...]: a script, so file:// works.
+ * An unchanged issue's record (with the ",\n" after it) is copied from the
+ * previous index, where the manifest says it is, instead of being made
+ * again from the body.  The old file must have the size the manifest says.
+ */
+static int build_search_index(struct build *b, struct strbuf *manifest)
+{
+	static const char head[] = "window.NEWSBEAT_SEARCH = [\n", tail[] = "\n];\n";
+	struct pieces ps;
+	struct strbuf path = STRBUF_INIT, rec = STRBUF_INIT;
+	const struct manifest_row *prev_size = manifest_get(&b->old, "@search");
+	size_t i, old_len = 0;
+	int r = 0, old_fd = -1;
+
+	memset(&ps, 0, sizeof(ps));
+	strbuf_init(&ps.fresh, 0);
+	path_join(&path, b->old_dir, "search-index.js");
+	if (prev_size) {
+		struct stat st;
+
+		old_fd = open(path.buf, O_RDONLY | O_CLOEXEC);
+		if (old_fd >= 0 && (fstat(old_fd, &st) < 0 ||
+				    (uint64_t)st.st_size != prev_size->hash)) {
+			close(old_fd);
+			old_fd = -1;
+		}
+		if (old_fd >= 0)
+			old_len = (size_t)st.st_size;
+	}
+	piece_new(&ps, head, strlen(head));
+	for (i = 0; i < b->n && !r; i++) {
+		struct entry *e = &b->e[i];
+		const struct manifest_row *m = manifest_get(&b->old, e->slug);
+		int last = i + 1 == b->n;
+
+		e->s_off = ps.total;
+		if (old_fd >= 0 && m && m->s_len && m->src_hash == e->src_hash &&
+		    m->s_off >= strlen(head) && m->s_off + m->s_len + strlen(tail) <= old_len) {
+			/* Followed by ",\n" there unless it was the last record. */
+			int old_last = m->s_off + m->s_len + strlen(tail) == old_len;
+
+			e->s_len = m->s_len;
+			if (!last && !old_last) {
+				piece_old(&ps, m->s_off, m->s_len + 2);
+				continue;
+			}
+			piece_old(&ps, m->s_off, m->s_len);
+		} else {
+			r = entry_load(e);
+			if (r < 0)
+				break;
+			strbuf_reset(&rec);
+			search_record(e, &rec);
+			e->s_len = rec.len;
+			piece_new(&ps, rec.buf, rec.len);
+		}
+		if (!last)
+			piece_new(&ps, ",\n", 2);
+	}
+	piece_new(&ps, tail, strlen(tail));
+	if (!r)
+		r = write_pieces(b, "search-index.js", &ps, old_fd);
+	strbuf_addf(manifest, "@search %llx\n", (unsigned long long)ps.total);
+	for (i = 0; i < b->n; i++)
+		strbuf_addf(manifest, "%s %016llx %016llx %zu %zu\n", b->e[i].slug,
+			    (unsigned long long)b->e[i].page_hash,
+			    (unsigned long long)b->e[i].src_hash, b->e[i].s_off, b->e[i].s_len);
+	if (old_fd >= 0)
+		close(old_fd);
+	free(ps.p);
+	strbuf_release(&ps.fresh);
+	strbuf_release(&rec);
+	strbuf_release(&path);
 	return r;
 }
 
@@ -891,29 +1319,151 @@ out:
 	return r;
 }
 
-/* Move new_dir to out_dir; the old archive is renamed away first, then removed. */
-static int swap_in(const char *new_dir, const char *out_dir)
+/* The renames done so far, undone in reverse order if a later one fails. */
+struct undo {
+	char **from, **to;
+	size_t n, alloc, alloc2;
+};
+
+static int do_rename(struct undo *u, const char *from, const char *to)
+{
+	/* Tests make the Nth rename fail to check that the undo restores everything. */
+	static long countdown = -1;
+
+	if (countdown == -1) {
+		const char *e = getenv("NEWSBEAT_TEST_FAIL_RENAME");
+
+		countdown = e && *e ? atol(e) : 0;
+	}
+	if (countdown > 0 && --countdown == 0) {
+		errno = EIO;
+		return error("cannot move '%s' to '%s': %s (NEWSBEAT_TEST_FAIL_RENAME)",
+			     from, to, strerror(errno));
+	}
+	if (rename(from, to) < 0)
+		return error("cannot move '%s' to '%s': %s", from, to, strerror(errno));
+	ALLOC_GROW(u->from, u->n + 1, u->alloc);
+	ALLOC_GROW(u->to, u->n + 1, u->alloc2);
+	u->from[u->n] = xstrdup(from);
+	u->to[u->n++] = xstrdup(to);
+	return 0;
+}
+
+static void undo_release(struct undo *u, int roll_back)
+{
+	while (u->n--) {
+		if (roll_back && rename(u->to[u->n], u->from[u->n]) < 0)
+			warning("cannot move '%s' back to '%s': %s", u->to[u->n],
+				u->from[u->n], strerror(errno));
+		free(u->from[u->n]);
+		free(u->to[u->n]);
+	}
+	free(u->from);
+	free(u->to);
+}
+
+/*
+ * Move the previous archive's issues/ into new_dir, with this build's
+ * pages put in place of the old versions and pages of issues no longer
+ * published taken out (into old_dir/.dropped, removed with old_dir).
+ * Every step is a rename recorded in u.
+ */
+static int adopt_old_pages(const struct build *b, struct undo *u, const char *new_dir,
+			   const char *old_dir)
+{
+	struct strbuf rendered = STRBUF_INIT, keep = STRBUF_INIT, dropped = STRBUF_INIT;
+	struct strbuf from = STRBUF_INIT, to = STRBUF_INIT;
+	char **names = xcalloc(b->n + 1, sizeof(char *));
+	size_t i;
+	int r;
+
+	strbuf_addf(&rendered, "%s/.rendered", new_dir);
+	strbuf_addf(&keep, "%s/issues", new_dir);
+	strbuf_addf(&dropped, "%s/.dropped", old_dir);
+	strbuf_addf(&from, "%s/issues", old_dir);
+	r = do_rename(u, keep.buf, rendered.buf);
+	if (!r)
+		r = do_rename(u, from.buf, keep.buf);
+	if (!r && mkdir(dropped.buf, 0755) < 0)
+		r = error("cannot create '%s': %s", dropped.buf, strerror(errno));
+	for (i = 0; i < b->n; i++) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addf(&sb, "%s.html", b->e[i].slug);
+		names[i] = strbuf_detach(&sb, NULL);
+	}
+	for (i = 0; i < b->n && !r; i++) {
+		if (!b->e[i].rendered)
+			continue;
+		if (has_name(b->old_pages, b->nold_pages, names[i])) {
+			strbuf_reset(&from);
+			strbuf_reset(&to);
+			strbuf_addf(&from, "%s/%s", keep.buf, names[i]);
+			strbuf_addf(&to, "%s/%s", dropped.buf, names[i]);
+			r = do_rename(u, from.buf, to.buf);
+		}
+		strbuf_reset(&from);
+		strbuf_reset(&to);
+		strbuf_addf(&from, "%s/%s", rendered.buf, names[i]);
+		strbuf_addf(&to, "%s/%s", keep.buf, names[i]);
+		if (!r)
+			r = do_rename(u, from.buf, to.buf);
+	}
+	qsort(names, b->n, sizeof(char *), cmp_str);
+	for (i = 0; i < b->nold_pages && !r; i++) {
+		if (has_name(names, b->n, b->old_pages[i]))
+			continue;
+		strbuf_reset(&from);
+		strbuf_reset(&to);
+		strbuf_addf(&from, "%s/%s", keep.buf, b->old_pages[i]);
+		strbuf_addf(&to, "%s/%s", dropped.buf, b->old_pages[i]);
+		r = do_rename(u, from.buf, to.buf);
+	}
+	if (!r && rmdir(rendered.buf) < 0)
+		r = error("cannot remove '%s': %s", rendered.buf, strerror(errno));
+	for (i = 0; i < b->n; i++)
+		free(names[i]);
+	free(names);
+	strbuf_release(&rendered);
+	strbuf_release(&keep);
+	strbuf_release(&dropped);
+	strbuf_release(&from);
+	strbuf_release(&to);
+	return r;
+}
+
+/*
+ * Move new_dir to out_dir: the old archive is renamed away, the unchanged
+ * pages move over, new_dir is renamed into place, then the old one is
+ * removed.  Only renames happen between the first and the last step, and
+ * a failure undoes them all, so the previous archive is back as it was.
+ */
+static int swap_in(const struct build *b, const char *new_dir, const char *out_dir)
 {
 	struct strbuf old = STRBUF_INIT;
+	struct undo u = { 0 };
 	int r = 0, had_old = path_exists(out_dir);
 
 	if (had_old) {
 		strbuf_addf(&old, "%s.old-%ld", out_dir, (long)getpid());
 		remove_tree(old.buf);
-		if (rename(out_dir, old.buf) < 0) {
-			r = error("cannot move '%s' aside: %s", out_dir, strerror(errno));
-			goto out;
-		}
+		r = do_rename(&u, out_dir, old.buf);
+		if (!r && b->nold_pages)
+			r = adopt_old_pages(b, &u, new_dir, old.buf);
 	}
-	if (rename(new_dir, out_dir) < 0) {
-		r = error("cannot move '%s' to '%s': %s", new_dir, out_dir, strerror(errno));
-		if (had_old)
-			rename(old.buf, out_dir);	/* put the old archive back */
-		goto out;
+	if (!r)
+		r = do_rename(&u, new_dir, out_dir);
+	undo_release(&u, r < 0);
+	if (r < 0 && had_old) {
+		/* adopt_old_pages' directory, empty again after the undo */
+		strbuf_reset(&old);
+		strbuf_addf(&old, "%s/.dropped", out_dir);
+		rmdir(old.buf);
+		strbuf_reset(&old);
+		strbuf_addf(&old, "%s.old-%ld", out_dir, (long)getpid());
 	}
-	if (had_old && remove_tree(old.buf) < 0)
+	if (!r && had_old && remove_tree(old.buf) < 0)
 		warning("the previous archive is left in '%s'", old.buf);
-out:
 	strbuf_release(&old);
 	return r;
 }
@@ -948,6 +1498,12 @@ static void build_release(struct build *b)
 	for (i = 0; i < b->npartial; i++)
 		free(b->partial_names[i]);
 	free(b->partial_names);
+	manifest_release(&b->old);
+	for (i = 0; i < b->nold_pages; i++)
+		free(b->old_pages[i]);
+	free(b->old_pages);
+	archive_cache_release(&b->cache);
+	strbuf_release(&b->new_cache);
 }
 
 int archive_build(const struct config *cfg, const char *out_dir, time_t now,
@@ -961,6 +1517,7 @@ int archive_build(const struct config *cfg, const char *out_dir, time_t now,
 	char *slash;
 
 	b.cfg = cfg;
+	strbuf_init(&b.new_cache, 0);
 	/* Without trailing slashes, so "<out>.new-XXXXXX" lands beside it. */
 	strbuf_addstr(&out, out_dir);
 	while (out.len > 1 && out.buf[out.len - 1] == '/')
@@ -978,10 +1535,6 @@ int archive_build(const struct config *cfg, const char *out_dir, time_t now,
 	    !(b.t_tag = compile_template(&b, "archive-tag.html")) ||
 	    !(b.t_feed = compile_template(&b, "feed.xml")))
 		goto out;
-	if (check_out_dir(out.buf) < 0 || load_issues(&b, now, &st) < 0)
-		goto out;
-	collect_tags(&b);
-
 	/* The parent must exist for the temporary directory beside out. */
 	slash = strrchr(out.buf, '/');
 	if (slash && slash != out.buf) {
@@ -989,7 +1542,11 @@ int archive_build(const struct config *cfg, const char *out_dir, time_t now,
 		if (mkdir_p(sub.buf, 0755) < 0)
 			goto out;
 	}
-	/* One build at a time per output directory (the lock file sits beside it). */
+	/*
+	 * One build at a time per output directory (the lock file sits beside
+	 * it), taken before the previous build's manifest and cache are read:
+	 * they must describe the archive this build replaces.
+	 */
 	strbuf_reset(&sub);
 	strbuf_addf(&sub, "%s.lock", out.buf);
 	lock_fd = open(sub.buf, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -997,6 +1554,17 @@ int archive_build(const struct config *cfg, const char *out_dir, time_t now,
 		error("cannot lock '%s': %s", sub.buf, strerror(errno));
 		goto out;
 	}
+	if (check_out_dir(out.buf) < 0)
+		goto out;
+	b.old_dir = out.buf;
+	b.started = time(NULL);
+	manifest_read(&b.old, out.buf);
+	archive_cache_read(&b.cache, out.buf);
+	archive_cache_header(&b.new_cache, b.started);
+	if (load_issues(&b, now, &st) < 0)
+		goto out;
+	collect_tags(&b);
+
 	strbuf_addf(&tmp, "%s.new-XXXXXX", out.buf);
 	if (!mkdtemp(tmp.buf)) {
 		error("cannot create a directory beside '%s': %s", out.buf, strerror(errno));
@@ -1013,13 +1581,14 @@ int archive_build(const struct config *cfg, const char *out_dir, time_t now,
 	if (b.ntags && mkdir_p(sub.buf, 0755) < 0)
 		goto fail;
 
-	if (build_issue_pages(&b, out.buf, &st, &manifest) < 0 ||
-	    build_index(&b) < 0 || build_tag_pages(&b) < 0 ||
-	    build_feed(&b, now) < 0 || build_sitemap(&b) < 0 ||
-	    build_search_index(&b) < 0 || copy_static(&b) < 0 ||
-	    write_out(&b, MANIFEST, &manifest) < 0)
+	if (build_issue_pages(&b, &st) < 0 ||
+	    build_index(&b, &manifest) < 0 || build_tag_pages(&b, &manifest) < 0 ||
+	    build_feed(&b, now, &manifest) < 0 || build_sitemap(&b) < 0 ||
+	    build_search_index(&b, &manifest) < 0 || copy_static(&b) < 0 ||
+	    write_out(&b, MANIFEST, &manifest) < 0 ||
+	    write_out(&b, CACHE, &b.new_cache) < 0)
 		goto fail;
-	if (swap_in(tmp.buf, out.buf) < 0)
+	if (swap_in(&b, tmp.buf, out.buf) < 0)
 		goto fail;
 	r = 0;
 	if (stats)

@@ -13,7 +13,8 @@
  *   search-index.js          the prebuilt search index, as a script that
  *                            assigns a global (fetch() of file:// fails)
  *   assets/                  copied from issues/assets/ when present
- *   .newsbeat-manifest       one line per issue page: "<slug> <hash>"
+ *   .newsbeat-manifest       per issue page: "<slug> <hash> <src hash> <search offset> <length>"
+ *   .newsbeat-cache          front matter per issue file, keyed by stat (archive_cache.h)
  *
  * Drafts and issues dated after `now` (UTC day) are left out.
  *
@@ -22,7 +23,11 @@
  * build removes its directory and leaves the previous archive untouched.
  * An issue page whose inputs (source bytes, templates, config values used,
  * neighbours' titles) hash the same as in the previous build's manifest is
- * hard-linked (or copied) from the previous build instead of re-rendered.
+ * not re-rendered: the previous issues/ directory is moved into the new
+ * build with only the changed pages replaced (renames, undone if any
+ * fails).  An unchanged issue file costs one stat() (the build cache holds
+ * its front matter); its search record is copied from the previous index;
+ * the feed is reused when its entries and templates are unchanged.
  */
 #include <stddef.h>
 #include <time.h>

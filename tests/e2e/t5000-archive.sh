@@ -99,6 +99,16 @@ check_fails "no unsubscribe token" grep -qi "unsubscribe?" public/issues/issue-1
 # Permalinks agree with the email (Archived-At / view in browser).
 "$NEWSBEAT" render issue-2 -o preview >/dev/null 2>&1
 check "Archived-At equals the page URL" grep -q "^Archived-At: <https://news.example.org/issues/issue-2.html>" preview/issue-2.eml
+check "view-in-browser links (HTML and text parts) equal the page URL" /usr/bin/python3 - preview/issue-2.eml <<'PY'
+import email, email.policy, re, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+url = "https://news.example.org/issues/issue-2.html"
+html = m.get_body(("html",)).get_content()
+text = m.get_body(("plain",)).get_content()
+a = re.search(r'<a href="([^"]*)"[^>]*>View in your browser</a>', html)
+assert a and a.group(1) == url, a and a.group(1)
+assert "View in your browser: " + url in text, text[:300]
+PY
 check "canonical link" grep -q '<link rel="canonical" href="https://news.example.org/issues/issue-2.html">' public/issues/issue-2.html
 check "sitemap lists the page" grep -q "<loc>https://news.example.org/issues/issue-2.html</loc>" public/sitemap.xml
 check "feed id is the permalink" grep -q "<id>https://news.example.org/issues/issue-2.html</id>" public/feed.xml
