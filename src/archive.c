@@ -288,21 +288,33 @@ static void manifest_read(struct manifest *m, const char *out_dir)
 	path_join(&path, out_dir, MANIFEST);
 	if (strbuf_read_file(&data, path.buf) == 0) {
 		for (line = data.buf; *line; line = next) {
-			char slug[64];
-			unsigned long long h, sh = 0, off = 0, len = 0;
-			int got;
+			/* strtoull, not sscanf: this runs for every issue on every build. */
+			unsigned long long v[4] = { 0, 0, 0, 0 };
+			char *sp, *p, *end;
+			int got = 0;
 
 			next = strchr(line, '\n');
-			next = next ? next + 1 : line + strlen(line);
-			got = sscanf(line, "%63s %llx %llx %llu %llu", slug, &h, &sh, &off, &len);
-			if (got == 2 || got == 5) {
-				ALLOC_GROW(m->rows, m->n + 1, m->alloc);
-				m->rows[m->n].slug = xstrdup(slug);
-				m->rows[m->n].hash = h;
-				m->rows[m->n].src_hash = sh;
-				m->rows[m->n].s_off = (size_t)off;
-				m->rows[m->n++].s_len = got == 5 ? (size_t)len : 0;
+			if (!next)
+				break;	/* a truncated last line is not trusted */
+			*next++ = '\0';
+			sp = strchr(line, ' ');
+			if (!sp || sp == line || sp - line > 200)
+				continue;
+			for (p = sp; got < 4 && *p == ' '; got++) {
+				errno = 0;
+				v[got] = strtoull(p + 1, &end, got < 2 ? 16 : 10);
+				if (end == p + 1 || errno)
+					break;
+				p = end;
 			}
+			if (*p || (got != 1 && got != 4))
+				continue;
+			ALLOC_GROW(m->rows, m->n + 1, m->alloc);
+			m->rows[m->n].slug = xstrndup(line, (size_t)(sp - line));
+			m->rows[m->n].hash = v[0];
+			m->rows[m->n].src_hash = v[1];
+			m->rows[m->n].s_off = (size_t)v[2];
+			m->rows[m->n++].s_len = (size_t)v[3];
 		}
 		if (m->n)
 			qsort(m->rows, m->n, sizeof(*m->rows), cmp_row);
