@@ -13,6 +13,7 @@
 #include "archive_cache.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/file.h>
@@ -752,15 +753,95 @@ static void read_old_pages(struct build *b)
  * the previous build's files, which swap_in() moves over with their
  * directory (a handful of renames instead of a link per page).
  */
+/*
+ * The pages to render are rendered by one thread per core (a full build is
+ * mostly Markdown rendering, each page independent of the others).  Two
+ * phases, each joined before the next: first every thread loads its
+ * entries' bodies (which replaces their struct issue), then every thread
+ * renders its pages, reading neighbours' summaries, which nothing changes
+ * any more.  Each page is loaded, rendered and written by one thread only.
+ */
+#define PAGE_THREADS_MAX 8
+
+struct page_job {
+	struct build *b;
+	const struct tval *global;
+	size_t first, step;
+	int load;		/* the phase: 1 load bodies, 0 render pages */
+	int r;
+};
+
+static void *page_worker(void *arg)
+{
+	struct page_job *j = arg;
+	size_t i;
+
+	for (i = j->first; i < j->b->n && !j->r; i += j->step) {
+		if (!j->b->e[i].rendered)
+			continue;
+		if (j->load)
+			j->r = entry_load(&j->b->e[i]);
+		else
+			j->r = build_issue_page(j->b, i, j->global);
+	}
+	return NULL;
+}
+
+/* Threads for `todo` pages: one per online core, none extra for a few pages. */
+static size_t page_threads(size_t todo)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = cpus > 1 ? (size_t)cpus : 1;
+
+	if (n > PAGE_THREADS_MAX)
+		n = PAGE_THREADS_MAX;
+	return todo < 16 ? 1 : n;
+}
+
+/*
+ * One phase over the pages to render, on nthreads threads (this one among
+ * them).  Should a thread fail to start, this one does its share after.
+ */
+static int run_phase(struct build *b, const struct tval *global, int load, size_t nthreads)
+{
+	struct page_job jobs[PAGE_THREADS_MAX];
+	pthread_t tid[PAGE_THREADS_MAX];
+	int started[PAGE_THREADS_MAX] = { 0 };
+	size_t t;
+	int r = 0;
+
+	for (t = 0; t < nthreads; t++) {
+		jobs[t].b = b;
+		jobs[t].global = global;
+		jobs[t].first = t;
+		jobs[t].step = nthreads;
+		jobs[t].load = load;
+		jobs[t].r = 0;
+	}
+	for (t = 1; t < nthreads; t++)
+		started[t] = pthread_create(&tid[t], NULL, page_worker, &jobs[t]) == 0;
+	page_worker(&jobs[0]);
+	for (t = 1; t < nthreads; t++) {
+		if (started[t])
+			pthread_join(tid[t], NULL);
+		else
+			page_worker(&jobs[t]);
+	}
+	for (t = 0; t < nthreads; t++)
+		if (jobs[t].r < 0)
+			r = -1;
+	return r;
+}
+
 static int build_issue_pages(struct build *b, struct archive_stats *st)
 {
 	struct tval *global = global_ctx(b, "../");
 	struct strbuf name = STRBUF_INIT;
-	size_t i;
-	int r = 0;
+	size_t i, nthreads;
+	int r;
 
 	read_old_pages(b);
-	for (i = 0; i < b->n && !r; i++) {
+	for (i = 0; i < b->n; i++) {
 		struct entry *e = &b->e[i];
 
 		e->page_hash = page_hash(b, i);
@@ -771,11 +852,12 @@ static int build_issue_pages(struct build *b, struct archive_stats *st)
 		    has_name(b->old_pages, b->nold_pages, name.buf))
 			continue;
 		e->rendered = 1;
-		r = entry_load(e);
-		if (!r)
-			r = build_issue_page(b, i, global);
 		st->rendered++;
 	}
+	nthreads = page_threads(st->rendered);
+	r = run_phase(b, global, 1, nthreads);
+	if (!r)
+		r = run_phase(b, global, 0, nthreads);
 	st->published = b->n;
 	tval_free(global);
 	strbuf_release(&name);

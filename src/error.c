@@ -1,7 +1,8 @@
 #include "common.h"
 
 static report_fn report_routine;
-static unsigned errors_reported;
+/* Atomic: the archive reports from several threads. */
+static _Atomic unsigned errors_reported;
 
 void set_report_routine(report_fn fn)
 {

@@ -229,6 +229,23 @@ static struct tname *parse_name(const char *s, size_t len)
 }
 
 /*
+ * The first occurrence of tag (tlen >= 1 bytes) in s[0..n), or NULL.  memchr
+ * for the first byte, then a compare: glibc's memmem goes a byte at a time
+ * for short needles, and templates are mostly text between delimiters.
+ */
+static const char *find_tag(const char *s, size_t n, const char *tag, size_t tlen)
+{
+	const char *end = s + n, *q = s;
+
+	while ((size_t)(end - q) >= tlen && (q = memchr(q, tag[0], (size_t)(end - q) - tlen + 1))) {
+		if (!memcmp(q, tag, tlen))
+			return q;
+		q++;
+	}
+	return NULL;
+}
+
+/*
  * Find the closing delimiter `ctag` at or after `from`; with `pre` set, it
  * must be preceded by that character (the '}' of "}}}" or the '=' of a
  * delimiter change).  Returns its offset, or (size_t)-1.
@@ -239,7 +256,7 @@ static size_t find_close(const char *s, size_t n, size_t from, const char *ctag,
 	size_t min = from;
 
 	while (from < n) {
-		const char *q = memmem(s + from, n - from, ctag, clen);
+		const char *q = find_tag(s + from, n - from, ctag, clen);
 		size_t at;
 
 		if (!q)
@@ -333,7 +350,7 @@ static int compile_one(struct compiler *c, struct tmpl *t)
 	int ret = -1;
 
 	while (pos < n) {
-		const char *q = memmem(s + pos, n - pos, otag, olen);
+		const char *q = find_tag(s + pos, n - pos, otag, olen);
 		size_t start, inner, cs, ce, close, after, ls, e, next;
 		int line, standalone;
 		char type;

@@ -134,6 +134,19 @@ check "no build directories left" sh -c '! ls -d public.new-* 2>/dev/null | grep
 rm issues/issue-99.md
 check "and the next good build has the edit" sh -c '"$0" archive -q && grep -q changed8 public/issues/issue-8.html' "$NEWSBEAT"
 check "equals a fresh build at the end" same_as_fresh
+
+# A page that fails while every page is re-rendered (on several threads).
+find public -type f -exec sha256sum {} + | sort > before.sum
+cp templates/archive-footer.html footer.orig
+cp issues/issue-20.md issue20.orig
+echo "<!-- all pages again -->" >> templates/archive-footer.html
+printf '\n{{#never closed}}\n' >> issues/issue-20.md
+check_exit 1 "a page failing among 28 being rendered fails the build" "$NEWSBEAT" archive -q
+find public -type f -exec sha256sum {} + | sort > after.sum
+check "the archive is byte-identical after it" cmp before.sum after.sum
+cp footer.orig templates/archive-footer.html
+cp issue20.orig issues/issue-20.md
+check "equals a fresh build after that" same_as_fresh
 [ -s ../diff.out ] && sed 's/^/# /' ../diff.out | head -20
 
 done_testing
