@@ -445,6 +445,32 @@ static int entry_load(struct entry *e)
 	return 0;
 }
 
+static int cmp_newest_first_p(const void *a, const void *b)
+{
+	return cmp_newest_first(*(const struct entry *const *)a, *(const struct entry *const *)b);
+}
+
+/* Sorted through pointers: qsort would move these large structs a lot. */
+static void sort_newest_first(struct build *b)
+{
+	struct entry **p, *sorted;
+	size_t i;
+
+	if (b->n < 2)
+		return;
+	p = xcalloc(b->n, sizeof(*p));
+	for (i = 0; i < b->n; i++)
+		p[i] = &b->e[i];
+	qsort(p, b->n, sizeof(*p), cmp_newest_first_p);
+	sorted = xcalloc(b->n, sizeof(*sorted));
+	for (i = 0; i < b->n; i++)
+		sorted[i] = *p[i];
+	free(b->e);
+	free(p);
+	b->e = sorted;
+	b->alloc = b->n;
+}
+
 static int load_issues(struct build *b, time_t now, struct archive_stats *st)
 {
 	char **paths = NULL;
@@ -503,8 +529,7 @@ next:
 	free(paths);
 	if (r < 0)
 		return r;
-	if (b->n)
-		qsort(b->e, b->n, sizeof(*b->e), cmp_newest_first);
+	sort_newest_first(b);
 	/* Each published issue needs its own number (its slug and URL). */
 	{
 		int *nums = xcalloc(b->n + 1, sizeof(int));

@@ -107,6 +107,17 @@ static int parse_ll(const char *s, long long *v)
 	return *end || errno ? -1 : 0;
 }
 
+static int parse_hex(const char *s, unsigned long long *v)
+{
+	char *end;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, 16);
+	return *end || errno ? -1 : 0;
+}
+
 static int parse_row(struct archive_cache_row *r, char *line, char *end)
 {
 	/* path, size, mtime_s, mtime_ns, ctime_s, ctime_ns, ino, hash, number, draft, date, title */
@@ -122,7 +133,7 @@ static int parse_row(struct archive_cache_row *r, char *line, char *end)
 	for (i = 0; i < 6; i++)
 		if (parse_ll(f[i + 1], &num[i]) < 0)
 			ok = 0;
-	if (!f[0] || !f[7] || sscanf(f[7], "%llx", &h) != 1 || parse_ll(f[8], &number) < 0 ||
+	if (!f[0] || !f[7] || parse_hex(f[7], &h) < 0 || parse_ll(f[8], &number) < 0 ||
 	    parse_ll(f[9], &draft) < 0 || !f[10] || !f[11])
 		ok = 0;
 	if (ok) {
@@ -255,14 +266,52 @@ void archive_cache_header(struct strbuf *out, time_t build_start)
 	strbuf_addf(out, CACHE_MAGIC "%lld\n", (long long)build_start);
 }
 
+/* "\t" and v in decimal. */
+static void add_num(struct strbuf *out, long long v)
+{
+	char d[24];
+	size_t n = 0;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do {
+		d[sizeof(d) - ++n] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		d[sizeof(d) - ++n] = '-';
+	strbuf_addch(out, '\t');
+	strbuf_add(out, d + sizeof(d) - n, n);
+}
+
+/* "\t" and v as 16 hex digits. */
+static void add_hex16(struct strbuf *out, unsigned long long v)
+{
+	static const char hex[] = "0123456789abcdef";
+	char d[16];
+	int i;
+
+	for (i = 15; i >= 0; i--, v >>= 4)
+		d[i] = hex[v & 15];
+	strbuf_addch(out, '\t');
+	strbuf_add(out, d, sizeof(d));
+}
+
 void archive_cache_append(struct strbuf *out, const struct archive_cache_row *r)
 {
 	size_t k;
 
 	add_escaped(out, r->path);
-	strbuf_addf(out, "\t%lld\t%lld\t%lld\t%lld\t%lld\t%lld\t%016llx\t%d\t%d\t",
-		    r->size, r->mtime_s, r->mtime_ns, r->ctime_s, r->ctime_ns, r->ino,
-		    (unsigned long long)r->src_hash, r->number, r->draft);
+	/* No printf: a thousand issues make ten thousand numbers here. */
+	add_num(out, r->size);
+	add_num(out, r->mtime_s);
+	add_num(out, r->mtime_ns);
+	add_num(out, r->ctime_s);
+	add_num(out, r->ctime_ns);
+	add_num(out, r->ino);
+	add_hex16(out, (unsigned long long)r->src_hash);
+	add_num(out, r->number);
+	add_num(out, r->draft);
+	strbuf_addch(out, '\t');
 	add_escaped(out, r->date);
 	strbuf_addch(out, '\t');
 	add_escaped(out, r->title);
