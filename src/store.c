@@ -157,18 +157,7 @@ int store_begin(struct store *st)
  * nothing is ever deleted.  The checks cost a fifth of an import's time.
  * The pragma is a no-op inside a transaction, hence before BEGIN / after
  * the end.
- *
- * A batch also gets a larger page cache: with SQLite's default 2000 KiB the
- * pages of the email index, written in random order, are spilled to the WAL
- * and read back again and again (47,000 pwrite and 33,000 pread calls for
- * 100,000 rows), a fifth of an import's CPU time.  6000 KiB removes most of
- * that; the cache is a fixed size, so peak memory stays independent of the
- * file size (a few MB more than before).  Durability is unchanged: the
- * commit is synced as before.  Negative values are KiB, as SQLite documents.
  */
-#define BATCH_CACHE_KIB "-6000"
-#define DEFAULT_CACHE_KIB "-2000"
-
 static int batch_end(struct store *st);
 
 int store_begin_batch(struct store *st)
@@ -176,10 +165,6 @@ int store_begin_batch(struct store *st)
 	if (store_exec(st, "PRAGMA foreign_keys = OFF") < 0)
 		return -1;
 	st->batch = 1;
-	if (store_exec(st, "PRAGMA cache_size = " BATCH_CACHE_KIB) < 0) {
-		batch_end(st);
-		return -1;
-	}
 	if (store_begin(st) < 0) {
 		batch_end(st);
 		return -1;
@@ -196,10 +181,6 @@ static int batch_end(struct store *st)
 	if (!st->batch)
 		return 0;
 	st->batch = 0;
-	if (store_exec(st, "PRAGMA cache_size = " DEFAULT_CACHE_KIB) < 0) {
-		store_exec(st, "PRAGMA foreign_keys = ON");
-		return -1;
-	}
 	return store_exec(st, "PRAGMA foreign_keys = ON");
 }
 
