@@ -42,3 +42,12 @@ sys.exit(1)' "$1"
 make_newsletter() {
 	mkdir -p "$1" && cp -r "$SRCDIR/templates" "$SRCDIR/issues" "$1/"
 }
+# archive_newsletter DIR [CONFIG-LINE...]: a newsletter with the shipped
+# templates, an empty issues/assets/ and a [newsletter] section (plus the
+# given lines) for the archive tests; the shell then works inside DIR.
+archive_newsletter() {
+	mkdir -p "$1/issues/assets" && cp -r "$SRCDIR/templates" "$1/" && cd "$1" || exit 2
+	shift
+	printf '[newsletter]\nname = NewsBeat\nfrom = NewsBeat <newsbeat@example.org>\nbase_url = https://news.example.org/\n' > config.ini
+	for line in "$@"; do printf '%s\n' "$line" >> config.ini; done
+}

@@ -3,16 +3,7 @@
 # incremental rebuild, deleted issues, failed builds leave the old archive.
 . "$(dirname "$0")/lib.sh"
 
-mkdir -p nl/issues/assets
-cp -r "$SRCDIR/templates" nl/
-cd nl
-cat > config.ini <<'INI'
-[newsletter]
-name = NewsBeat
-from = NewsBeat <newsbeat@example.org>
-base_url = https://news.example.org/
-language = en-GB
-INI
+archive_newsletter nl 'language = en-GB'
 cat > issues/issue-1.md <<'MD'
 ---
 title: "\"><script>alert(1)</script> & co"

@@ -7,15 +7,7 @@
 # archive byte-identical.
 . "$(dirname "$0")/lib.sh"
 
-mkdir -p nl/issues
-cp -r "$SRCDIR/templates" nl/
-cd nl
-cat > config.ini <<'INI'
-[newsletter]
-name = NewsBeat
-from = NewsBeat <newsbeat@example.org>
-base_url = https://news.example.org/
-INI
+archive_newsletter nl
 # 25 issues: the feed holds the newest 20, so some are outside it.
 i=1
 while [ $i -le 25 ]; do

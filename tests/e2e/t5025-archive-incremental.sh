@@ -5,15 +5,7 @@
 # cache never makes a wrong archive; strays go.
 . "$(dirname "$0")/lib.sh"
 
-mkdir -p nl/issues/assets
-cp -r "$SRCDIR/templates" nl/
-cd nl
-cat > config.ini <<'INI'
-[newsletter]
-name = NewsBeat
-from = NewsBeat <newsbeat@example.org>
-base_url = https://news.example.org/
-INI
+archive_newsletter nl
 i=1
 while [ $i -le 30 ]; do
 	printf -- '---\ntitle: "Issue %d"\nissue: %d\ndate: 2026-%02d-%02d\npreheader: "Plus: item %d"\ntags: [%s]\n---\nBody of issue %d about %s.\n\n## Section\n\nMore text.\n' \

@@ -5,16 +5,7 @@
 # stylesheet's text colours on the backgrounds they are shown on.
 . "$(dirname "$0")/lib.sh"
 
-mkdir -p nl/issues
-cp -r "$SRCDIR/templates" nl/
-cd nl
-cat > config.ini <<'INI'
-[newsletter]
-name = NewsBeat
-from = NewsBeat <newsbeat@example.org>
-base_url = https://news.example.org/
-language = en-GB
-INI
+archive_newsletter nl 'language = en-GB'
 printf -- '---\ntitle: "First"\nissue: 1\ndate: 2025-03-01\ntags: [research]\n---\nHello.\n\n## Part\n\n### Detail\n\n![A diagram](https://news.example.org/a.png)\n' > issues/issue-1.md
 printf -- '---\ntitle: "Second"\nissue: 2\ndate: 2026-01-15\ntags: [research, news]\n---\n## Only a part\n\nText.\n' > issues/issue-2.md
 check "archive builds" "$NEWSBEAT" archive -q
