@@ -3,10 +3,19 @@
 
 PREFIX  ?= /usr/local
 CC      ?= cc
-PKGS     = libcurl libetpan libcmark sqlite3 yaml-0.1 inih libidn2 libmicrohttpd nettle
-# libetpan's .pc file drags in a dpkg -specs flag that breaks sanitizer links.
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   := $(filter-out -specs=%,$(shell pkg-config --libs $(PKGS))) -lcsv -lpthread
+PKGS     = libcmark sqlite3 yaml-0.1 inih libidn2 nettle
+# libcurl and libmicrohttpd are not linked: src/lazylib.c dlopen()s them
+# when send or serve first needs them (their dependencies cost every other
+# command 14 ms at start).  Their headers are used; their sonames are read
+# from the -dev packages' .so links.
+LAZY_PKGS = libcurl libmicrohttpd
+soname   = $(shell objdump -p $$($(CC) -print-file-name=lib$(1).so) 2>/dev/null | awk '$$1 == "SONAME" { print $$2 }')
+CURL_SONAME := $(call soname,curl)
+MHD_SONAME  := $(call soname,microhttpd)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(LAZY_PKGS)) \
+              $(if $(CURL_SONAME),-DNEWSBEAT_CURL_SONAME=\"$(CURL_SONAME)\") \
+              $(if $(MHD_SONAME),-DNEWSBEAT_MHD_SONAME=\"$(MHD_SONAME)\")
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lcsv -lpthread -ldl
 
 WARN     = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wwrite-strings -Wformat=2 -Wvla
