@@ -117,7 +117,7 @@ static int allowed_row(void *data, const char *email, const char *list)
 {
 	const struct send_ctx *ctx = data;
 
-	return send_source_allowed(ctx->source, email, list);
+	return journal_deliverable(ctx->journal, email, list);
 }
 
 static int snapshot_one(void *data, const struct compose_recipient *r)

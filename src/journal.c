@@ -3,14 +3,19 @@
  * durability contract, docs/delivery.md for the reasoning).
  *
  * The tables live in the subscriber database; the store's migrations
- * create them (store_schema.c, version 4).  journal_open() opens the store
- * once so that an older database is migrated, then uses its own
- * connection (shared by the sender's threads behind one mutex).
+ * create them (store_schema.c, versions 4 and 5).  journal_open() opens
+ * the store (migrating an older database) and runs on the store's
+ * connection, shared by the sender's threads behind one mutex.  One
+ * connection, not two: in WAL mode a connection throws its page cache
+ * away whenever another one has committed, so a second connection for
+ * the per-message unsubscribe check re-read its pages from disk after
+ * every outcome the journal committed (7 pread()s a message).
  */
 #include "common.h"
 #include "strbuf.h"
 #include "journal.h"
 #include "store.h"
+#include "store_internal.h"
 
 #include <sqlite3.h>
 #include <pthread.h>
@@ -28,7 +33,8 @@ struct pending_record {
 };
 
 struct journal {
-	sqlite3 *db;
+	struct store *st;	/* owns the connection */
+	sqlite3 *db;		/* st->db */
 	char *path;
 	pthread_mutex_t lock;	/* the connection and its statements */
 	sqlite3_stmt *insert, *claim, *mark_sending, *record, *release, *begin, *commit;
@@ -87,22 +93,16 @@ struct journal *journal_open(const char *path)
 	pthread_cond_init(&j->group_done, NULL);
 	j->queue_tail = &j->queue;
 	/* The schema, the journal's tables included, is the store's to migrate. */
-	{
-		struct store *st = store_open(path);
-
-		if (!st)
-			goto fail;
-		store_close(st);
-	}
-	if (sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		error("cannot open database '%s': %s", path,
-		      j->db ? sqlite3_errmsg(j->db) : "out of memory");
+	j->st = store_open(path);
+	if (!j->st)
 		goto fail;
-	}
-	/* Other writers (serve's unsubscribe, the store) may hold the lock briefly. */
+	j->db = j->st->db;
+	/*
+	 * Outcomes are committed with synchronous=NORMAL (see journal.h);
+	 * other writers (serve's unsubscribe) may hold the lock briefly.
+	 */
 	sqlite3_busy_timeout(j->db, 10000);
-	if (exec(j, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;") < 0)
+	if (exec(j, "PRAGMA synchronous=NORMAL") < 0)
 		goto fail;
 	if (prepare(j, &j->insert,
 		    "INSERT OR IGNORE INTO delivery (issue, email, name, list, attrs, updated) "
@@ -152,7 +152,7 @@ void journal_close(struct journal *j)
 	sqlite3_finalize(j->release);
 	sqlite3_finalize(j->begin);
 	sqlite3_finalize(j->commit);
-	sqlite3_close(j->db);
+	store_close(j->st);
 	pthread_mutex_destroy(&j->lock);
 	pthread_mutex_destroy(&j->group_lock);
 	pthread_cond_destroy(&j->group_done);
@@ -664,4 +664,14 @@ void journal_attrs_free(size_t n, char **keys, char **values)
 	}
 	free(keys);
 	free(values);
+}
+
+int journal_deliverable(struct journal *j, const char *email, const char *list)
+{
+	int r;
+
+	pthread_mutex_lock(&j->lock);
+	r = store_deliverable(j->st, email, list);
+	pthread_mutex_unlock(&j->lock);
+	return r;
 }

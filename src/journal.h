@@ -113,6 +113,13 @@ struct journal_outcome {
 };
 int journal_record(struct journal *j, int64_t id, int64_t now, const struct journal_outcome *o);
 
+/*
+ * store_deliverable() (active on the list, not suppressed) through the
+ * journal's connection: the sender asks right before every message, and
+ * this connection's page cache stays valid across its own commits.
+ */
+int journal_deliverable(struct journal *j, const char *email, const char *list);
+
 /* Put claimed but unsent rows back to pending (e.g. after a fatal error). */
 int journal_release_row(struct journal *j, int64_t id);
 

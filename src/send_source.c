@@ -73,30 +73,6 @@ long send_source_count(struct send_source *s, const char *list)
 	return (long)n;
 }
 
-int send_source_allowed(struct send_source *s, const char *email, const char *list)
-{
-	int status, suppressed;
-
-	pthread_mutex_lock(&s->lock);
-	/*
-	 * One read transaction for the four lookups: SQLite then locks the
-	 * database (and reloads its cache after the journal's commits) once
-	 * per message instead of once per statement.
-	 */
-	if (store_read_begin(s->st) < 0) {
-		pthread_mutex_unlock(&s->lock);
-		return -1;
-	}
-	status = store_member_status(s->st, email, list);
-	suppressed = status == STORE_ACTIVE ? store_is_suppressed(s->st, email) : 0;
-	if (store_commit(s->st) < 0)
-		status = -1;
-	pthread_mutex_unlock(&s->lock);
-	if (status < 0 || suppressed < 0)
-		return -1;
-	return status == STORE_ACTIVE && !suppressed;
-}
-
 struct find_list {
 	const char *name;
 	int found;

@@ -2,8 +2,9 @@
 #define SEND_SOURCE_H
 /*
  * What `send` needs from the subscriber store, in one place: the
- * recipients of a list (active members, not suppressed), streamed, and a
- * cheap per-message check that a recipient is still wanted.
+ * recipients of a list (active members, not suppressed), streamed.  (The
+ * per-message check that a recipient is still wanted runs on the
+ * journal's connection: journal_deliverable().)
  */
 struct config;
 struct compose_recipient;
@@ -23,13 +24,6 @@ int send_source_each(struct send_source *s, const char *list,
 
 /* Number of recipients send_source_each would give, or -1. */
 long send_source_count(struct send_source *s, const char *list);
-
-/*
- * 1 if email is still an active member of list and not suppressed, 0 if
- * not, -1 after error().  Thread-safe (called from the sender's workers
- * right before each message).
- */
-int send_source_allowed(struct send_source *s, const char *email, const char *list);
 
 /* 1 if list exists in the store. */
 int send_source_list_exists(struct send_source *s, const char *list);

@@ -469,6 +469,28 @@ static int set_membership(struct store *st, int64_t list_id, int64_t sub_id,
 	return store_step_done(st, s, "cannot record a membership");
 }
 
+int store_deliverable(struct store *st, const char *email, const char *list)
+{
+	sqlite3_stmt *s = store_stmt(st,
+		"SELECT EXISTS (SELECT 1 FROM subscribers s"
+		"   JOIN memberships m ON m.subscriber_id = s.id"
+		"   JOIN lists l ON l.id = m.list_id"
+		"   WHERE s.email = ?1 AND l.name = ?2 AND m.status = 'active')"
+		" AND NOT EXISTS (SELECT 1 FROM suppressions WHERE email = ?1)");
+	int rc, r;
+
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, email);
+	store_bind_text(s, 2, list);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW)
+		return store_sql_error(st, "cannot check a subscriber's status");
+	r = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	return r;
+}
+
 int store_is_suppressed(struct store *st, const char *email)
 {
 	sqlite3_stmt *s = store_stmt(st, "SELECT 1 FROM suppressions WHERE email = ?1");

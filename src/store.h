@@ -152,6 +152,13 @@ int store_unsubscribe(struct store *st, const char *email, const char *list,
 int store_set_status(struct store *st, const char *email, const char *list,
 		     enum store_status status, const char *reason);
 
+/*
+ * 1 if `email` may be mailed on `list`: an active member and not on the
+ * suppression list.  0 if not, -1 on error.  One statement (one read
+ * transaction): send asks before every message.
+ */
+int store_deliverable(struct store *st, const char *email, const char *list);
+
 /* 1 if `email` is on the suppression list, 0 if not, -1 on error. */
 int store_is_suppressed(struct store *st, const char *email);
 /* Add `email` to the suppression list (idempotent; reason kept from the first time). 0/-1. */

@@ -7,6 +7,7 @@
 #include "strbuf.h"
 #include "fsutil.h"
 #include "journal.h"
+#include "store.h"
 #include "store_internal.h"
 #include "tap.h"
 
@@ -223,6 +224,28 @@ int main(void)
 	fd = journal_lock_issue(db.buf, 42);
 	ok(fd >= 0, "lock free again after unlock");
 	journal_unlock_issue(fd);
+
+	/*
+	 * The per-message check runs on the journal's connection; an
+	 * unsubscribe committed by another connection (serve, the CLI)
+	 * after the journal's own commits is seen at once.
+	 */
+	{
+		struct store *st = store_open(db.buf);
+		struct store_subscriber ann = { "ann@example.org", "Ann", 0, NULL, NULL };
+		enum store_result res;
+
+		ok(st && store_subscribe(st, &ann, "members", 0, &res, NULL) == 0, "another connection adds ann");
+		is_int(journal_deliverable(j, "ann@example.org", "members"), 1, "journal_deliverable: ann is active");
+		is_int(journal_deliverable(j, "bob@example.org", "members"), 0, "journal_deliverable: bob is not a member");
+		journal_snapshot_begin(j, 77, "members");
+		journal_snapshot_add(j, "ann@example.org", "Ann", "members", "");
+		journal_snapshot_commit(j);
+		is_int(journal_deliverable(j, "ann@example.org", "members"), 1, "still active after the journal's own commit");
+		store_unsubscribe(st, "ann@example.org", "members", "web");
+		is_int(journal_deliverable(j, "ann@example.org", "members"), 0, "an unsubscribe by another connection is seen");
+		store_close(st);
+	}
 
 	/* Attributes survive the round trip, whatever they hold. */
 	strbuf_reset(&sb);

@@ -114,6 +114,12 @@ static void test_basics(void)
 	is_int(store_is_suppressed(st, "zoe@example.org"), 1, "zoe suppressed");
 	is_int(store_is_suppressed(st, "jose@example.com"), 0, "jose not suppressed");
 	is_int(store_count(st, "members"), 1, "suppressed and bounced are not recipients");
+	is_int(store_deliverable(st, "jose@example.com", "members"), 1, "deliverable: active jose");
+	is_int(store_deliverable(st, "JOSE@example.com", "members"), 0, "deliverable: the stored (normalized) form only");
+	is_int(store_deliverable(st, "li@example.com", "members"), 0, "not deliverable: bounced li");
+	is_int(store_deliverable(st, "zoe@example.org", "members"), 0, "not deliverable: suppressed zoe, still an active member");
+	is_int(store_deliverable(st, "nobody@example.com", "members"), 0, "not deliverable: not a member");
+	is_int(store_deliverable(st, "jose@example.com", "no-such-list"), 0, "not deliverable: no such list");
 	is_int(count_cursor(store_recipients_open(st, "members")), 1, "cursor agrees");
 	is_int(count_cursor(store_members_open(st, "members", STORE_NONE)), 3, "members cursor sees all 3");
 	is_int(count_cursor(store_members_open(st, "members", STORE_BOUNCED)), 1, "1 bounced member");
