@@ -208,24 +208,42 @@ int token_random(void *buf, size_t n)
 	return 0;
 }
 
+/*
+ * Random bytes from a per-thread pool refilled 4 KiB at a time: a send
+ * asks for a MIME boundary per message, and one getrandom() call per
+ * message was a system call too many.  Boundaries and Message-IDs need
+ * unpredictable, unique text, not secrets; token_random() stays direct.
+ */
+static int pooled_byte(unsigned char *c)
+{
+	static _Thread_local unsigned char pool[4096];
+	static _Thread_local size_t avail;
+
+	if (!avail) {
+		if (token_random(pool, sizeof(pool)) < 0)
+			return -1;
+		avail = sizeof(pool);
+	}
+	*c = pool[--avail];
+	pool[avail] = 0;	/* a byte is used once */
+	return 0;
+}
+
 int token_random_alnum(size_t n, struct strbuf *out)
 {
 	static const char alnum[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-	unsigned char pool[64];
 
 	while (n > 0) {
-		size_t i;
+		unsigned char c;
 
-		if (token_random(pool, sizeof(pool)) < 0)
+		if (pooled_byte(&c) < 0)
 			return -1;
 		/* Rejection sampling: 248 = 4 × 62, so the choice stays uniform. */
-		for (i = 0; i < sizeof(pool) && n > 0; i++) {
-			if (pool[i] >= 248)
-				continue;
-			strbuf_addch(out, alnum[pool[i] % 62]);
-			n--;
-		}
+		if (c >= 248)
+			continue;
+		strbuf_addch(out, alnum[c % 62]);
+		n--;
 	}
 	return 0;
 }

@@ -43,7 +43,11 @@ void token_hmac(const char *secret, const void *data, size_t len, unsigned char 
 /* Fill buf with n cryptographically random bytes (getrandom).  0 or -1 after error(). */
 int token_random(void *buf, size_t n);
 
-/* Append n random characters from [A-Za-z0-9]. 0 or -1 after error(). */
+/*
+ * Append n random characters from [A-Za-z0-9] (for MIME boundaries and
+ * Message-IDs: drawn from a per-thread pool of getrandom() bytes, so not
+ * for secrets).  0 or -1 after error().
+ */
 int token_random_alnum(size_t n, struct strbuf *out);
 
 #endif
