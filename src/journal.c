@@ -520,17 +520,25 @@ int journal_counts(struct journal *j, int issue, long counts[JOURNAL_NSTATES])
 	sqlite3_stmt *st;
 	int rc;
 
+	_Static_assert(JOURNAL_NSTATES == 6, "journal_counts' SELECT counts six states");
 	memset(counts, 0, sizeof(long) * JOURNAL_NSTATES);
 	pthread_mutex_lock(&j->lock);
-	rc = sqlite3_prepare_v2(j->db, "SELECT state, count(*) FROM delivery WHERE issue = ?1 "
-				"GROUP BY state", -1, &st, NULL);
+	/*
+	 * One streaming pass over the issue's rows: GROUP BY state sorted
+	 * them all in memory (no index is ordered by state since schema 5).
+	 */
+	rc = sqlite3_prepare_v2(j->db, "SELECT total(state = 0), total(state = 1), total(state = 2), "
+				"total(state = 3), total(state = 4), total(state = 5) "
+				"FROM delivery WHERE issue = ?1", -1, &st, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int(st, 1, issue);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			int s = sqlite3_column_int(st, 0);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			int s;
 
-			if (s >= 0 && s < JOURNAL_NSTATES)
-				counts[s] = sqlite3_column_int64(st, 1);
+			for (s = 0; s < JOURNAL_NSTATES; s++)
+				counts[s] = (long)sqlite3_column_int64(st, s);
+			rc = SQLITE_DONE;
 		}
 		sqlite3_finalize(st);
 	}
