@@ -113,13 +113,6 @@ static int build_row(void *data, const struct journal_row *row, struct strbuf *e
 	return ret;
 }
 
-static int allowed_row(void *data, const char *email, const char *list)
-{
-	const struct send_ctx *ctx = data;
-
-	return journal_deliverable(ctx->journal, email, list);
-}
-
 static int snapshot_one(void *data, const struct compose_recipient *r)
 {
 	struct send_ctx *ctx = data;
@@ -415,7 +408,7 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 	so.envelope_from = from.buf;
 	so.limit = limit;
 	so.build = build_row;
-	so.allowed = allowed_row;
+	so.check_subscribers = 1;
 	so.data = &ctx;
 	so.stop = &interrupted;
 	so.retry_wait = cfg->retry_wait;

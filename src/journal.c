@@ -30,6 +30,9 @@ struct pending_record {
 	int result;		/* record_batch's, seen by the leader only */
 	int rc;			/* 1 while waiting, then result (under group_lock) */
 	struct pending_record *next;
+	/* journal_record_check's question, and its answer (set by the leader) */
+	const char *check_email, *check_list;
+	int check_ok;
 };
 
 struct journal {
@@ -423,9 +426,13 @@ static int step_stmt(struct journal *j, sqlite3_stmt *st, const char *what)
 }
 
 /*
- * Commit a batch of outcomes: one row alone in autocommit, several in one
- * transaction.  If the transaction fails, each row is tried on its own so
- * that one bad row does not cost the others.
+ * Commit a batch of outcomes, and answer the subscriber checks that ride
+ * on them: one row without a check alone in autocommit, else one
+ * transaction.  A check inside the write transaction sees every commit
+ * made before it (another writer, serve's unsubscribe, waits for it to
+ * end), so it is as fresh as a read transaction of its own.  If the
+ * transaction fails, each row is tried on its own so that one bad row
+ * does not cost the others.
  */
 static void record_batch(struct journal *j, struct pending_record *batch)
 {
@@ -433,7 +440,7 @@ static void record_batch(struct journal *j, struct pending_record *batch)
 	int rc = 0;
 
 	pthread_mutex_lock(&j->lock);
-	if (!batch->next) {
+	if (!batch->next && !batch->check_email) {
 		batch->result = record_one(j, batch);
 		pthread_mutex_unlock(&j->lock);
 		return;
@@ -442,13 +449,19 @@ static void record_batch(struct journal *j, struct pending_record *batch)
 		rc = -1;
 	for (p = batch; !rc && p; p = p->next)
 		rc = record_one(j, p);
+	for (p = batch; !rc && p; p = p->next)
+		if (p->check_email)
+			p->check_ok = store_deliverable(j->st, p->check_email, p->check_list);
 	if (!rc)
 		rc = step_stmt(j, j->commit, "record");
 	if (rc) {
 		if (!sqlite3_get_autocommit(j->db))
 			sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
-		for (p = batch; p; p = p->next)
+		for (p = batch; p; p = p->next) {
 			p->result = record_one(j, p);
+			if (p->check_email)
+				p->check_ok = store_deliverable(j->st, p->check_email, p->check_list);
+		}
 	} else {
 		for (p = batch; p; p = p->next)
 			p->result = 0;
@@ -467,7 +480,13 @@ static void record_batch(struct journal *j, struct pending_record *batch)
  */
 int journal_record(struct journal *j, int64_t id, int64_t now, const struct journal_outcome *o)
 {
-	struct pending_record me = { id, now, o, 0, 1, NULL };
+	return journal_record_check(j, id, now, o, NULL, NULL, NULL);
+}
+
+int journal_record_check(struct journal *j, int64_t id, int64_t now, const struct journal_outcome *o,
+			 const char *check_email, const char *check_list, int *check_ok)
+{
+	struct pending_record me = { id, now, o, 0, 1, NULL, check_email, check_list, -1 };
 
 	pthread_mutex_lock(&j->group_lock);
 	*j->queue_tail = &me;
@@ -498,6 +517,8 @@ int journal_record(struct journal *j, int64_t id, int64_t now, const struct jour
 		pthread_cond_broadcast(&j->group_done);
 	}
 	pthread_mutex_unlock(&j->group_lock);
+	if (check_ok)
+		*check_ok = me.check_ok;
 	return me.rc;
 }
 

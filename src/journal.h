@@ -112,6 +112,16 @@ struct journal_outcome {
 	int64_t next_attempt;	/* for JOURNAL_RETRY */
 };
 int journal_record(struct journal *j, int64_t id, int64_t now, const struct journal_outcome *o);
+/*
+ * journal_record(), and in the same transaction journal_deliverable() for
+ * check_email on check_list (the message the worker sends next) into
+ * *check_ok: 1, 0, or -1 if it could not be asked.  check_email NULL: no
+ * check (check_ok may be NULL).  The sender asks right before every
+ * message; riding on the commit of the previous outcome saves a read
+ * transaction of its own per message.
+ */
+int journal_record_check(struct journal *j, int64_t id, int64_t now, const struct journal_outcome *o,
+			 const char *check_email, const char *check_list, int *check_ok);
 
 /*
  * store_deliverable() (active on the list, not suppressed) through the

@@ -94,8 +94,34 @@ static void stop_fatal(struct run *r, const char *reply)
 }
 
 /*
- * Next row to send into *row (moved out of the batch); 0 when the run is
- * over.  Called with r->lock held.
+ * The next row of the claimed batch into *row (moved out of it): 1; 0 if
+ * the batch is used up, or the run is over (then r->done may be set).
+ * Never touches the journal or waits.  Called with r->lock held.
+ */
+static int dispense_claimed(struct run *r, struct journal_row *row)
+{
+	const struct sender_opts *o = r->o;
+
+	if (r->done || stopping(r))
+		return 0;
+	if (o->limit && r->handed >= o->limit) {
+		r->done = 1;	/* the main thread waits for this */
+		return 0;
+	}
+	if (r->next >= r->nbatch)
+		return 0;
+	*row = r->batch[r->next];
+	memset(&r->batch[r->next], 0, sizeof(*row));
+	r->next++;
+	r->handed++;
+	r->inflight++;
+	return 1;
+}
+
+/*
+ * Next row to send into *row (moved out of the batch), claiming more rows
+ * or waiting for due retries as needed; 0 when the run is over.  Called
+ * with r->lock held.
  */
 static int dispense(struct run *r, struct journal_row *row)
 {
@@ -103,20 +129,10 @@ static int dispense(struct run *r, struct journal_row *row)
 	int wrapped = 0;
 
 	for (;;) {
+		if (dispense_claimed(r, row))
+			return 1;
 		if (r->done || stopping(r))
 			return 0;
-		if (o->limit && r->handed >= o->limit) {
-			r->done = 1;	/* the main thread waits for this */
-			return 0;
-		}
-		if (r->next < r->nbatch) {
-			*row = r->batch[r->next];
-			memset(&r->batch[r->next], 0, sizeof(*row));
-			r->next++;
-			r->handed++;
-			r->inflight++;
-			return 1;
-		}
 		r->nbatch = r->next = 0;
 		{
 			int n = CLAIM_BATCH;
@@ -248,25 +264,61 @@ static void speed_up(struct run *r)
 	pthread_mutex_unlock(&r->lock);
 }
 
+#define NOT_CHECKED (-2)
+
 struct worker {
 	struct run *run;
 	struct transport *t;
 	pthread_t tid;
+	/*
+	 * The row this worker sends next, taken from the claimed batch while
+	 * recording the previous outcome, and its subscriber check, asked in
+	 * that outcome's transaction (NOT_CHECKED: ask before sending).
+	 */
+	struct journal_row next;
+	int have_next, next_ok;
 };
 
 /*
  * Record an outcome; when the journal cannot be written, stop the run:
  * every message sent from then on would be sent again by the next run.
+ * With check_subscribers, the worker's next row is taken from the batch
+ * now, if there is one at hand, and its subscriber check rides on this
+ * commit: a read transaction (and four file locks) a message saved.
  */
-static void record(struct run *r, int64_t id, int64_t now, const struct journal_outcome *out)
+static void record(struct worker *w, int64_t id, int64_t now, const struct journal_outcome *out)
 {
-	if (journal_record(r->o->journal, id, now, out) < 0)
+	struct run *r = w->run;
+	const char *email = NULL, *list = NULL;
+
+	if (r->o->check_subscribers && !w->have_next) {
+		pthread_mutex_lock(&r->lock);
+		w->have_next = dispense_claimed(r, &w->next);
+		pthread_mutex_unlock(&r->lock);
+		if (w->have_next) {
+			email = w->next.email;
+			list = w->next.list;
+		}
+	}
+	w->next_ok = NOT_CHECKED;
+	if (journal_record_check(r->o->journal, id, now, out, email, list,
+				 email ? &w->next_ok : NULL) < 0)
 		stop_fatal(r, "cannot record deliveries in the journal (see the error above); "
 			   "the last message may be sent again by the next run");
 }
 
-static void deliver(struct worker *w, struct journal_row *row, struct strbuf *eml,
-		    struct strbuf *msgid, int *no_reply_streak)
+/* May `row` be mailed?  1/0, -1 on error.  `checked`: the answer already asked, or NOT_CHECKED. */
+static int still_wanted(struct run *r, const struct journal_row *row, int checked)
+{
+	if (!r->o->check_subscribers)
+		return 1;
+	if (checked != NOT_CHECKED)
+		return checked;
+	return journal_deliverable(r->o->journal, row->email, row->list);
+}
+
+static void deliver(struct worker *w, struct journal_row *row, int checked,
+		    struct strbuf *eml, struct strbuf *msgid, int *no_reply_streak)
 {
 	struct run *r = w->run;
 	const struct sender_opts *o = r->o;
@@ -274,7 +326,7 @@ static void deliver(struct worker *w, struct journal_row *row, struct strbuf *em
 	struct transport_status st;
 	struct journal_outcome out;
 	int64_t now = (int64_t)time(NULL);
-	int allowed = o->allowed ? o->allowed(o->data, row->email, row->list) : 1;
+	int allowed = still_wanted(r, row, checked);
 
 	memset(&out, 0, sizeof(out));
 	out.attempts = row->attempts;
@@ -289,7 +341,7 @@ static void deliver(struct worker *w, struct journal_row *row, struct strbuf *em
 		/* Unsubscribed or suppressed after the snapshot: never send. */
 		out.state = JOURNAL_CANCELLED;
 		out.reply = "unsubscribed or suppressed during the send";
-		record(r, row->id, now, &out);
+		record(w, row->id, now, &out);
 		atomic_fetch_add(&r->cancelled, 1);
 		return;
 	}
@@ -298,7 +350,7 @@ static void deliver(struct worker *w, struct journal_row *row, struct strbuf *em
 	if (o->build(o->data, row, eml, msgid) < 0) {
 		out.state = JOURNAL_FAILED;
 		out.reply = "the message could not be built (see the error above)";
-		record(r, row->id, now, &out);
+		record(w, row->id, now, &out);
 		atomic_fetch_add(&r->failed, 1);
 		return;
 	}
@@ -324,7 +376,7 @@ static void deliver(struct worker *w, struct journal_row *row, struct strbuf *em
 		out.attempts++;
 		out.message_id = msgid->buf;
 		/* Committed right after the 250: see docs/delivery.md. */
-		record(r, row->id, now, &out);
+		record(w, row->id, now, &out);
 		atomic_fetch_add(&r->sent, 1);
 		speed_up(r);
 		return;
@@ -332,7 +384,7 @@ static void deliver(struct worker *w, struct journal_row *row, struct strbuf *em
 		*no_reply_streak = 0;
 		out.state = JOURNAL_FAILED;
 		out.attempts++;
-		record(r, row->id, now, &out);
+		record(w, row->id, now, &out);
 		atomic_fetch_add(&r->failed, 1);
 		return;
 	case TRANSPORT_FATAL:
@@ -346,12 +398,12 @@ static void deliver(struct worker *w, struct journal_row *row, struct strbuf *em
 		out.attempts++;
 		if (out.ambiguous > 1) {
 			out.state = JOURNAL_FAILED;
-			record(r, row->id, now, &out);
+			record(w, row->id, now, &out);
 			atomic_fetch_add(&r->failed, 1);
 		} else {
 			out.state = JOURNAL_RETRY;
 			out.next_attempt = now;
-			record(r, row->id, now, &out);
+			record(w, row->id, now, &out);
 			atomic_fetch_add(&r->retry, 1);
 		}
 		return;
@@ -366,12 +418,12 @@ static void deliver(struct worker *w, struct journal_row *row, struct strbuf *em
 		snprintf(why, sizeof(why), "gave up after %d attempts: %s", out.attempts, st.reply);
 		out.state = JOURNAL_FAILED;
 		out.reply = why;
-		record(r, row->id, now, &out);
+		record(w, row->id, now, &out);
 		atomic_fetch_add(&r->failed, 1);
 	} else {
 		out.state = JOURNAL_RETRY;
 		out.next_attempt = now + sender_backoff(cfg->retry_backoff, out.attempts);
-		record(r, row->id, now, &out);
+		record(w, row->id, now, &out);
 		atomic_fetch_add(&r->retry, 1);
 	}
 	if (st.code == 0) {
@@ -396,14 +448,29 @@ static void *worker_main(void *arg)
 	int streak = 0;
 
 	for (;;) {
-		int have;
+		int have, checked = NOT_CHECKED;
 
-		pthread_mutex_lock(&r->lock);
-		have = dispense(r, &row);
-		pthread_mutex_unlock(&r->lock);
-		if (!have)
-			break;
-		deliver(w, &row, &eml, &msgid, &streak);
+		if (w->have_next) {
+			row = w->next;
+			checked = w->next_ok;
+			memset(&w->next, 0, sizeof(w->next));
+			w->have_next = 0;
+			if (stopping(r)) {
+				/* Taken while recording the last outcome: not sent. */
+				journal_release_row(r->o->journal, row.id);
+				have = 0;
+			} else {
+				have = 1;
+			}
+		} else {
+			pthread_mutex_lock(&r->lock);
+			have = dispense(r, &row);
+			pthread_mutex_unlock(&r->lock);
+			if (!have)
+				break;
+		}
+		if (have)
+			deliver(w, &row, checked, &eml, &msgid, &streak);
 		journal_row_release(&row);
 		pthread_mutex_lock(&r->lock);
 		r->inflight--;

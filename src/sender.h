@@ -39,11 +39,15 @@ struct sender_opts {
 	int (*build)(void *data, const struct journal_row *row, struct strbuf *eml,
 		     struct strbuf *msgid);
 	/*
-	 * Right before each message: 1 to send, 0 if the recipient left the
-	 * list or was suppressed since the snapshot (row → cancelled), -1 on
-	 * error (the row stays due).  Thread-safe.  NULL: always send.
+	 * 1: right before each message, ask the store whether the recipient
+	 * is still an active member of the row's list and not suppressed
+	 * (journal_deliverable): if not, the row becomes cancelled; if the
+	 * store cannot answer, the row stays due and the run stops.  The
+	 * question rides in the transaction that commits the worker's
+	 * previous outcome when it can (journal_record_check).  0: always
+	 * send.
 	 */
-	int (*allowed)(void *data, const char *email, const char *list);
+	int check_subscribers;
 	void *data;
 	/* Set (e.g. by a SIGINT handler) to stop after the messages in flight. */
 	volatile sig_atomic_t *stop;

@@ -9,6 +9,7 @@
 #include "fsutil.h"
 #include "config.h"
 #include "journal.h"
+#include "store.h"
 #include "sender.h"
 #include "tap.h"
 
@@ -31,12 +32,13 @@ static int build(void *data, const struct journal_row *row, struct strbuf *eml,
 	return 0;
 }
 
-static int cancel_odd(void *data, const char *email, const char *list)
+static int count_odd_sent(void *data, const struct journal_entry *e)
 {
-	(void)data;
-	(void)list;
-	return !strstr(email, "1@") && !strstr(email, "3@") && !strstr(email, "5@") &&
-	       !strstr(email, "7@") && !strstr(email, "9@");
+	int n = atoi(e->email + strlen("user"));
+
+	if (n % 2)
+		++*(int *)data;
+	return 0;
 }
 
 static int diag_row(void *data, const struct journal_entry *e)
@@ -69,7 +71,7 @@ static struct journal *fresh_journal(const char *name, int nrcpt)
 }
 
 static void run(struct config *cfg, struct journal *j, long limit,
-		int (*allowed)(void *, const char *, const char *), struct sender_result *res)
+		int check_subscribers, struct sender_result *res)
 {
 	struct sender_opts o;
 
@@ -80,7 +82,7 @@ static void run(struct config *cfg, struct journal *j, long limit,
 	o.envelope_from = "bounce@example.org";
 	o.limit = limit;
 	o.build = build;
-	o.allowed = allowed;
+	o.check_subscribers = check_subscribers;
 	o.retry_wait = 5;
 	journal_recover(j, 1);
 	if (sender_run(&o, res) < 0)
@@ -209,23 +211,68 @@ int main(void)
 	/* Maildir: 50 recipients, 3 connections, --limit 20 then resume. */
 	cfg.connections = 3;
 	j = fresh_journal("maildir", 50);
-	run(&cfg, j, 20, NULL, &res);
+	run(&cfg, j, 20, 0, &res);
 	is_int(res.sent, 20, "--limit 20 sends 20");
 	journal_counts(j, 1, c);
 	is_int(c[JOURNAL_PENDING], 30, "30 left pending");
 	is_int(c[JOURNAL_SENDING], 0, "no row left 'sending' after a limited run");
-	run(&cfg, j, 0, NULL, &res);
+	run(&cfg, j, 0, 0, &res);
 	is_int(res.sent, 30, "resume sends the other 30");
 	journal_counts(j, 1, c);
 	is_int(c[JOURNAL_SENT], 50, "50 sent in all");
-	run(&cfg, j, 0, NULL, &res);
+	run(&cfg, j, 0, 0, &res);
 	is_int(res.sent + res.failed + res.attempted, 0, "a third run sends nothing");
 	journal_close(j);
 
+	/*
+	 * Subscriber checks: the 20 recipients are members in the store;
+	 * after the snapshot the odd ones leave (unsubscribed, bounced or
+	 * suppressed).  Most checks ride on the previous outcome's commit.
+	 */
 	j = fresh_journal("cancel", 20);
-	run(&cfg, j, 0, cancel_odd, &res);
+	{
+		struct strbuf db = STRBUF_INIT, email = STRBUF_INIT;
+		struct store *st;
+		enum store_result sres;
+		int i;
+
+		strbuf_addf(&db, "%s/cancel.db", dir);
+		st = store_open(db.buf);
+		for (i = 0; st && i < 20; i++) {
+			struct store_subscriber sub = { NULL, "Reader", 0, NULL, NULL };
+
+			strbuf_reset(&email);
+			strbuf_addf(&email, "user%d@example.org", i);
+			sub.email = email.buf;
+			store_subscribe(st, &sub, "members", 0, &sres, NULL);
+			if (i % 6 == 1)
+				store_unsubscribe(st, email.buf, "members", "web");
+			else if (i % 6 == 3)
+				store_set_status(st, email.buf, "members", STORE_BOUNCED, "550");
+			else if (i % 6 == 5)
+				store_suppress(st, email.buf, "complaint");
+		}
+		ok(st != NULL, "the store holds the 20 recipients");
+		store_close(st);
+		strbuf_release(&db);
+		strbuf_release(&email);
+	}
+	run(&cfg, j, 0, 1, &res);
 	is_int(res.cancelled, 10, "recipients gone from the list are cancelled");
 	is_int(res.sent, 10, "the others are sent");
+	journal_counts(j, 1, c);
+	is_int(c[JOURNAL_CANCELLED], 10, "the journal agrees: 10 cancelled");
+	{
+		int odd_sent = 0;
+
+		journal_each(j, 1, 1u << JOURNAL_SENT, count_odd_sent, &odd_sent);
+		is_int(odd_sent, 0, "no odd-numbered recipient was sent to");
+	}
+	journal_close(j);
+	/* The same run without checks sends to everyone. */
+	j = fresh_journal("nocheck", 20);
+	run(&cfg, j, 0, 0, &res);
+	is_int(res.sent, 20, "without subscriber checks all 20 are sent");
 	journal_close(j);
 
 	if (access("/usr/sbin/smtp-sink", X_OK) < 0) {
@@ -254,7 +301,7 @@ int main(void)
 		strbuf_addf(&sb, "fault%zu", fi);
 		j = fresh_journal(sb.buf, 10);
 		strbuf_reset(&sb);
-		run(&cfg, j, 0, NULL, &res);
+		run(&cfg, j, 0, 0, &res);
 		journal_counts(j, 1, c);
 		if (!ok(res.sent == f->sent && (f->failed < 0 || c[JOURNAL_FAILED] == f->failed) &&
 			(f->retry < 0 || c[JOURNAL_RETRY] == f->retry) && res.fatal == f->fatal &&
@@ -277,7 +324,7 @@ int main(void)
 	strbuf_addf(&sb, "smtp://127.0.0.1:%d", free_port());
 	cfg.smtp_url = strbuf_detach(&sb, NULL);
 	j = fresh_journal("refused", 10);
-	run(&cfg, j, 0, NULL, &res);
+	run(&cfg, j, 0, 0, &res);
 	journal_counts(j, 1, c);
 	ok(res.fatal && res.sent == 0 && c[JOURNAL_FAILED] == 0,
 	   "connection refused: the run stops, nobody failed (%s)", res.fatal_reply);
