@@ -170,6 +170,40 @@ static void list_fn(void *data, const char *list, const long long counts[STORE_S
 		    counts[STORE_COMPLAINED], counts[STORE_NONE]);
 }
 
+/* A new subscriber's attributes go in four per statement: more, empty and repeated keys. */
+static void test_new_attrs(void)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct store *st;
+	enum store_result res;
+	const char *keys[] = { "a", "b", "c", "d", "e", "c", "f" };
+	const char *vals[] = { "1", "", "3", "4", "5", "3bis", "6" };
+	struct store_subscriber ann = { "ann@example.org", "Ann", 7, keys, vals };
+	struct store_cursor *c;
+	const struct store_recipient *r;
+	struct strbuf got = STRBUF_INIT;
+	size_t i;
+
+	db_path(&path, "attrs.db");
+	st = store_open(path.buf);
+	ok(st && store_subscribe(st, &ann, "members", 0, &res, NULL) == 0 && res == STORE_ADDED,
+	   "a new subscriber with seven attribute cells");
+	c = st ? store_recipients_open(st, "members") : NULL;
+	r = c ? store_cursor_next(c) : NULL;
+	for (i = 0; r && i < r->nattrs; i++)
+		strbuf_addf(&got, "%s=%s;", r->attr_keys[i], r->attr_values[i]);
+	is_str(got.buf, "a=1;c=3bis;d=4;e=5;f=6;", "empty cells are no attribute; a repeated key keeps its last value");
+	store_cursor_close(c);
+	ann.nattrs = 5;		/* a .. e: no repeated key */
+	ok(st && store_subscribe(st, &ann, "members", 0, &res, NULL) == 0 && res == STORE_UPDATED,
+	   "c back to 3 is an update");
+	ok(st && store_subscribe(st, &ann, "members", 0, &res, NULL) == 0 && res == STORE_UNCHANGED,
+	   "the same row again changes nothing");
+	store_close(st);
+	strbuf_release(&got);
+	strbuf_release(&path);
+}
+
 static void test_lists(void)
 {
 	struct strbuf path = STRBUF_INIT, out = STRBUF_INIT;
@@ -438,6 +472,7 @@ int main(void)
 		skip_all("cannot make a temporary directory");
 	unsetenv("NEWSBEAT_NOW");
 	test_basics();
+	test_new_attrs();
 	test_lists();
 	test_migration();
 	test_cursor_batches();
