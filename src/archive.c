@@ -13,6 +13,7 @@
 #include "archive_cache.h"
 
 #include <dirent.h>
+#include <signal.h>
 #include <pthread.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -1446,15 +1447,24 @@ struct undo {
 
 static int do_rename(struct undo *u, const char *from, const char *to)
 {
-	/* Tests make the Nth rename fail to check that the undo restores everything. */
+	/*
+	 * Tests make the Nth rename fail, to check that the undo restores
+	 * everything, or kill the process there, as kill -9 would, to check
+	 * that the next build recovers (recover_swap).
+	 */
 	static long countdown = -1;
+	static int kill_there;
 
 	if (countdown == -1) {
 		const char *e = getenv("NEWSBEAT_TEST_FAIL_RENAME");
+		const char *k = getenv("NEWSBEAT_TEST_KILL_RENAME");
 
-		countdown = e && *e ? atol(e) : 0;
+		kill_there = k && *k;
+		countdown = kill_there ? atol(k) : e && *e ? atol(e) : 0;
 	}
 	if (countdown > 0 && --countdown == 0) {
+		if (kill_there)
+			raise(SIGKILL);
 		errno = EIO;
 		return error("cannot move '%s' to '%s': %s (NEWSBEAT_TEST_FAIL_RENAME)",
 			     from, to, strerror(errno));
@@ -1587,6 +1597,126 @@ static int swap_in(const struct build *b, const char *new_dir, const char *out_d
 	return r;
 }
 
+/*
+ * A build killed during swap_in() (kill -9, a power cut) leaves
+ * "<out>.old-PID" and "<out>.new-XXXXXX" beside out, and between the
+ * first rename and the last no out at all.  Called under the lock, so no
+ * other build is running: put the archive back together, then remove
+ * every such leftover (builds killed before their swap leave a
+ * "<out>.new-XXXXXX" too).
+ *  - out missing, an "<out>.old-PID" still holding issues/: the swap had
+ *    only moved it away; it is the previous archive, whole: moved back.
+ *  - out missing, an "<out>.old-PID" without issues/: the unchanged pages
+ *    were moving into the new tree (adopt_old_pages), which is complete
+ *    (it has its manifest) but for the pages still in its .rendered/:
+ *    they are moved in and the tree becomes out.  Pages of issues no
+ *    longer published that were not moved out yet go at the next build.
+ */
+static int recover_swap(const char *out)
+{
+	struct strbuf dir = STRBUF_INIT, path = STRBUF_INIT, to = STRBUF_INIT;
+	struct strbuf old = STRBUF_INIT, fresh = STRBUF_INIT;
+	const char *base = strrchr(out, '/');
+	size_t blen;
+	DIR *d;
+	struct dirent *de;
+	int r = 0;
+
+	if (base) {
+		strbuf_add(&dir, out, (size_t)(base - out));
+		if (!dir.len)
+			strbuf_addch(&dir, '/');
+		base++;
+	} else {
+		strbuf_addch(&dir, '.');
+		base = out;
+	}
+	blen = strlen(base);
+	d = opendir(dir.buf);
+	if (!d)
+		goto done;
+	while ((de = readdir(d))) {
+		const char *rest = de->d_name + blen;
+
+		if (strncmp(de->d_name, base, blen))
+			continue;
+		strbuf_reset(&path);
+		path_join(&path, dir.buf, de->d_name);
+		if (!strncmp(rest, ".old-", 5) && rest[5] && !rest[5 + strspn(rest + 5, "0123456789")]) {
+			strbuf_reset(&old);
+			strbuf_addbuf(&old, &path);
+		} else if (!strncmp(rest, ".new-", 5) && strlen(rest + 5) == 6) {
+			strbuf_addbuf(&to, &path);
+			strbuf_addch(&to, '/');
+			strbuf_addstr(&to, MANIFEST);
+			if (path_exists(to.buf) && !fresh.len)
+				strbuf_addbuf(&fresh, &path);
+			strbuf_reset(&to);
+		}
+	}
+	closedir(d);
+	if (!path_exists(out) && old.len) {
+		strbuf_reset(&path);
+		path_join(&path, old.buf, "issues");
+		if (path_exists(path.buf) || !fresh.len) {
+			if (rename(old.buf, out) < 0)
+				r = error("cannot move '%s' back to '%s': %s", old.buf, out, strerror(errno));
+			else
+				warning("a build was interrupted while it swapped the archive in: '%s' is back as it was",
+					out);
+		} else {
+			struct strbuf rendered = STRBUF_INIT;
+
+			path_join(&rendered, fresh.buf, ".rendered");
+			d = opendir(rendered.buf);
+			while (d && !r && (de = readdir(d))) {
+				if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+					continue;
+				strbuf_reset(&path);
+				strbuf_reset(&to);
+				strbuf_addf(&path, "%s/%s", rendered.buf, de->d_name);
+				strbuf_addf(&to, "%s/issues/%s", fresh.buf, de->d_name);
+				if (rename(path.buf, to.buf) < 0)
+					r = error("cannot move '%s' to '%s': %s", path.buf, to.buf, strerror(errno));
+			}
+			if (d)
+				closedir(d);
+			if (!r && d && rmdir(rendered.buf) < 0)
+				r = error("cannot remove '%s': %s", rendered.buf, strerror(errno));
+			if (!r && rename(fresh.buf, out) < 0)
+				r = error("cannot move '%s' to '%s': %s", fresh.buf, out, strerror(errno));
+			if (!r)
+				warning("a build was interrupted while it swapped the archive in: "
+					"its new archive is now in '%s'", out);
+			strbuf_release(&rendered);
+		}
+	}
+	if (r)
+		goto done;
+	/* Whatever is left beside out is a dead build's. */
+	d = opendir(dir.buf);
+	while (d && (de = readdir(d))) {
+		const char *rest = de->d_name + blen;
+
+		if (strncmp(de->d_name, base, blen) ||
+		    (strncmp(rest, ".old-", 5) && strncmp(rest, ".new-", 5)))
+			continue;
+		strbuf_reset(&path);
+		path_join(&path, dir.buf, de->d_name);
+		if (is_dir(path.buf) && remove_tree(path.buf) < 0)
+			warning("cannot remove '%s' (left by an interrupted build)", path.buf);
+	}
+	if (d)
+		closedir(d);
+done:
+	strbuf_release(&dir);
+	strbuf_release(&path);
+	strbuf_release(&to);
+	strbuf_release(&old);
+	strbuf_release(&fresh);
+	return r;
+}
+
 static void build_release(struct build *b)
 {
 	size_t i, k;
@@ -1673,7 +1803,7 @@ int archive_build(const struct config *cfg, const char *out_dir, time_t now,
 		error("cannot lock '%s': %s", sub.buf, strerror(errno));
 		goto out;
 	}
-	if (check_out_dir(out.buf) < 0)
+	if (recover_swap(out.buf) < 0 || check_out_dir(out.buf) < 0)
 		goto out;
 	b.old_dir = out.buf;
 	b.started = time(NULL);

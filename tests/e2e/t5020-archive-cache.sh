@@ -4,7 +4,8 @@
 # search index; a changed template or base_url re-renders everything; a
 # deleted issue is gone everywhere; a build that fails anywhere (bad front
 # matter, a broken page, any rename of the swap) leaves the previous
-# archive byte-identical.
+# archive byte-identical; a build killed during the swap is recovered by
+# the next.
 . "$(dirname "$0")/lib.sh"
 
 archive_newsletter nl
@@ -139,6 +140,38 @@ check "then the build goes through" test $rc -eq 0
 check "with the change" grep -q "Body five changed" public/issues/issue-5.html
 check "and nothing left beside it" sh -c '! ls -d public.new-* public.old-* 2>/dev/null | grep -q .'
 check_fails "and no work directories inside" sh -c 'ls -A public | grep -q "^\.dropped\|^\.rendered"'
+
+# A build killed (kill -9) at every rename of the swap in turn: public/
+# may be missing until the next build, which puts the archive back
+# together (the previous one or the new one, whole), builds, and leaves
+# nothing beside it; the result equals a clean build.
+n=1
+while [ $n -le 12 ]; do
+	sed -i "s/^Body \(five\|of issue 5\).*/Body five v$n./" issues/issue-5.md
+	sed -i "s/^Body of issue 9.*/Body of issue 9 v$n./" issues/issue-9.md
+	NEWSBEAT_TEST_KILL_RENAME=$n "$NEWSBEAT" archive -q 2>/dev/null
+	rc=$?
+	if [ $rc -eq 0 ]; then break; fi
+	check "killed at rename $n (exit $rc)" test $rc -eq 137
+	missing=; [ -e public ] || missing=1
+	"$NEWSBEAT" archive -q 2>recover.err
+	check "killed at rename $n: the next build recovers" test $? -eq 0
+	if [ -n "$missing" ]; then
+		check "  public/ was missing: the build says it put it back together" \
+			grep -q "a build was interrupted while it swapped the archive in" recover.err
+	fi
+	check "  shows the edits" sh -c "grep -q 'Body five v$n' public/issues/issue-5.html && grep -q 'Body of issue 9 v$n' public/issues/issue-9.html"
+	check "  leaves nothing beside public/" sh -c '! ls -d public.new-* public.old-* 2>/dev/null | grep -q .'
+	check_fails "  and no work directories inside" sh -c 'ls -A public | grep -q "^\.dropped\|^\.rendered"'
+	rm -rf fresh
+	"$NEWSBEAT" archive -q -o fresh
+	check "  equals a clean build" diff -r -x .newsbeat-cache public fresh
+	n=$((n + 1))
+done
+check "kills at several renames were tried" test $n -gt 4
+check "then a build goes through" test $rc -eq 0
+check "  nothing left beside it" sh -c '! ls -d public.new-* public.old-* 2>/dev/null | grep -q .'
+rm -rf fresh
 
 # A corrupt cache costs time, not correctness.
 printf 'garbage\n' > public/.newsbeat-cache
