@@ -35,6 +35,7 @@ struct run {
 	int inflight;		/* rows handed out whose outcome is not recorded yet */
 	int done;
 	int running;		/* workers not yet finished */
+	pthread_cond_t finished;	/* signalled when running drops to 0 */
 	/* rate limiting */
 	atomic_int limited;	/* 0: no limit and no slow-down yet: skip the lock */
 	double rate;		/* current limit, messages/s; 0 = unlimited */
@@ -479,7 +480,8 @@ static void *worker_main(void *arg)
 	strbuf_release(&eml);
 	strbuf_release(&msgid);
 	pthread_mutex_lock(&r->lock);
-	r->running--;
+	if (--r->running == 0)
+		pthread_cond_signal(&r->finished);
 	pthread_mutex_unlock(&r->lock);
 	return NULL;
 }
@@ -496,6 +498,7 @@ int sender_run(const struct sender_opts *o, struct sender_result *res)
 	memset(&r, 0, sizeof(r));
 	r.o = o;
 	pthread_mutex_init(&r.lock, NULL);
+	pthread_cond_init(&r.finished, NULL);
 	r.rate = o->cfg->rate;
 	atomic_init(&r.limited, r.rate > 0);
 	r.start = mono();
@@ -548,7 +551,21 @@ int sender_run(const struct sender_opts *o, struct sender_result *res)
 		}
 		if (!busy)
 			break;
-		sleep_seconds(0.1);
+		/* A tick for the progress line, or at once when the last worker is done. */
+		{
+			struct timespec until;
+
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += 100000000;
+			if (until.tv_nsec >= 1000000000) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000;
+			}
+			pthread_mutex_lock(&r.lock);
+			if (r.running > 0)
+				pthread_cond_timedwait(&r.finished, &r.lock, &until);
+			pthread_mutex_unlock(&r.lock);
+		}
 	}
 	for (i = 0; i < started; i++)
 		pthread_join(w[i].tid, NULL);
@@ -571,5 +588,6 @@ out:
 	memcpy(res->fatal_reply, r.fatal_reply, sizeof(res->fatal_reply));
 	res->seconds = mono() - r.start;
 	pthread_mutex_destroy(&r.lock);
+	pthread_cond_destroy(&r.finished);
 	return ret;
 }
