@@ -95,16 +95,16 @@ const struct store_migration store_migrations[] = {
 	/*
 	 * One index on (issue, state, id) put every outcome's state change in
 	 * it twice (out of 'sending', into 'sent'): two more pages written to
-	 * the WAL per message, a third of each commit.  Sent, failed and
-	 * cancelled rows are only ever counted or listed, by issue (the
-	 * UNIQUE (issue, email) index), so only the states a send looks for
-	 * are indexed, each in its own partial index: pending rows and due
-	 * retries (the claim) and rows in flight (recovery after a crash).
+	 * the WAL per message, two thirds of each commit.  Only the claim
+	 * needs an index by state, for pending rows and due retries, each in
+	 * a partial index; an outcome ('sending' to 'sent') then writes the
+	 * row's page and nothing else.  Everything else (counts, listings,
+	 * putting rows left 'sending' by a crash back) reads the issue's rows
+	 * through the UNIQUE (issue, email) index, once per run.
 	 */
-	{ 5, "delivery journal: partial indexes for the states a send looks for",
+	{ 5, "delivery journal: partial indexes for the rows a send claims",
 	  "DROP INDEX IF EXISTS delivery_issue_state;"
 	  "CREATE INDEX delivery_pending ON delivery (issue, id) WHERE state = 0;"
-	  "CREATE INDEX delivery_sending ON delivery (issue, id) WHERE state = 1;"
 	  "CREATE INDEX delivery_retry ON delivery (issue, id) WHERE state = 3;",
 	  NULL },
 	/* Append new migrations here; never edit the ones above. */
