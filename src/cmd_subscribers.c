@@ -10,9 +10,11 @@
 #include "address.h"
 #include "store.h"
 #include "csvio.h"
+#include "rowpipe.h"
 #include "cmd.h"
 
 #include <getopt.h>
+#include <pthread.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -162,6 +164,13 @@ static int do_remove(struct store *st, const char *arg, struct opts *o)
 	return r < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
+/*
+ * An import runs on two threads: the reader parses and checks the CSV
+ * (import_row) and passes the good rows, as "email, name, attribute
+ * values", through a rowpipe to the main thread, which stores them
+ * (store_rows).  Fields up to the header row are the reader's; after it,
+ * cols/keys are only read.
+ */
 struct import {
 	struct store *st;
 	struct opts *o;
@@ -169,12 +178,17 @@ struct import {
 	long email_col, name_col;
 	size_t ncols;
 	char **cols;		/* header names, normalized to attribute keys */
-	const char **keys, **values;	/* per-row scratch, ncols each */
-	struct strbuf email;	/* per-row scratch */
+	const char **keys;	/* the attribute columns' keys, in order */
+	size_t nkeys;
+	const char **row;	/* the reader's scratch: ncols + 2 */
+	struct strbuf email;	/* the reader's scratch */
 	long counts[4], rejected;
 	FILE *report;		/* rejected rows, printed after the counts; a file
 				   so memory does not grow with a bad file */
-	int header_done, failed;
+	int header_done, failed;	/* the reader's */
+	FILE *in;
+	long nrecords;			/* csvio_read's result */
+	struct rowpipe *pipe;
 };
 
 /*
@@ -229,7 +243,7 @@ static int import_header(struct import *im, const struct csvio_row *row)
 	im->ncols = row->nfields;
 	im->cols = xcalloc(row->nfields + 1, sizeof(char *));
 	im->keys = xcalloc(row->nfields + 1, sizeof(*im->keys));
-	im->values = xcalloc(row->nfields + 1, sizeof(*im->values));
+	im->row = xcalloc(row->nfields + 2, sizeof(*im->row));
 	for (i = 0; i < row->nfields; i++) {
 		long *col = NULL;
 
@@ -255,6 +269,9 @@ static int import_header(struct import *im, const struct csvio_row *row)
 		      im->file, row->line, row->nfields);
 		return -1;
 	}
+	for (i = 0; i < row->nfields; i++)
+		if ((long)i != im->email_col && (long)i != im->name_col)
+			im->keys[im->nkeys++] = im->cols[i];
 	return 0;
 }
 
@@ -273,11 +290,10 @@ static void reject(struct import *im, const struct csvio_row *row, const char *r
 	fwrite(line->buf, 1, line->len, im->report);
 }
 
+/* The reader: check a row; a good one goes down the pipe, a bad one into the report. */
 static int import_row(void *data, const struct csvio_row *row)
 {
 	struct import *im = data;
-	struct store_subscriber sub;
-	enum store_result res;
 	const char *reason = NULL;
 	size_t i, n = 0;
 
@@ -304,23 +320,45 @@ static int import_row(void *data, const struct csvio_row *row)
 		reject(im, row, reason);
 		return 0;
 	}
-	for (i = 0; i < row->nfields; i++) {
-		if ((long)i == im->email_col || (long)i == im->name_col)
-			continue;
-		im->keys[n] = im->cols[i];
-		im->values[n++] = row->fields[i];
+	im->row[n++] = im->email.buf;
+	im->row[n++] = im->name_col >= 0 ? row->fields[im->name_col] : NULL;
+	for (i = 0; i < row->nfields; i++)
+		if ((long)i != im->email_col && (long)i != im->name_col)
+			im->row[n++] = row->fields[i];
+	return rowpipe_add(im->pipe, n, im->row);
+}
+
+static void *reader_main(void *data)
+{
+	struct import *im = data;
+
+	im->nrecords = csvio_read(im->in, im->file, import_row, im);
+	rowpipe_close(im->pipe);
+	return NULL;
+}
+
+/* The main thread: store the rows the reader passes; 0, or -1 (reported). */
+static int store_rows(struct import *im)
+{
+	const char *const *f;
+	size_t n;
+
+	while (rowpipe_next(im->pipe, &n, &f)) {
+		struct store_subscriber sub;
+		enum store_result res;
+
+		sub.email = f[0];
+		sub.name = f[1];
+		sub.nattrs = n - 2;
+		sub.attr_keys = im->keys;
+		sub.attr_values = f + 2;
+		if (store_subscribe(im->st, &sub, im->o->list, im->o->resubscribe ? STORE_RESUBSCRIBE : 0,
+				    &res, NULL) < 0) {
+			rowpipe_stop(im->pipe);
+			return -1;
+		}
+		im->counts[res]++;
 	}
-	sub.email = im->email.buf;
-	sub.name = im->name_col >= 0 ? row->fields[im->name_col] : NULL;
-	sub.nattrs = n;
-	sub.attr_keys = im->keys;
-	sub.attr_values = im->values;
-	if (store_subscribe(im->st, &sub, im->o->list, im->o->resubscribe ? STORE_RESUBSCRIBE : 0,
-			    &res, NULL) < 0) {
-		im->failed = 1;
-		return -1;
-	}
-	im->counts[res]++;
 	return 0;
 }
 
@@ -338,9 +376,10 @@ static int do_import(struct store *st, const char *file, struct opts *o)
 {
 	struct import im;
 	FILE *fp;
+	pthread_t reader;
 	long n;
 	size_t i;
-	int ret;
+	int ret, stored;
 
 	memset(&im, 0, sizeof(im));
 	im.st = st;
@@ -366,8 +405,26 @@ static int do_import(struct store *st, const char *file, struct opts *o)
 		ret = EXIT_FAILED;
 		goto out;
 	}
-	n = csvio_read(fp, file, import_row, &im);
+	/* 512 rows a batch: ~100 KB, two at most. */
+	im.in = fp;
+	im.pipe = rowpipe_new(512);
+	if (pthread_create(&reader, NULL, reader_main, &im) != 0) {
+		error("cannot start a thread to read '%s'", file);
+		im.nrecords = -1;
+		stored = -1;
+	} else {
+		stored = store_rows(&im);
+		pthread_join(reader, NULL);
+	}
+	rowpipe_free(im.pipe);
+	n = im.nrecords;
 	fclose(fp);
+	if (stored < 0) {
+		store_rollback(st);
+		error("%s: nothing was imported", file);
+		ret = EXIT_FAILED;
+		goto out;
+	}
 	if (n < 0 || im.failed || !im.header_done) {
 		if (!im.header_done && n >= 0)
 			error("%s: the file is empty; the first row must name the columns, e.g. email,name", file);
@@ -393,7 +450,7 @@ out:
 		free(im.cols[i]);
 	free(im.cols);
 	free(im.keys);
-	free(im.values);
+	free(im.row);
 	strbuf_release(&im.email);
 	return ret;
 }

@@ -169,6 +169,25 @@ check "non-ASCII and quoted values survived" grep -q '^li@example.org,李明,.*,
 # attributes reach the templates as {{subscriber.<key>}} (send to the Maildir outbox)
 mkdir -p att && cd att
 make_newsletter .
+# A large file crosses from the reading thread to the storing one in
+# batches: every good row stored, in file order; every bad one reported,
+# in file order, with its line.
+$PY - <<'PY'
+with open("big.csv", "w", newline="") as f:
+    f.write("email,name,city\r\n")
+    for i in range(3000):
+        email = "bad%d@@example.org" % i if i % 500 == 7 else "m%04d@example.org" % i
+        f.write("%s,Member %d,City %d\r\n" % (email, i, i % 7))
+PY
+"$NB" subscribers import big.csv --list big > big.out
+check "3,000 rows: 2,994 added, 6 rejected" grep -q "2994 added, 0 updated, 0 unchanged, 0 skipped.*6 rejected" big.out
+check "  the rejects reported in file order with their lines" \
+	sh -c 'grep -o "^big.csv:[0-9]*" big.out | tr "\n" " " | grep -qx "big.csv:9 big.csv:509 big.csv:1009 big.csv:1509 big.csv:2009 big.csv:2509 "'
+check "  stored in file order, with name and attribute" \
+	sh -c '"$0" subscribers export --list big | tail -n +2 | head -3 | tr -d "\r" | tr "\n" " " | grep -qx "m0000@example.org,Member 0,City 0 m0001@example.org,Member 1,City 1 m0002@example.org,Member 2,City 2 "' "$NB"
+check "  and the last one" sh -c '"$0" subscribers export --list big | tail -1 | grep -q "^m2999@example.org,Member 2999,City 3"' "$NB"
+check "  2,994 members" sh -c '"$0" subscribers count --list big | grep -q 2994' "$NB"
+
 rm -f issues/*.md
 cat > issues/issue-1.md <<'EOF'
 ---
