@@ -96,17 +96,32 @@ void mime_qp_encode(const char *in, size_t len, struct strbuf *out)
 		char *u = unit;
 
 		/*
-		 * Fast path, the bulk of any text: a character that stands for
-		 * itself and fits on the line with room for a soft break.  It
-		 * gives exactly what the general path below would.
+		 * Fast path, the bulk of any text: a run of characters that
+		 * stand for themselves and fit on the line with room for a
+		 * soft break.  It gives exactly what the general path below
+		 * would, character by character.  Only the first can be at
+		 * column 0, where '.' and 'F' need the general path.
 		 */
-		if (col < QP_LINE - 1 &&
-		    ((c > 0x20 && c < 0x7f && c != '=' && (col > 0 || (c != '.' && c != 'F'))) ||
-		     (c == ' ' && !is_break(in, len, i + 1)))) {
-			*p++ = (char)c;
-			col++;
-			i++;
-			continue;
+		if (col < QP_LINE - 1 && (col > 0 || (c != '.' && c != 'F'))) {
+			size_t k = i, stop = i + (QP_LINE - 1 - col);
+
+			if (stop > len)
+				stop = len;
+			while (k < stop) {
+				unsigned char d = s[k];
+
+				if (!((d > 0x20 && d < 0x7f && d != '=') ||
+				      (d == ' ' && !is_break(in, len, k + 1))))
+					break;
+				k++;
+			}
+			if (k > i) {
+				memcpy(p, s + i, k - i);
+				p += k - i;
+				col += k - i;
+				i = k;
+				continue;
+			}
 		}
 
 		/* Hard line break: LF, CRLF or a lone CR all become CRLF. */
