@@ -60,6 +60,11 @@ $(BUILD)/bench/%: bench/%.c $(LIB) | $(BUILD)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS)
 
+# The bare libcurl loop bench/send measures against links libcurl itself.
+$(BUILD)/bench/curl_loop: bench/curl_loop.c | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(shell pkg-config --libs libcurl) -lpthread
+
 $(BUILD):
 	mkdir -p $(BUILD)
 
