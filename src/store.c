@@ -681,26 +681,31 @@ static int subscribe(struct store *st, const struct store_subscriber *sub, const
 		return -1;
 	store_now(now);
 	/*
-	 * The common case of an import, a new address that is not
-	 * suppressed, in one statement; anything else (it exists, or it is
-	 * suppressed) is looked up first.
+	 * A new address that is not suppressed takes one statement if it is
+	 * simply inserted; anything else (it exists, or it is suppressed) is
+	 * looked up first.  Which to try first follows the previous address:
+	 * a fresh import is all new ones, a re-import of a member list all
+	 * known ones.
 	 */
-	s = store_stmt(st, "INSERT OR IGNORE INTO subscribers (email, name, created, updated)"
-			   " SELECT ?1, ?2, ?3, ?3"
-			   " WHERE NOT EXISTS (SELECT 1 FROM suppressions WHERE email = ?1)");
-	if (!s)
-		return -1;
-	store_bind_text(s, 1, sub->email);
-	store_bind_text(s, 2, sub->name);
-	store_bind_text(s, 3, now);
-	if (store_step_done(st, s, "cannot add a subscriber") < 0)
-		return -1;
-	if (sqlite3_changes(st->db) > 0) {
-		sub_id = sqlite3_last_insert_rowid(st->db);
-		is_new = 1;
-	} else if (lookup(st, sub->email, list_id, &sub_id, &status, &suppressed) < 0) {
-		return -1;
+	if (st->expect_new) {
+		s = store_stmt(st, "INSERT OR IGNORE INTO subscribers (email, name, created, updated)"
+				   " SELECT ?1, ?2, ?3, ?3"
+				   " WHERE NOT EXISTS (SELECT 1 FROM suppressions WHERE email = ?1)");
+		if (!s)
+			return -1;
+		store_bind_text(s, 1, sub->email);
+		store_bind_text(s, 2, sub->name);
+		store_bind_text(s, 3, now);
+		if (store_step_done(st, s, "cannot add a subscriber") < 0)
+			return -1;
+		if (sqlite3_changes(st->db) > 0) {
+			sub_id = sqlite3_last_insert_rowid(st->db);
+			is_new = 1;
+		}
 	}
+	if (!is_new && lookup(st, sub->email, list_id, &sub_id, &status, &suppressed) < 0)
+		return -1;
+	st->expect_new = is_new || !sub_id;
 	if (!(flags & STORE_RESUBSCRIBE) && (sticky(status) || suppressed)) {
 		*result = STORE_SKIPPED;
 		if (skip_status)

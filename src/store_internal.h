@@ -35,6 +35,8 @@ struct store {
 	int batch;		/* inside store_begin_batch(): foreign keys off */
 	struct store_stmt_cache *cache;
 	size_t ncache, cache_alloc;
+	/* the last subscribe met a new address: try to insert the next first */
+	int expect_new;
 	/* the last list looked up, so an import does not look it up per row */
 	char *last_list;
 	int64_t last_list_id;
