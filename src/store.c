@@ -482,28 +482,6 @@ static int set_membership(struct store *st, int64_t list_id, int64_t sub_id,
 	return store_step_done(st, s, "cannot record a membership");
 }
 
-int store_deliverable(struct store *st, const char *email, const char *list)
-{
-	sqlite3_stmt *s = store_stmt(st,
-		"SELECT EXISTS (SELECT 1 FROM subscribers s"
-		"   JOIN memberships m ON m.subscriber_id = s.id"
-		"   JOIN lists l ON l.id = m.list_id"
-		"   WHERE s.email = ?1 AND l.name = ?2 AND m.status = 'active')"
-		" AND NOT EXISTS (SELECT 1 FROM suppressions WHERE email = ?1)");
-	int rc, r;
-
-	if (!s)
-		return -1;
-	store_bind_text(s, 1, email);
-	store_bind_text(s, 2, list);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW)
-		return store_sql_error(st, "cannot check a subscriber's status");
-	r = sqlite3_column_int(s, 0);
-	sqlite3_reset(s);
-	return r;
-}
-
 int store_is_suppressed(struct store *st, const char *email)
 {
 	sqlite3_stmt *s = store_stmt(st, "SELECT 1 FROM suppressions WHERE email = ?1");
@@ -666,6 +644,41 @@ static int lookup(struct store *st, const char *email, int64_t list_id,
 	return 0;
 }
 
+int store_deliverable(struct store *st, const char *email, const char *list)
+{
+	int64_t list_id = store_list_id(st, list, 0), sub_id;
+	int status, suppressed;
+
+	if (list_id <= 0)
+		return list_id < 0 ? -1 : 0;
+	if (lookup(st, email, list_id, &sub_id, &status, &suppressed) < 0)
+		return -1;
+	return status == STORE_ACTIVE && !suppressed;
+}
+
+/*
+ * Insert the subscriber's row: its id; 0 if nothing was inserted (the
+ * address is there already, or it is suppressed and not even_suppressed);
+ * -1.
+ */
+static int64_t insert_subscriber(struct store *st, const struct store_subscriber *sub,
+				 const char *now, int even_suppressed)
+{
+	sqlite3_stmt *s = store_stmt(st, "INSERT OR IGNORE INTO subscribers (email, name, created, updated)"
+				     " SELECT ?1, ?2, ?3, ?3"
+				     " WHERE ?4 OR NOT EXISTS (SELECT 1 FROM suppressions WHERE email = ?1)");
+
+	if (!s)
+		return -1;
+	store_bind_text(s, 1, sub->email);
+	store_bind_text(s, 2, sub->name);
+	store_bind_text(s, 3, now);
+	sqlite3_bind_int(s, 4, even_suppressed);
+	if (store_step_done(st, s, "cannot add a subscriber") < 0)
+		return -1;
+	return sqlite3_changes(st->db) > 0 ? sqlite3_last_insert_rowid(st->db) : 0;
+}
+
 static int subscribe(struct store *st, const struct store_subscriber *sub, const char *list,
 		     unsigned flags, enum store_result *result, enum store_status *skip_status)
 {
@@ -688,20 +701,10 @@ static int subscribe(struct store *st, const struct store_subscriber *sub, const
 	 * known ones.
 	 */
 	if (st->expect_new) {
-		s = store_stmt(st, "INSERT OR IGNORE INTO subscribers (email, name, created, updated)"
-				   " SELECT ?1, ?2, ?3, ?3"
-				   " WHERE NOT EXISTS (SELECT 1 FROM suppressions WHERE email = ?1)");
-		if (!s)
+		sub_id = insert_subscriber(st, sub, now, 0);
+		if (sub_id < 0)
 			return -1;
-		store_bind_text(s, 1, sub->email);
-		store_bind_text(s, 2, sub->name);
-		store_bind_text(s, 3, now);
-		if (store_step_done(st, s, "cannot add a subscriber") < 0)
-			return -1;
-		if (sqlite3_changes(st->db) > 0) {
-			sub_id = sqlite3_last_insert_rowid(st->db);
-			is_new = 1;
-		}
+		is_new = sub_id > 0;
 	}
 	if (!is_new && lookup(st, sub->email, list_id, &sub_id, &status, &suppressed) < 0)
 		return -1;
@@ -713,15 +716,10 @@ static int subscribe(struct store *st, const struct store_subscriber *sub, const
 		return 0;
 	}
 	if (!sub_id) {
-		s = store_stmt(st, "INSERT INTO subscribers (email, name, created, updated) VALUES (?1, ?2, ?3, ?3)");
-		if (!s)
-			return -1;
-		store_bind_text(s, 1, sub->email);
-		store_bind_text(s, 2, sub->name);
-		store_bind_text(s, 3, now);
-		if (store_step_done(st, s, "cannot add a subscriber") < 0)
-			return -1;
-		sub_id = sqlite3_last_insert_rowid(st->db);
+		/* Not there (lookup said so), or suppressed and --resubscribe. */
+		sub_id = insert_subscriber(st, sub, now, 1);
+		if (sub_id <= 0)
+			return sub_id < 0 ? -1 : error("database '%s': '%s' was not added", st->path, sub->email);
 		is_new = 1;
 	} else if (sub->name) {
 		s = store_stmt(st, "UPDATE subscribers SET name = ?2, updated = ?3 WHERE id = ?1 AND name <> ?2");

@@ -154,8 +154,9 @@ int store_set_status(struct store *st, const char *email, const char *list,
 
 /*
  * 1 if `email` may be mailed on `list`: an active member and not on the
- * suppression list.  0 if not, -1 on error.  One statement (one read
- * transaction): send asks before every message.
+ * suppression list.  0 if not, -1 on error.  The same one-statement
+ * lookup an import makes per row (the list's id is remembered): send asks
+ * before every message.
  */
 int store_deliverable(struct store *st, const char *email, const char *list);
 

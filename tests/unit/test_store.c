@@ -125,6 +125,20 @@ static void test_basics(void)
 	is_int(count_cursor(store_members_open(st, "members", STORE_BOUNCED)), 1, "1 bounced member");
 	subscribe(st, "zoe@example.org", NULL, "board", 0, &res);
 	is_int(res, STORE_SKIPPED, "a suppressed address is skipped on any list");
+	/* A suppressed address never subscribed: skipped, then added with --resubscribe. */
+	store_suppress(st, "never@example.org", "manual");
+	subscribe(st, "never@example.org", NULL, "board", 0, &res);
+	is_int(res, STORE_SKIPPED, "a suppressed new address is skipped");
+	is_int(store_member_status(st, "never@example.org", "board"), STORE_NONE, "  and not added");
+	{
+		struct store_subscriber never = { "never@example.org", "Never", 0, NULL, NULL };
+
+		is_int(store_subscribe(st, &never, "board", STORE_RESUBSCRIBE, &res, NULL), 0,
+		       "--resubscribe a suppressed new address");
+	}
+	is_int(res, STORE_ADDED, "  added");
+	is_int(store_is_suppressed(st, "never@example.org"), 0, "  and no longer suppressed");
+	is_int(store_deliverable(st, "never@example.org", "board"), 1, "  deliverable");
 
 	/* Double opt-in. */
 	is_int(store_subscribe_pending(st, "new@example.net", "New", "members"), STORE_PENDING, "pending");
