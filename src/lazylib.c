@@ -33,50 +33,20 @@ struct lazy_lib {
 	char failure[512];	/* empty once loaded */
 };
 
-#define SYM(type, member, fn) { #fn, offsetof(struct type, member) }
-
-static const struct lazy_sym curl_syms[] = {
-	SYM(lazy_curl, global_init, curl_global_init),
-	SYM(lazy_curl, easy_init, curl_easy_init),
-	SYM(lazy_curl, easy_setopt, curl_easy_setopt),
-	SYM(lazy_curl, easy_perform, curl_easy_perform),
-	SYM(lazy_curl, easy_getinfo, curl_easy_getinfo),
-	SYM(lazy_curl, easy_cleanup, curl_easy_cleanup),
-	SYM(lazy_curl, easy_strerror, curl_easy_strerror),
-	SYM(lazy_curl, slist_append, curl_slist_append),
-	SYM(lazy_curl, slist_free_all, curl_slist_free_all),
-	SYM(lazy_curl, url, curl_url),
-	SYM(lazy_curl, url_set, curl_url_set),
-	SYM(lazy_curl, url_get, curl_url_get),
-	SYM(lazy_curl, url_cleanup, curl_url_cleanup),
-	SYM(lazy_curl, free, curl_free),
-};
-
-static const struct lazy_sym mhd_syms[] = {
-	SYM(lazy_mhd, start_daemon, MHD_start_daemon),
-	SYM(lazy_mhd, stop_daemon, MHD_stop_daemon),
-	SYM(lazy_mhd, get_daemon_info, MHD_get_daemon_info),
-	SYM(lazy_mhd, get_connection_info, MHD_get_connection_info),
-	SYM(lazy_mhd, lookup_connection_value, MHD_lookup_connection_value),
-	SYM(lazy_mhd, create_response_from_buffer, MHD_create_response_from_buffer),
-	SYM(lazy_mhd, create_response_from_fd64, MHD_create_response_from_fd64),
-	SYM(lazy_mhd, add_response_header, MHD_add_response_header),
-	SYM(lazy_mhd, queue_response, MHD_queue_response),
-	SYM(lazy_mhd, destroy_response, MHD_destroy_response),
-	SYM(lazy_mhd, create_post_processor, MHD_create_post_processor),
-	SYM(lazy_mhd, post_process, MHD_post_process),
-	SYM(lazy_mhd, destroy_post_processor, MHD_destroy_post_processor),
-};
+#define CURL_SYM(member, fn) { #fn, offsetof(struct lazy_curl, member) },
+#define MHD_SYM(member, fn) { #fn, offsetof(struct lazy_mhd, member) },
+static const struct lazy_sym curl_syms[] = { LAZY_CURL_FUNCTIONS(CURL_SYM) };
+static const struct lazy_sym mhd_syms[] = { LAZY_MHD_FUNCTIONS(MHD_SYM) };
 
 static struct lazy_lib curl_lib = {
 	NEWSBEAT_CURL_SONAME, "libcurl3-gnutls", "to send over SMTP",
-	curl_syms, sizeof(curl_syms) / sizeof(curl_syms[0]), &lazy_curl,
+	curl_syms, ARRAY_SIZE(curl_syms), &lazy_curl,
 	PTHREAD_ONCE_INIT, ""
 };
 
 static struct lazy_lib mhd_lib = {
 	NEWSBEAT_MHD_SONAME, "libmicrohttpd12", "to serve",
-	mhd_syms, sizeof(mhd_syms) / sizeof(mhd_syms[0]), &lazy_mhd,
+	mhd_syms, ARRAY_SIZE(mhd_syms), &lazy_mhd,
 	PTHREAD_ONCE_INIT, ""
 };
 

@@ -24,44 +24,51 @@
 #include <curl/curl.h>
 #include <microhttpd.h>
 
+/*
+ * The functions newsbeat calls, each once: X(member, function).  The
+ * tables below and lazylib.c's symbol lists are made from these.
+ */
+#define LAZY_CURL_FUNCTIONS(X) \
+	X(global_init, curl_global_init) \
+	X(easy_init, curl_easy_init) \
+	X(easy_setopt, curl_easy_setopt) \
+	X(easy_perform, curl_easy_perform) \
+	X(easy_getinfo, curl_easy_getinfo) \
+	X(easy_cleanup, curl_easy_cleanup) \
+	X(easy_strerror, curl_easy_strerror) \
+	X(slist_append, curl_slist_append) \
+	X(slist_free_all, curl_slist_free_all) \
+	X(url, curl_url) \
+	X(url_set, curl_url_set) \
+	X(url_get, curl_url_get) \
+	X(url_cleanup, curl_url_cleanup) \
+	X(free, curl_free)
+
+#define LAZY_MHD_FUNCTIONS(X) \
+	X(start_daemon, MHD_start_daemon) \
+	X(stop_daemon, MHD_stop_daemon) \
+	X(get_daemon_info, MHD_get_daemon_info) \
+	X(get_connection_info, MHD_get_connection_info) \
+	X(lookup_connection_value, MHD_lookup_connection_value) \
+	X(create_response_from_buffer, MHD_create_response_from_buffer) \
+	X(create_response_from_fd64, MHD_create_response_from_fd64) \
+	X(add_response_header, MHD_add_response_header) \
+	X(queue_response, MHD_queue_response) \
+	X(destroy_response, MHD_destroy_response) \
+	X(create_post_processor, MHD_create_post_processor) \
+	X(post_process, MHD_post_process) \
+	X(destroy_post_processor, MHD_destroy_post_processor)
+
 /* A member named like the function without its prefix (curl_easy_setopt
  * is a macro under gcc), typed as a pointer to it. */
-#define LAZY_FN(member, fn) __typeof__(fn) *member
-
+#define LAZY_MEMBER(member, fn) __typeof__(fn) *member;
 struct lazy_curl {
-	LAZY_FN(global_init, curl_global_init);
-	LAZY_FN(easy_init, curl_easy_init);
-	LAZY_FN(easy_setopt, curl_easy_setopt);
-	LAZY_FN(easy_perform, curl_easy_perform);
-	LAZY_FN(easy_getinfo, curl_easy_getinfo);
-	LAZY_FN(easy_cleanup, curl_easy_cleanup);
-	LAZY_FN(easy_strerror, curl_easy_strerror);
-	LAZY_FN(slist_append, curl_slist_append);
-	LAZY_FN(slist_free_all, curl_slist_free_all);
-	LAZY_FN(url, curl_url);
-	LAZY_FN(url_set, curl_url_set);
-	LAZY_FN(url_get, curl_url_get);
-	LAZY_FN(url_cleanup, curl_url_cleanup);
-	LAZY_FN(free, curl_free);
+	LAZY_CURL_FUNCTIONS(LAZY_MEMBER)
 };
-
 struct lazy_mhd {
-	LAZY_FN(start_daemon, MHD_start_daemon);
-	LAZY_FN(stop_daemon, MHD_stop_daemon);
-	LAZY_FN(get_daemon_info, MHD_get_daemon_info);
-	LAZY_FN(get_connection_info, MHD_get_connection_info);
-	LAZY_FN(lookup_connection_value, MHD_lookup_connection_value);
-	LAZY_FN(create_response_from_buffer, MHD_create_response_from_buffer);
-	LAZY_FN(create_response_from_fd64, MHD_create_response_from_fd64);
-	LAZY_FN(add_response_header, MHD_add_response_header);
-	LAZY_FN(queue_response, MHD_queue_response);
-	LAZY_FN(destroy_response, MHD_destroy_response);
-	LAZY_FN(create_post_processor, MHD_create_post_processor);
-	LAZY_FN(post_process, MHD_post_process);
-	LAZY_FN(destroy_post_processor, MHD_destroy_post_processor);
+	LAZY_MHD_FUNCTIONS(LAZY_MEMBER)
 };
-
-#undef LAZY_FN
+#undef LAZY_MEMBER
 
 /* Filled by the loaders below; read only after one returned 0. */
 extern struct lazy_curl lazy_curl;
