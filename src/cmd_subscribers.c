@@ -15,7 +15,6 @@
 
 #include <getopt.h>
 #include <pthread.h>
-#include <unistd.h>
 
 static const char usage[] =
 	"usage: newsbeat subscribers add EMAIL [--name N] [--list L] [--attr KEY=VALUE]... [--resubscribe]\n"
@@ -474,61 +473,38 @@ static void add_key(void *data, const char *key)
  * rows stream through in 64 KiB pieces: memory does not grow with the list.
  */
 struct sink {
-	FILE *fp;
-	const char *path;	/* -o FILE, or NULL for stdout */
-	struct strbuf tmp;
+	int to_file;
+	struct atomic_file file;
 };
 
 static int sink_open(struct sink *k, const char *path)
 {
-	int fd;
-
-	k->path = path;
-	strbuf_init(&k->tmp, 0);
-	if (!path) {
-		k->fp = stdout;
-		return 0;
-	}
-	strbuf_addf(&k->tmp, "%s.tmp.XXXXXX", path);
-	fd = mkstemp(k->tmp.buf);
-	if (fd < 0 || !(k->fp = fdopen(fd, "wb"))) {
-		error("cannot write '%s': %s", k->tmp.buf, strerror(errno));
-		if (fd >= 0) {
-			close(fd);
-			unlink(k->tmp.buf);
-		}
-		strbuf_release(&k->tmp);
-		return -1;
-	}
-	return 0;
+	k->to_file = path != NULL;
+	return k->to_file ? atomic_file_open(&k->file, path, 0600) : 0;
 }
 
 static void sink_write(struct sink *k, struct strbuf *out)
 {
-	fwrite(out->buf, 1, out->len, k->fp);
+	if (k->to_file)
+		atomic_file_write(&k->file, out->buf, out->len);
+	else
+		fwrite(out->buf, 1, out->len, stdout);
 	strbuf_reset(out);
 }
 
 /* Finish (ok >= 0) or abandon; returns 0 or -1 after error(). */
 static int sink_close(struct sink *k, int ok)
 {
-	int failed = ok < 0;
-
-	if (!k->path) {
-		if (fflush(stdout) != 0 && !failed)
-			failed = error("cannot write the export to standard output: %s", strerror(errno));
-		return failed ? -1 : 0;
+	if (!k->to_file) {
+		if (fflush(stdout) != 0 && ok >= 0)
+			ok = error("cannot write the export to standard output: %s", strerror(errno));
+		return ok < 0 ? -1 : 0;
 	}
-	if (!failed && (fflush(k->fp) != 0 || ferror(k->fp) || fsync(fileno(k->fp)) != 0))
-		failed = error("cannot write '%s': %s", k->tmp.buf, strerror(errno));
-	if (fclose(k->fp) != 0 && !failed)
-		failed = error("cannot write '%s': %s", k->tmp.buf, strerror(errno));
-	if (!failed && rename(k->tmp.buf, k->path) != 0)
-		failed = error("cannot rename '%s' to '%s': %s", k->tmp.buf, k->path, strerror(errno));
-	if (failed)
-		unlink(k->tmp.buf);
-	strbuf_release(&k->tmp);
-	return failed ? -1 : 0;
+	if (ok < 0) {
+		atomic_file_abort(&k->file);
+		return -1;
+	}
+	return atomic_file_commit(&k->file);
 }
 
 static int do_export(struct store *st, struct opts *o)

@@ -7,57 +7,101 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
-int write_file_atomic(const char *path, const void *data, size_t len, int mode)
+int atomic_file_open(struct atomic_file *f, const char *path, int mode)
 {
 	struct strbuf tmp = STRBUF_INIT;
-	const char *p = data;
-	int fd, r = -1;
 
+	memset(f, 0, sizeof(*f));
 	strbuf_addf(&tmp, "%s.tmp.XXXXXX", path);
-	fd = mkstemp(tmp.buf);
-	if (fd < 0) {
+	f->fd = mkstemp(tmp.buf);
+	if (f->fd < 0) {
 		error("cannot create a temporary file beside '%s': %s", path, strerror(errno));
-		goto out;
+		strbuf_release(&tmp);
+		return -1;
 	}
-	if (fchmod(fd, (mode_t)mode) < 0) {
-		error("cannot set mode of '%s': %s", tmp.buf, strerror(errno));
-		goto fail;
+	f->tmp = strbuf_detach(&tmp, NULL);
+	f->path = xstrdup(path);
+	if (fchmod(f->fd, (mode_t)mode) < 0) {
+		error("cannot set mode of '%s': %s", f->tmp, strerror(errno));
+		atomic_file_abort(f);
+		return -1;
 	}
-	while (len) {
-		ssize_t n = write(fd, p, len);
+	return 0;
+}
+
+int atomic_file_write(struct atomic_file *f, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len && !f->failed) {
+		ssize_t n = write(f->fd, p, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			error("cannot write '%s': %s", tmp.buf, strerror(errno));
-			goto fail;
+			f->failed = error("cannot write '%s': %s", f->tmp, strerror(errno));
+			break;
 		}
 		p += n;
 		len -= (size_t)n;
 	}
-	if (fsync(fd) < 0) {
-		error("cannot sync '%s': %s", tmp.buf, strerror(errno));
-		goto fail;
+	return f->failed ? -1 : 0;
+}
+
+static void atomic_file_release(struct atomic_file *f)
+{
+	free(f->tmp);
+	free(f->path);
+	f->tmp = f->path = NULL;
+	f->fd = -1;
+}
+
+void atomic_file_abort(struct atomic_file *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	unlink(f->tmp);
+	atomic_file_release(f);
+}
+
+int atomic_file_commit(struct atomic_file *f)
+{
+	if (f->failed) {
+		atomic_file_abort(f);
+		return -1;
 	}
-	if (close(fd) < 0) {
-		fd = -1;
-		error("cannot close '%s': %s", tmp.buf, strerror(errno));
-		goto fail;
+	if (fsync(f->fd) < 0) {
+		error("cannot sync '%s': %s", f->tmp, strerror(errno));
+		atomic_file_abort(f);
+		return -1;
 	}
-	fd = -1;
-	if (rename(tmp.buf, path) < 0) {
-		error("cannot rename '%s' to '%s': %s", tmp.buf, path, strerror(errno));
-		goto fail;
+	if (close(f->fd) < 0) {
+		f->fd = -1;
+		error("cannot close '%s': %s", f->tmp, strerror(errno));
+		atomic_file_abort(f);
+		return -1;
 	}
-	r = 0;
-	goto out;
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp.buf);
-out:
-	strbuf_release(&tmp);
-	return r;
+	f->fd = -1;
+	if (rename(f->tmp, f->path) < 0) {
+		error("cannot rename '%s' to '%s': %s", f->tmp, f->path, strerror(errno));
+		atomic_file_abort(f);
+		return -1;
+	}
+	atomic_file_release(f);
+	return 0;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, int mode)
+{
+	struct atomic_file f;
+
+	if (atomic_file_open(&f, path, mode) < 0)
+		return -1;
+	if (atomic_file_write(&f, data, len) < 0) {
+		atomic_file_abort(&f);
+		return -1;
+	}
+	return atomic_file_commit(&f);
 }
 
 int mkdir_p(const char *path, int mode)

@@ -15,6 +15,23 @@ struct strbuf;
  */
 int write_file_atomic(const char *path, const void *data, size_t len, int mode);
 
+/*
+ * The same, streamed, for output too large to hold: atomic_file_open()
+ * creates the temporary file beside `path`, atomic_file_write() appends
+ * (after a failure it reports once and ignores the rest),
+ * atomic_file_commit() syncs it and renames it over `path`, or removes it
+ * if anything failed; atomic_file_abort() removes it.  Either ends it.
+ */
+struct atomic_file {
+	int fd;
+	int failed;
+	char *path, *tmp;
+};
+int atomic_file_open(struct atomic_file *f, const char *path, int mode);
+int atomic_file_write(struct atomic_file *f, const void *data, size_t len);
+int atomic_file_commit(struct atomic_file *f);
+void atomic_file_abort(struct atomic_file *f);
+
 /* mkdir -p; mode for each created directory. */
 int mkdir_p(const char *path, int mode);
 

@@ -158,6 +158,11 @@ check "--dry-run --resubscribe changed nothing" test "$before" = "$(dump)"
 "$NB" subscribers add multi@example.org --name "Line, Comma \"Quote\"" --attr city=" padded " >/dev/null
 check "export -o" "$NB" subscribers export -o export.csv
 check "export to stdout is the same" sh -c '"$0" subscribers export | cmp -s - export.csv' "$NB"
+check "export -o writes a private file (0600: addresses are personal data)" sh -c 'stat -c %a export.csv | grep -qx 600'
+check_fails "export -o into a missing directory fails" "$NB" subscribers export -o no-such-dir/x.csv 2>exp.err
+check "  saying where it could not write" grep -q "cannot create a temporary file beside 'no-such-dir/x.csv'" exp.err
+check "  nothing left behind" test ! -e no-such-dir
+check_fails "  and no temporary file beside export.csv from earlier runs" sh -c 'ls export.csv.tmp.* 2>/dev/null | grep -q .'
 check "export has every recipient plus a header" test $(($(grep -c '@' export.csv) )) -eq "$("$NB" subscribers count)"
 before=$(dump)
 check "import of the export: all unchanged" sh -c '"$0" subscribers import export.csv | grep -Eq ": 0 added, 0 updated, [0-9]+ unchanged, 0 skipped \(unsubscribed, bounced, complained or suppressed\), 0 rejected"' "$NB"
