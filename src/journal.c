@@ -36,9 +36,7 @@ struct pending_record {
 };
 
 struct journal {
-	struct store *st;	/* owns the connection */
-	sqlite3 *db;		/* st->db */
-	char *path;
+	struct store *st;	/* its connection is the journal's */
 	pthread_mutex_t lock;	/* the connection and its statements */
 	sqlite3_stmt *insert, *claim, *mark_sending, *record, *release, *begin, *commit;
 	/* group commit of outcomes (journal_record) */
@@ -62,15 +60,15 @@ const char *journal_state_name(enum journal_state s)
 
 static int db_error(struct journal *j, const char *what)
 {
-	return error("journal '%s': %s: %s", j->path, what, sqlite3_errmsg(j->db));
+	return error("journal '%s': %s: %s", j->st->path, what, sqlite3_errmsg(j->st->db));
 }
 
 static int exec(struct journal *j, const char *sql)
 {
 	char *msg = NULL;
 
-	if (sqlite3_exec(j->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		error("journal '%s': %s", j->path, msg ? msg : sqlite3_errmsg(j->db));
+	if (sqlite3_exec(j->st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		error("journal '%s': %s", j->st->path, msg ? msg : sqlite3_errmsg(j->st->db));
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -79,7 +77,7 @@ static int exec(struct journal *j, const char *sql)
 
 static int prepare(struct journal *j, sqlite3_stmt **st, const char *sql)
 {
-	if (sqlite3_prepare_v3(j->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v3(j->st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
 		return db_error(j, "prepare");
 	return 0;
 }
@@ -90,7 +88,6 @@ struct journal *journal_open(const char *path)
 {
 	struct journal *j = xcalloc(1, sizeof(*j));
 
-	j->path = xstrdup(path);
 	pthread_mutex_init(&j->lock, NULL);
 	pthread_mutex_init(&j->group_lock, NULL);
 	pthread_cond_init(&j->group_done, NULL);
@@ -99,12 +96,7 @@ struct journal *journal_open(const char *path)
 	j->st = store_open(path);
 	if (!j->st)
 		goto fail;
-	j->db = j->st->db;
-	/*
-	 * Outcomes are committed with synchronous=NORMAL (see journal.h);
-	 * other writers (serve's unsubscribe) may hold the lock briefly.
-	 */
-	sqlite3_busy_timeout(j->db, 10000);
+	/* Outcomes are committed with synchronous=NORMAL (see journal.h). */
 	if (exec(j, "PRAGMA synchronous=NORMAL") < 0)
 		goto fail;
 	if (prepare(j, &j->insert,
@@ -160,7 +152,6 @@ void journal_close(struct journal *j)
 	pthread_mutex_destroy(&j->group_lock);
 	pthread_cond_destroy(&j->group_done);
 	free(j->snap_list);
-	free(j->path);
 	free(j);
 }
 
@@ -220,7 +211,7 @@ int journal_snapshot_list(struct journal *j, int issue, struct strbuf *list)
 	int r;
 
 	pthread_mutex_lock(&j->lock);
-	if (sqlite3_prepare_v2(j->db, "SELECT list FROM delivery_run WHERE issue = ?1", -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(j->st->db, "SELECT list FROM delivery_run WHERE issue = ?1", -1, &st, NULL) != SQLITE_OK) {
 		r = db_error(j, "query");
 		goto out;
 	}
@@ -266,7 +257,7 @@ int journal_snapshot_add(struct journal *j, const char *email, const char *name,
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return db_error(j, "snapshot");
-	j->snap_count += sqlite3_changes(j->db);
+	j->snap_count += sqlite3_changes(j->st->db);
 	return 0;
 }
 
@@ -275,7 +266,7 @@ int journal_snapshot_commit(struct journal *j)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(j->db, "INSERT INTO delivery_run (issue, list, recipients, created) "
+	if (sqlite3_prepare_v2(j->st->db, "INSERT INTO delivery_run (issue, list, recipients, created) "
 			       "VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL) != SQLITE_OK) {
 		db_error(j, "snapshot");
 		journal_snapshot_abort(j);
@@ -302,9 +293,9 @@ int journal_snapshot_commit(struct journal *j)
 
 void journal_snapshot_abort(struct journal *j)
 {
-	if (!sqlite3_get_autocommit(j->db))
-		sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
-	sqlite3_exec(j->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+	if (!sqlite3_get_autocommit(j->st->db))
+		sqlite3_exec(j->st->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_exec(j->st->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
 }
 
 int journal_recover(struct journal *j, int issue)
@@ -313,7 +304,7 @@ int journal_recover(struct journal *j, int issue)
 	int rc;
 
 	pthread_mutex_lock(&j->lock);
-	rc = sqlite3_prepare_v2(j->db, "UPDATE delivery SET state = CASE WHEN attempts > 0 "
+	rc = sqlite3_prepare_v2(j->st->db, "UPDATE delivery SET state = CASE WHEN attempts > 0 "
 				"THEN 3 ELSE 0 END WHERE issue = ?1 AND state = 1", -1, &st, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int(st, 1, issue);
@@ -386,7 +377,7 @@ int journal_claim(struct journal *j, int issue, int64_t now, struct journal_row 
 fail:
 	db_error(j, "claim");
 fail_nomsg:
-	sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_exec(j->st->db, "ROLLBACK", NULL, NULL, NULL);
 	for (i = 0; i < got; i++)
 		journal_row_release(&rows[i]);
 	pthread_mutex_unlock(&j->lock);
@@ -455,8 +446,8 @@ static void record_batch(struct journal *j, struct pending_record *batch)
 	if (!rc)
 		rc = step_stmt(j, j->commit, "record");
 	if (rc) {
-		if (!sqlite3_get_autocommit(j->db))
-			sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+		if (!sqlite3_get_autocommit(j->st->db))
+			sqlite3_exec(j->st->db, "ROLLBACK", NULL, NULL, NULL);
 		for (p = batch; p; p = p->next) {
 			p->result = record_one(j, p);
 			if (p->check_email)
@@ -548,7 +539,7 @@ int journal_counts(struct journal *j, int issue, long counts[JOURNAL_NSTATES])
 	 * One streaming pass over the issue's rows: GROUP BY state sorted
 	 * them all in memory (no index is ordered by state since schema 5).
 	 */
-	rc = sqlite3_prepare_v2(j->db, "SELECT total(state = 0), total(state = 1), total(state = 2), "
+	rc = sqlite3_prepare_v2(j->st->db, "SELECT total(state = 0), total(state = 1), total(state = 2), "
 				"total(state = 3), total(state = 4), total(state = 5) "
 				"FROM delivery WHERE issue = ?1", -1, &st, NULL);
 	if (rc == SQLITE_OK) {
@@ -574,7 +565,7 @@ int journal_next_retry(struct journal *j, int issue, int64_t *when)
 
 	*when = 0;
 	pthread_mutex_lock(&j->lock);
-	rc = sqlite3_prepare_v2(j->db, "SELECT min(next_attempt) FROM delivery WHERE issue = ?1 "
+	rc = sqlite3_prepare_v2(j->st->db, "SELECT min(next_attempt) FROM delivery WHERE issue = ?1 "
 				"AND state = 3", -1, &st, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int(st, 1, issue);
@@ -596,7 +587,7 @@ int journal_each(struct journal *j, int issue, unsigned mask,
 	int rc, r = 0;
 
 	pthread_mutex_lock(&j->lock);
-	rc = sqlite3_prepare_v2(j->db, "SELECT email, state, attempts, last_code, last_reply, "
+	rc = sqlite3_prepare_v2(j->st->db, "SELECT email, state, attempts, last_code, last_reply, "
 				"message_id, updated, next_attempt FROM delivery WHERE issue = ?1 "
 				"ORDER BY id", -1, &st, NULL);
 	if (rc == SQLITE_OK) {
