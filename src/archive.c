@@ -1612,15 +1612,79 @@ static int swap_in(const struct build *b, const char *new_dir, const char *out_d
  *    they are moved in and the tree becomes out.  Pages of issues no
  *    longer published that were not moved out yet go at the next build.
  */
-static int recover_swap(const char *out)
+/* A name swap_in() or archive_build() gives: 'o' "<base>.old-PID", 'n' "<base>.new-XXXXXX", else 0. */
+static int leftover_kind(const char *name, const char *base, size_t blen)
 {
-	struct strbuf dir = STRBUF_INIT, path = STRBUF_INIT, to = STRBUF_INIT;
-	struct strbuf old = STRBUF_INIT, fresh = STRBUF_INIT;
-	const char *base = strrchr(out, '/');
-	size_t blen;
+	const char *rest = name + blen;
+
+	if (strncmp(name, base, blen))
+		return 0;
+	if (!strncmp(rest, ".old-", 5) && rest[5] && !rest[5 + strspn(rest + 5, "0123456789")])
+		return 'o';
+	if (!strncmp(rest, ".new-", 5) && strlen(rest + 5) == 6)
+		return 'n';
+	return 0;
+}
+
+/* The second case below: finish adopt_old_pages() in `fresh`, make it out. */
+static int roll_forward(const char *fresh, const char *out)
+{
+	struct strbuf rendered = STRBUF_INIT, from = STRBUF_INIT, to = STRBUF_INIT;
 	DIR *d;
 	struct dirent *de;
 	int r = 0;
+
+	path_join(&rendered, fresh, ".rendered");
+	d = opendir(rendered.buf);	/* gone if the crash came after its rmdir */
+	while (d && !r && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		strbuf_reset(&from);
+		strbuf_reset(&to);
+		strbuf_addf(&from, "%s/%s", rendered.buf, de->d_name);
+		strbuf_addf(&to, "%s/issues/%s", fresh, de->d_name);
+		if (rename(from.buf, to.buf) < 0)
+			r = error("cannot move '%s' to '%s': %s", from.buf, to.buf, strerror(errno));
+	}
+	if (d) {
+		closedir(d);
+		if (!r && rmdir(rendered.buf) < 0)
+			r = error("cannot remove '%s': %s", rendered.buf, strerror(errno));
+	}
+	if (!r && rename(fresh, out) < 0)
+		r = error("cannot move '%s' to '%s': %s", fresh, out, strerror(errno));
+	strbuf_release(&rendered);
+	strbuf_release(&from);
+	strbuf_release(&to);
+	return r;
+}
+
+/*
+ * A build killed during swap_in() (kill -9, a power cut) leaves
+ * "<out>.old-PID" and "<out>.new-XXXXXX" beside out, and between the
+ * first rename and the last no out at all.  Called under the lock, so no
+ * other build is running: put the archive back together, then remove
+ * every such leftover (builds killed before their swap leave a
+ * "<out>.new-XXXXXX" too).  Other names beside out are not touched.
+ *  - out missing, an "<out>.old-PID" still holding issues/: the swap had
+ *    only moved it away; it is the previous archive, whole: moved back.
+ *  - out missing, an "<out>.old-PID" without issues/: the unchanged pages
+ *    were moving into the new tree (adopt_old_pages), which is complete
+ *    (it has its manifest) but for the pages still in its .rendered/:
+ *    they are moved in and the tree becomes out.  Pages of issues no
+ *    longer published that were not moved out yet go at the next build.
+ *  - out missing and more than one candidate of either kind: refused,
+ *    saying which; nothing is removed.
+ */
+static int recover_swap(const char *out)
+{
+	struct strbuf dir = STRBUF_INIT, path = STRBUF_INIT;
+	const char *base = strrchr(out, '/');
+	char **left = NULL, *old = NULL, *fresh = NULL;
+	size_t nleft = 0, alloc = 0, i, blen;
+	int nold = 0, nfresh = 0, r = 0;
+	DIR *d;
+	struct dirent *de;
 
 	if (base) {
 		strbuf_add(&dir, out, (size_t)(base - out));
@@ -1633,87 +1697,61 @@ static int recover_swap(const char *out)
 	}
 	blen = strlen(base);
 	d = opendir(dir.buf);
-	if (!d)
-		goto done;
-	while ((de = readdir(d))) {
-		const char *rest = de->d_name + blen;
-
-		if (strncmp(de->d_name, base, blen))
-			continue;
-		strbuf_reset(&path);
-		path_join(&path, dir.buf, de->d_name);
-		if (!strncmp(rest, ".old-", 5) && rest[5] && !rest[5 + strspn(rest + 5, "0123456789")]) {
-			strbuf_reset(&old);
-			strbuf_addbuf(&old, &path);
-		} else if (!strncmp(rest, ".new-", 5) && strlen(rest + 5) == 6) {
-			strbuf_addbuf(&to, &path);
-			strbuf_addch(&to, '/');
-			strbuf_addstr(&to, MANIFEST);
-			if (path_exists(to.buf) && !fresh.len)
-				strbuf_addbuf(&fresh, &path);
-			strbuf_reset(&to);
-		}
-	}
-	closedir(d);
-	if (!path_exists(out) && old.len) {
-		strbuf_reset(&path);
-		path_join(&path, old.buf, "issues");
-		if (path_exists(path.buf) || !fresh.len) {
-			if (rename(old.buf, out) < 0)
-				r = error("cannot move '%s' back to '%s': %s", old.buf, out, strerror(errno));
-			else
-				warning("a build was interrupted while it swapped the archive in: '%s' is back as it was",
-					out);
-		} else {
-			struct strbuf rendered = STRBUF_INIT;
-
-			path_join(&rendered, fresh.buf, ".rendered");
-			d = opendir(rendered.buf);
-			while (d && !r && (de = readdir(d))) {
-				if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-					continue;
-				strbuf_reset(&path);
-				strbuf_reset(&to);
-				strbuf_addf(&path, "%s/%s", rendered.buf, de->d_name);
-				strbuf_addf(&to, "%s/issues/%s", fresh.buf, de->d_name);
-				if (rename(path.buf, to.buf) < 0)
-					r = error("cannot move '%s' to '%s': %s", path.buf, to.buf, strerror(errno));
-			}
-			if (d)
-				closedir(d);
-			if (!r && d && rmdir(rendered.buf) < 0)
-				r = error("cannot remove '%s': %s", rendered.buf, strerror(errno));
-			if (!r && rename(fresh.buf, out) < 0)
-				r = error("cannot move '%s' to '%s': %s", fresh.buf, out, strerror(errno));
-			if (!r)
-				warning("a build was interrupted while it swapped the archive in: "
-					"its new archive is now in '%s'", out);
-			strbuf_release(&rendered);
-		}
-	}
-	if (r)
-		goto done;
-	/* Whatever is left beside out is a dead build's. */
-	d = opendir(dir.buf);
 	while (d && (de = readdir(d))) {
-		const char *rest = de->d_name + blen;
+		int kind = leftover_kind(de->d_name, base, blen);
 
-		if (strncmp(de->d_name, base, blen) ||
-		    (strncmp(rest, ".old-", 5) && strncmp(rest, ".new-", 5)))
+		if (!kind)
 			continue;
 		strbuf_reset(&path);
 		path_join(&path, dir.buf, de->d_name);
-		if (is_dir(path.buf) && remove_tree(path.buf) < 0)
-			warning("cannot remove '%s' (left by an interrupted build)", path.buf);
+		ALLOC_GROW(left, nleft + 1, alloc);
+		left[nleft] = xstrdup(path.buf);
+		if (kind == 'o') {
+			old = left[nleft];
+			nold++;
+		} else {
+			path_join(&path, left[nleft], MANIFEST);
+			if (path_exists(path.buf)) {
+				fresh = left[nleft];
+				nfresh++;
+			}
+		}
+		nleft++;
 	}
 	if (d)
 		closedir(d);
+	if (!path_exists(out) && nold) {
+		if (nold > 1 || nfresh > 1) {
+			r = error("'%s' is missing and interrupted builds left %d '%s.old-*' and %d complete "
+				  "'%s.new-*' directories beside it: move the right one to '%s' by hand",
+				  out, nold, base, nfresh, base, out);
+			goto done;
+		}
+		strbuf_reset(&path);
+		path_join(&path, old, "issues");
+		if (path_exists(path.buf) || !fresh) {
+			if (rename(old, out) < 0)
+				r = error("cannot move '%s' back to '%s': %s", old, out, strerror(errno));
+			else
+				warning("a build was interrupted while it swapped the archive in: "
+					"'%s' is back as it was", out);
+		} else if (!(r = roll_forward(fresh, out))) {
+			warning("a build was interrupted while it swapped the archive in: "
+				"its new archive is now in '%s'", out);
+		}
+		if (r)
+			goto done;
+	}
+	/* What is still there is a dead build's. */
+	for (i = 0; i < nleft; i++)
+		if (is_dir(left[i]) && remove_tree(left[i]) < 0)
+			warning("cannot remove '%s' (left by an interrupted build)", left[i]);
 done:
+	for (i = 0; i < nleft; i++)
+		free(left[i]);
+	free(left);
 	strbuf_release(&dir);
 	strbuf_release(&path);
-	strbuf_release(&to);
-	strbuf_release(&old);
-	strbuf_release(&fresh);
 	return r;
 }
 

@@ -172,6 +172,13 @@ check "kills at several renames were tried" test $n -gt 4
 check "then a build goes through" test $rc -eq 0
 check "  nothing left beside it" sh -c '! ls -d public.new-* public.old-* 2>/dev/null | grep -q .'
 rm -rf fresh
+# Only the names a build gives are its leftovers: a user's directories
+# that merely look alike stay.
+mkdir -p public.new-site public.old-backup public.old-12x
+"$NEWSBEAT" archive -q
+check "a build leaves public.new-site, public.old-backup and public.old-12x alone" \
+	test -d public.new-site -a -d public.old-backup -a -d public.old-12x
+rm -rf public.new-site public.old-backup public.old-12x
 
 # A corrupt cache costs time, not correctness.
 printf 'garbage\n' > public/.newsbeat-cache
