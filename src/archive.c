@@ -775,11 +775,6 @@ static void read_old_pages(struct build *b)
 }
 
 /*
- * Render the pages whose inputs changed into <tmp>/issues; the others are
- * the previous build's files, which swap_in() moves over with their
- * directory (a handful of renames instead of a link per page).
- */
-/*
  * The pages to render are rendered by one thread per core (a full build is
  * mostly Markdown rendering, each page independent of the others).  Two
  * phases, each joined before the next: first every thread loads its
@@ -859,6 +854,11 @@ static int run_phase(struct build *b, const struct tval *global, int load, size_
 	return r;
 }
 
+/*
+ * Render the pages whose inputs changed into <tmp>/issues; the others are
+ * the previous build's files, which swap_in() moves over with their
+ * directory (a handful of renames instead of a link per page).
+ */
 static int build_issue_pages(struct build *b, struct archive_stats *st)
 {
 	struct tval *global = global_ctx(b, "../");
@@ -1260,6 +1260,8 @@ static int copy_range(int old_fd, size_t off, size_t len, int fd)
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n == 0)
+			errno = EIO;	/* shorter than the manifest says: not "Success" */
 		if (n <= 0 || write_all(fd, buf, (size_t)n) < 0)
 			return -1;
 		in += n;
