@@ -27,7 +27,7 @@ struct strbuf;
  * delimiter belongs to the delimiter (RFC 2046 §5.1.1).  Appends to out.
  *
  * Lines already encoded by the calling thread are copied from a bounded
- * per-thread cache (see mime.c); the output is the same either way.
+ * per-thread cache (see mime_qp.c); the output is the same either way.
  */
 void mime_qp_encode(const char *in, size_t len, struct strbuf *out);
 

@@ -1,6 +1,7 @@
 /*
- * mime.c: quoted-printable and base64 round trips through a decoder written
- * here, RFC 2047 headers decoded by libetpan, header-injection regressions,
+ * mime.c and mime_qp.c: quoted-printable and base64 round trips through a
+ * decoder written here (and the QP line cache against the encoder without
+ * it), RFC 2047 headers decoded by libetpan, header-injection regressions,
  * and whole messages parsed back by libetpan with their parts compared byte
  * for byte with the input.
  */
@@ -365,7 +366,7 @@ static void test_qp(void)
 /* ------------------------------------------------------------------ */
 /* The quoted-printable line cache: the same bytes as without it        */
 
-/* mime.c's QP_CACHE_BYTES: what one thread's cache may store. */
+/* mime_qp.c's QP_CACHE_BYTES: what one thread's cache may store. */
 #define QP_CACHE_BUDGET (256 * 1024)
 
 static uint64_t rng_state = 0x243F6A8885A308D3ull;
