@@ -225,9 +225,7 @@ void mime_qp_encode_uncached(const char *in, size_t len, struct strbuf *out)
  * main thread's stays reachable from its thread-local pointer until the
  * process exits.
  */
-#ifndef QP_CACHE_MIN_LINE
-#define QP_CACHE_MIN_LINE 16
-#endif
+#define QP_CACHE_MIN_LINE 16		/* 8 to 48 measured alike; 1 was 5 % slower */
 #define QP_CACHE_MAX_LINE 2048
 #define QP_CACHE_SETS 128		/* a power of two */
 #define QP_CACHE_WAYS 8
