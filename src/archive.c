@@ -73,6 +73,7 @@ struct build {
 	char **partial_names;
 	size_t npartial, partial_alloc;
 	uint64_t tmpl_hash;	/* templates + config values + version */
+	unsigned neighbour_fields[2];	/* NB_* the issue template shows of next, previous */
 	const char *old_dir;	/* the previous archive (may not exist) */
 	struct manifest old;	/* its manifest */
 	struct archive_cache cache;	/* its build cache */
@@ -699,16 +700,112 @@ out:
 	return r;
 }
 
+/*
+ * What an issue page shows of its neighbours (previous / next, each an
+ * issue_summary): page_hash hashes the neighbours' slug and title always,
+ * and these fields when the issue template may show them, so that editing
+ * an issue re-renders a neighbour's page when, and only when, that page
+ * shows what changed ("Previous: 20 November" in a custom template).
+ */
+enum {
+	NB_NUMBER = 1 << 0,
+	NB_DATE = 1 << 1,	/* date, date_long */
+	NB_PREHEADER = 1 << 2,
+	NB_TAGS = 1 << 3,	/* tags, has_tags */
+	NB_ALL = (1 << 4) - 1,
+};
+
+/* The NB_* bit of a summary field named s[0..len); 0 for the ones always hashed or unknown. */
+static unsigned neighbour_field(const char *s, size_t len)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} fields[] = {
+		{ "number", NB_NUMBER }, { "date", NB_DATE }, { "date_long", NB_DATE },
+		{ "preheader", NB_PREHEADER }, { "tags", NB_TAGS }, { "has_tags", NB_TAGS },
+	};
+	size_t k;
+
+	for (k = 0; k < ARRAY_SIZE(fields); k++)
+		if (strlen(fields[k].name) == len && !memcmp(fields[k].name, s, len))
+			return fields[k].bit;
+	return 0;
+}
+
+/* 0 for "next", 1 for "previous" (neighbour_fields' index), -1 for other names. */
+static int neighbour_side(const char *s, size_t len)
+{
+	if (len == 4 && !memcmp(s, "next", 4))
+		return 0;
+	if (len == 8 && !memcmp(s, "previous", 8))
+		return 1;
+	return -1;
+}
+
+/*
+ * tmpl_each_name's callback: "previous.date" shows a field, and so does
+ * "date" inside {{#previous}} (the innermost of previous and next around
+ * it: a name the summary lacks is looked up further out, so it does not
+ * depend on the neighbour); "." inside it, or a recursive partial, may
+ * show anything.
+ */
+static void note_neighbour_field(void *data, const char *name, const char *const *sections, size_t n)
+{
+	unsigned *used = data;
+	size_t first = name ? strcspn(name, ".") : 0, k;
+	int side;
+
+	if (!name) {
+		used[0] = used[1] = NB_ALL;
+		return;
+	}
+	side = neighbour_side(name, first);
+	if (side >= 0) {
+		if (name[first] == '.')
+			used[side] |= neighbour_field(name + first + 1, strcspn(name + first + 1, "."));
+		return;
+	}
+	for (k = n; k-- > 0;)
+		if ((side = neighbour_side(sections[k], strcspn(sections[k], "."))) >= 0)
+			break;
+	if (side < 0)
+		return;
+	if (!strcmp(name, "."))
+		used[side] = NB_ALL;
+	else
+		used[side] |= neighbour_field(name, first);
+}
+
+static uint64_t neighbour_hash(uint64_t h, unsigned used, const struct entry *e)
+{
+	size_t k;
+
+	h = fnv_str(h, e ? e->slug : "");
+	h = fnv_str(h, e ? e->is.title : "");
+	if (!e)
+		return h;
+	if (used & NB_NUMBER)
+		h = fnv(h, &e->is.number, sizeof(e->is.number));
+	if (used & NB_DATE)
+		h = fnv_str(h, e->is.date);
+	if (used & NB_PREHEADER)
+		h = fnv_str(h, e->is.preheader);
+	if (used & NB_TAGS) {
+		h = fnv(h, &e->is.ntags, sizeof(e->is.ntags));
+		for (k = 0; k < e->is.ntags; k++)
+			h = fnv_str(fnv_str(h, e->is.tags[k]), e->tag_slugs[k]);
+	}
+	return h;
+}
+
 static uint64_t page_hash(const struct build *b, size_t i)
 {
 	uint64_t h = fnv(b->tmpl_hash, &b->e[i].src_hash, sizeof(b->e[i].src_hash));
 
-	/* The neighbours' titles appear in the previous / next links. */
-	h = fnv_str(h, i > 0 ? b->e[i - 1].slug : "");
-	h = fnv_str(h, i > 0 ? b->e[i - 1].is.title : "");
-	h = fnv_str(h, i + 1 < b->n ? b->e[i + 1].slug : "");
-	h = fnv_str(h, i + 1 < b->n ? b->e[i + 1].is.title : "");
-	return h;
+	/* Newest first: the next (newer) issue is i - 1, the previous is i + 1. */
+	h = neighbour_hash(h, b->neighbour_fields[0], i > 0 ? &b->e[i - 1] : NULL);
+	return neighbour_hash(h, b->neighbour_fields[1], i + 1 < b->n ? &b->e[i + 1] : NULL);
 }
 
 static int build_issue_page(struct build *b, size_t i, const struct tval *global)
@@ -1824,6 +1921,7 @@ int archive_build(const struct config *cfg, const char *out_dir, time_t now,
 	    !(b.t_tag = compile_template(&b, "archive-tag.html")) ||
 	    !(b.t_feed = compile_template(&b, "feed.xml")))
 		goto out;
+	tmpl_each_name(b.t_issue, note_neighbour_field, b.neighbour_fields);
 	/* The parent must exist for the temporary directory beside out. */
 	slash = strrchr(out.buf, '/');
 	if (slash && slash != out.buf) {

@@ -751,3 +751,77 @@ void tmpl_render(const struct tmpl *t, const struct tval *const *stack, size_t n
 {
 	tmpl_render_ex(t, stack, n, out, NULL, NULL);
 }
+
+/* tmpl_each_name's walk: the sections around the op, the partials being walked. */
+struct walk {
+	tmpl_name_fn fn;
+	void *data;
+	const char **sections;
+	size_t nsections, alloc;
+	const struct tmpl *chain[TMPL_MAX_DEPTH];
+	size_t depth;
+};
+
+static void walk_range(struct walk *w, const struct tmpl *t, size_t i, size_t end);
+
+static void walk_partial(struct walk *w, const struct tmpl *p)
+{
+	size_t k;
+
+	for (k = 0; k < w->depth; k++)
+		if (w->chain[k] == p)
+			break;
+	if (k < w->depth || w->depth == TMPL_MAX_DEPTH) {
+		w->fn(w->data, NULL, w->sections, w->nsections);
+		return;
+	}
+	w->chain[w->depth++] = p;
+	walk_range(w, p, 0, p->nops);
+	w->depth--;
+}
+
+static void walk_range(struct walk *w, const struct tmpl *t, size_t i, size_t end)
+{
+	while (i < end) {
+		const struct op *op = &t->ops[i];
+
+		switch (op->type) {
+		case OP_VAR:
+			w->fn(w->data, op->name->full, w->sections, w->nsections);
+			i++;
+			break;
+		case OP_SECTION:
+		case OP_INVERTED:
+			w->fn(w->data, op->name->full, w->sections, w->nsections);
+			if (op->type == OP_SECTION) {
+				ALLOC_GROW(w->sections, w->nsections + 1, w->alloc);
+				w->sections[w->nsections++] = op->name->full;
+			}
+			walk_range(w, t, i + 1, op->end);
+			if (op->type == OP_SECTION)
+				w->nsections--;
+			i = op->end;
+			break;
+		case OP_PARTIAL:
+			if (op->partial)
+				walk_partial(w, op->partial);
+			i++;
+			break;
+		default:
+			i++;
+			break;
+		}
+	}
+}
+
+void tmpl_each_name(const struct tmpl *t, tmpl_name_fn fn, void *data)
+{
+	struct walk w;
+
+	memset(&w, 0, sizeof(w));
+	w.fn = fn;
+	w.data = data;
+	w.chain[w.depth++] = t;
+	walk_range(&w, t, 0, t->nops);
+	free(w.sections);
+}

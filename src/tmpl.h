@@ -122,4 +122,18 @@ void tmpl_render(const struct tmpl *t, const struct tval *const *stack, size_t n
 void tmpl_render_ex(const struct tmpl *t, const struct tval *const *stack, size_t n,
 		    struct strbuf *out, tmpl_missing_fn missing, void *missing_data);
 
+/*
+ * Every name a render of t may look up, without rendering, for a caller
+ * that needs to know what the output can depend on (the archive's build
+ * cache): fn(data, name, sections, n) for each variable, section and
+ * inverted section, with the full dotted names of the sections around it
+ * that push a context ({{#x}}, not {{^x}}), outermost first.  The implicit
+ * iterator is ".".  A partial is walked where it is included, under the
+ * sections around the include; a partial that includes itself (directly
+ * or not) is walked once per chain, and where the chain comes back to it
+ * fn gets name NULL: "anything may be looked up here".
+ */
+typedef void (*tmpl_name_fn)(void *data, const char *name, const char *const *sections, size_t n);
+void tmpl_each_name(const struct tmpl *t, tmpl_name_fn fn, void *data);
+
 #endif

@@ -199,4 +199,36 @@ check "the last edit is shown" grep -q "Body of issue 7 v4" public/issues/issue-
 check "clean build into another directory" "$NEWSBEAT" archive -q -o fresh
 check "incremental archive equals a clean build" diff -r -x .newsbeat-cache public fresh
 
+# A custom issue template that shows more of its neighbours than their
+# titles: an edit re-renders the neighbour pages that show what changed,
+# and only those.
+cd ..
+archive_newsletter nb
+i=1
+while [ $i -le 5 ]; do
+	printf -- '---\ntitle: "Issue %d"\nissue: %d\ndate: 2026-02-%02d\npreheader: "Summary %d"\ntags: [t%d]\n---\nBody of issue %d.\n' \
+		$i $i $((i * 5)) $i $i $i > issues/issue-$i.md
+	i=$((i + 1))
+done
+touch -d '1 hour ago' issues/*.md
+sed -i -e 's|{{#previous}}<a class="prev"|{{#previous}}<span class="pd">{{date_long}}</span><a class="prev"|' \
+	-e 's|{{#next}}<a class="next"|<span class="ns">{{next.preheader}}</span>{{#next}}<a class="next"|' \
+	templates/archive-issue.html
+check "the custom template shows a neighbour's date" grep -q 'date_long}}</span><a class="prev"' templates/archive-issue.html
+expect "custom template: first build" "5 issues (5 rendered, 0 reused)"
+check "  issue 3 shows issue 2's date and issue 4's summary" \
+	sh -c 'grep -q "<span class=\"pd\">10 February 2026</span>" public/issues/issue-3.html &&
+		grep -q "<span class=\"ns\">Summary 4</span>" public/issues/issue-3.html'
+# (12 February keeps the order: issue 3 is of the 15th.)
+sed -i 's/^date: 2026-02-10/date: 2026-02-12/' issues/issue-2.md
+expect "a new date: its page and the newer neighbour's, which shows it" "(2 rendered, 3 reused)"
+check "  issue 3 shows the new date" grep -q '<span class="pd">12 February 2026</span>' public/issues/issue-3.html
+sed -i 's/^preheader: "Summary 4"/preheader: "Summary four"/' issues/issue-4.md
+expect "a new summary: its page and the older neighbour's, which shows it" "(2 rendered, 3 reused)"
+check "  issue 3 shows the new summary" grep -q '<span class="ns">Summary four</span>' public/issues/issue-3.html
+sed -i 's/^tags: \[t4\]/tags: [t4, extra]/' issues/issue-4.md
+expect "new tags, which no page shows of its neighbours: one page" "(1 rendered, 4 reused)"
+check "clean build into another directory" "$NEWSBEAT" archive -q -o fresh
+check "incremental archive equals a clean build" diff -r -x .newsbeat-cache public fresh
+
 done_testing

@@ -504,6 +504,51 @@ static void test_random_templates(void)
 	tval_free(d);
 }
 
+/* tmpl_each_name's calls as "name@section/section" lines ("*" for NULL). */
+static void collect_name(void *data, const char *name, const char *const *sections, size_t n)
+{
+	struct strbuf *sb = data;
+	size_t k;
+
+	strbuf_addstr(sb, name ? name : "*");
+	strbuf_addch(sb, '@');
+	for (k = 0; k < n; k++)
+		strbuf_addf(sb, "%s%s", k ? "/" : "", sections[k]);
+	strbuf_addch(sb, ' ');
+}
+
+static void check_names(const char *src, const char *want, const char *what)
+{
+	struct tmpl *t = compile("t.html", src, TMPL_ESCAPE_HTML);
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!t) {
+		ok(0, "names: %s: does not compile: %s", what, last_error);
+		return;
+	}
+	tmpl_each_name(t, collect_name, &sb);
+	is_str(sb.buf, want, "names: %s", what);
+	strbuf_release(&sb);
+	tmpl_free(t);
+}
+
+static void test_each_name(void)
+{
+	check_names("hi {{a}} {{{b.c}}} {{&d}}", "a@ b.c@ d@ ", "variables, dotted as written");
+	check_names("{{#s}}{{x}}{{^t}}{{y}}{{/t}}{{/s}}{{z}}",
+		    "s@ x@s t@s y@s z@ ", "sections push, inverted sections do not");
+	check_names("{{#a.b}}{{#c}}{{.}}{{/c}}{{/a.b}}", "a.b@ c@a.b .@a.b/c ",
+		    "nested sections, the implicit iterator");
+	check_names("{{! comment }}{{=<% %>=}}<% v %>", "v@ ", "comments and delimiters are not names");
+	check_names("{{#s}}{{>inner}}{{/s}}{{>inner}}", "s@ x@s x@ ",
+		    "a partial is walked where it is included");
+	check_names("{{#k}}{{>box}}{{/k}}", "k@ x@k ", "nested partials");
+	/* Standalone, rec is its indentable variant, which includes the plain one once. */
+	check_names("{{>rec}}", "b@ b@b *@b/b ", "a recursive partial: NULL where it comes back");
+	check_names("x{{>rec}}", "b@ *@b ", "an inline recursive partial");
+	check_names("{{>fork}}{{>fork}}", "a@ *@a a@ *@a ", "each include of it walked again");
+}
+
 int main(void)
 {
 	set_report_routine(capture);
@@ -516,5 +561,6 @@ int main(void)
 	test_stack();
 	test_threads();
 	test_random_templates();
+	test_each_name();
 	return tap_done();
 }
