@@ -753,13 +753,14 @@ static int neighbour_side(const char *s, size_t len)
 static void note_neighbour_field(void *data, const char *name, const char *const *sections, size_t n)
 {
 	unsigned *used = data;
-	size_t first = name ? strcspn(name, ".") : 0, k;
+	size_t first, k;
 	int side;
 
 	if (!name) {
 		used[0] = used[1] = NB_ALL;
 		return;
 	}
+	first = strcspn(name, ".");
 	side = neighbour_side(name, first);
 	if (side >= 0) {
 		if (name[first] == '.')
