@@ -1697,21 +1697,6 @@ static int swap_in(const struct build *b, const char *new_dir, const char *out_d
 	return r;
 }
 
-/*
- * A build killed during swap_in() (kill -9, a power cut) leaves
- * "<out>.old-PID" and "<out>.new-XXXXXX" beside out, and between the
- * first rename and the last no out at all.  Called under the lock, so no
- * other build is running: put the archive back together, then remove
- * every such leftover (builds killed before their swap leave a
- * "<out>.new-XXXXXX" too).
- *  - out missing, an "<out>.old-PID" still holding issues/: the swap had
- *    only moved it away; it is the previous archive, whole: moved back.
- *  - out missing, an "<out>.old-PID" without issues/: the unchanged pages
- *    were moving into the new tree (adopt_old_pages), which is complete
- *    (it has its manifest) but for the pages still in its .rendered/:
- *    they are moved in and the tree becomes out.  Pages of issues no
- *    longer published that were not moved out yet go at the next build.
- */
 /* A name swap_in() or archive_build() gives: 'o' "<base>.old-PID", 'n' "<base>.new-XXXXXX", else 0. */
 static int leftover_kind(const char *name, const char *base, size_t blen)
 {

@@ -1,6 +1,7 @@
 /*
- * send_source over the subscriber store (store.h).  The store is used from
- * one thread at a time, so the workers' per-message check takes a mutex.
+ * send_source over the subscriber store (store.h), used from the main
+ * thread (the workers' per-message check runs on the journal's
+ * connection); the mutex is left from when workers called in here.
  */
 #include "common.h"
 #include "config.h"

@@ -2,9 +2,9 @@
 #define STORE_INTERNAL_H
 /*
  * For the store's own files (store*.c) only: the one place outside them
- * that sqlite3.h is seen is nowhere.  Another store file (e.g. the
- * delivery journal, store_journal.c) uses these helpers to run its SQL
- * on the same connection.
+ * that sqlite3.h is seen is nowhere.  The delivery journal (journal.c)
+ * uses these helpers to run its SQL on the same connection; its own
+ * BEGIN/COMMIT do not set st->in_txn.
  *
  * Adding a migration (a schema change):
  *   1. In store_schema.c, append one entry to store_migrations[] with the
