@@ -4,7 +4,7 @@
 PREFIX  ?= /usr/local
 CC      ?= cc
 PKGS     = libcmark sqlite3 yaml-0.1 inih libidn2 nettle
-# libcurl and libmicrohttpd are not linked: src/lazylib.c dlopen()s them
+# libcurl and libmicrohttpd are not linked: src/base/lazylib.c dlopen()s them
 # when send or serve first needs them (their dependencies cost every other
 # command 14 ms at start).  Their headers are used; their sonames are read
 # from the -dev packages' .so links.
@@ -33,7 +33,10 @@ ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
 BUILD   ?= build
 export NEWSBEAT ?= $(CURDIR)/newsbeat
 export NEWSBEAT_SHARED ?= $(abspath ../shared)
-SRCS     = $(filter-out src/main.c,$(wildcard src/*.c))
+# The layers are folders under src/ (README.md, Layout); an object keeps
+# its folder, so build/store/store.o.
+SRCS     = $(wildcard src/*/*.c)
+HDRS     = $(wildcard src/*/*.h)
 OBJS     = $(SRCS:src/%.c=$(BUILD)/%.o)
 LIB      = $(BUILD)/libnewsbeat.a
 BIN      = newsbeat
@@ -43,7 +46,8 @@ BENCHES  = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 .PHONY: all check unit e2e debug install clean golden bench demo
 all: $(BIN)
 
-$(BUILD)/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
+$(BUILD)/%.o: src/%.c $(HDRS) | $(BUILD)
+	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIB): $(OBJS)

@@ -6,11 +6,11 @@
  *   build/bench/render [ISSUE.md] [N]      (defaults: issues/issue-42.md, 100000)
  * Run from a newsletter directory (templates/ beside it); `make bench` builds it.
  */
-#include "common.h"
-#include "strbuf.h"
-#include "config.h"
-#include "issue.h"
-#include "compose.h"
+#include "base/common.h"
+#include "base/strbuf.h"
+#include "base/config.h"
+#include "core/issue.h"
+#include "core/compose.h"
 
 #include <time.h>
 #include <sys/resource.h>

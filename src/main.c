@@ -2,9 +2,9 @@
  * newsbeat — compile a newsletter from Markdown issues, mail it to
  * subscribers, and publish a web archive.  This file only dispatches.
  */
-#include "common.h"
-#include "config.h"
-#include "cmd.h"
+#include "base/common.h"
+#include "base/config.h"
+#include "cmd/cmd.h"
 
 #include <getopt.h>
 #include <locale.h>

@@ -114,7 +114,7 @@ check_exit 2 "resuming issue 402 with --list board is refused" "$NEWSBEAT" send 
 check "  naming the list it is being delivered to" grep -q "being delivered to list 'members'" list.err
 check "  nothing delivered" test "$(received got | wc -l)" -eq 18
 # libcurl is not linked but loaded when a send first needs SMTP
-# (src/lazylib.c): other commands start without its 25 dependencies.
+# (src/base/lazylib.c): other commands start without its 25 dependencies.
 check "newsbeat is not linked against libcurl or libmicrohttpd" \
 	sh -c '! objdump -p "$NEWSBEAT" | grep NEEDED | grep -q -e curl -e microhttpd'
 # A libcurl without the functions send calls: a clear error, nothing sent.

@@ -1,8 +1,8 @@
 /* The address validator: a table of valid addresses (with their normal
  * form) and a table of invalid ones, including every shape issue 3 names. */
-#include "common.h"
-#include "address.h"
-#include "strbuf.h"
+#include "base/common.h"
+#include "core/address.h"
+#include "base/strbuf.h"
 #include "tap.h"
 
 static const struct {

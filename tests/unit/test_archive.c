@@ -1,8 +1,8 @@
 /* Unit tests for the archive's text helpers (archive_text.c). */
-#include "common.h"
-#include "strbuf.h"
-#include "archive.h"
-#include "tmpl.h"
+#include "base/common.h"
+#include "base/strbuf.h"
+#include "archive/archive.h"
+#include "core/tmpl.h"
 #include "tap.h"
 
 static void xml(const char *in, size_t len, const char *want, const char *name)

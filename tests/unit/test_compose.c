@@ -4,12 +4,12 @@
  * the rendered parts byte for byte; header injection is refused; a prepared
  * compose is usable from several threads.
  */
-#include "common.h"
-#include "strbuf.h"
-#include "fsutil.h"
-#include "config.h"
-#include "issue.h"
-#include "compose.h"
+#include "base/common.h"
+#include "base/strbuf.h"
+#include "base/fsutil.h"
+#include "base/config.h"
+#include "core/issue.h"
+#include "core/compose.h"
 #include "tap.h"
 
 #include <libetpan/libetpan.h>

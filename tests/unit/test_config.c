@@ -1,7 +1,7 @@
 /* config.ini: defaults, overrides, unknown keys, bad values with file:line. */
-#include "common.h"
-#include "strbuf.h"
-#include "config.h"
+#include "base/common.h"
+#include "base/strbuf.h"
+#include "base/config.h"
 #include "tap.h"
 
 #include <unistd.h>

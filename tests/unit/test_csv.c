@@ -3,10 +3,10 @@
  * of the records after them), empty files, a 10,000-column row, invalid
  * UTF-8, malformed quoting, records across the 64 KiB read blocks, and the
  * writer read back by the reader. */
-#include "common.h"
-#include "csvio.h"
-#include "strbuf.h"
-#include "error.h"
+#include "base/common.h"
+#include "core/csvio.h"
+#include "base/strbuf.h"
+#include "base/error.h"
 #include "tap.h"
 
 /* Every record read, flattened: "line:field|field|...\n". */

@@ -1,8 +1,8 @@
 /* Issue files: front matter, body, every rejection with its FILE:LINE. */
-#include "common.h"
-#include "issue.h"
-#include "strbuf.h"
-#include "fsutil.h"
+#include "base/common.h"
+#include "core/issue.h"
+#include "base/strbuf.h"
+#include "base/fsutil.h"
 #include "tap.h"
 
 #include <unistd.h>

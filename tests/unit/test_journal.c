@@ -3,12 +3,12 @@
  * the per-issue lock, attribute encoding, the schema migration that
  * brings the journal's tables to an older database.
  */
-#include "common.h"
-#include "strbuf.h"
-#include "fsutil.h"
-#include "journal.h"
-#include "store.h"
-#include "store_internal.h"
+#include "base/common.h"
+#include "base/strbuf.h"
+#include "base/fsutil.h"
+#include "store/journal.h"
+#include "store/store.h"
+#include "store/store_internal.h"
 #include "tap.h"
 
 #include <sqlite3.h>

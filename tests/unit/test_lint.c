@@ -1,9 +1,9 @@
 /* The checks of `newsbeat check`: each finding with its file line and level. */
-#include "common.h"
-#include "issue.h"
-#include "lint.h"
-#include "markdown.h"
-#include "strbuf.h"
+#include "base/common.h"
+#include "core/issue.h"
+#include "core/lint.h"
+#include "core/markdown.h"
+#include "base/strbuf.h"
 #include "tap.h"
 
 #define HEAD "---\ntitle: T\nissue: 1\ndate: 2026-01-01\n---\n"	/* body starts on line 6 */

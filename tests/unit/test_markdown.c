@@ -1,7 +1,7 @@
 /* Markdown → email HTML and → plain text: URL policy, XSS, template tags, wrapping. */
-#include "common.h"
-#include "markdown.h"
-#include "strbuf.h"
+#include "base/common.h"
+#include "core/markdown.h"
+#include "base/strbuf.h"
 #include "tap.h"
 
 static char *html(const char *md)

@@ -5,9 +5,9 @@
  * and whole messages parsed back by libetpan with their parts compared byte
  * for byte with the input.
  */
-#include "common.h"
-#include "strbuf.h"
-#include "mime.h"
+#include "base/common.h"
+#include "base/strbuf.h"
+#include "core/mime.h"
 #include "tap.h"
 
 #include <libetpan/libetpan.h>

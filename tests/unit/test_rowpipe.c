@@ -2,9 +2,9 @@
  * intact (NULL fields, empty strings, rows of different widths, across
  * batch boundaries); a consumer that stops makes the producer stop; an
  * empty pipe ends at once. */
-#include "common.h"
-#include "strbuf.h"
-#include "rowpipe.h"
+#include "base/common.h"
+#include "base/strbuf.h"
+#include "base/rowpipe.h"
 #include "tap.h"
 
 #include <pthread.h>

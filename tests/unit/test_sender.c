@@ -4,13 +4,13 @@
  * faults injected at each stage (-r 4xx, -f 5xx, -Q 421 and close,
  * -q silent close), checking how each outcome is classified and recorded.
  */
-#include "common.h"
-#include "strbuf.h"
-#include "fsutil.h"
-#include "config.h"
-#include "journal.h"
-#include "store.h"
-#include "sender.h"
+#include "base/common.h"
+#include "base/strbuf.h"
+#include "base/fsutil.h"
+#include "base/config.h"
+#include "store/journal.h"
+#include "store/store.h"
+#include "deliver/sender.h"
 #include "tap.h"
 
 #include <arpa/inet.h>

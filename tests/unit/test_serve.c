@@ -4,9 +4,9 @@
  * redirects), form field collection (repeats, oversize, NUL) and the
  * per-client rate limit.
  */
-#include "common.h"
-#include "fsutil.h"
-#include "serve_int.h"
+#include "base/common.h"
+#include "base/fsutil.h"
+#include "serve/serve_internal.h"
 #include "tap.h"
 
 #include <limits.h>

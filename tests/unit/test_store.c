@@ -1,8 +1,8 @@
 /* The subscriber store: statuses that stick, cursors, migrations from an
  * older schema, and a writer in a second process while this one reads. */
-#include "common.h"
-#include "store.h"
-#include "strbuf.h"
+#include "base/common.h"
+#include "store/store.h"
+#include "base/strbuf.h"
 #include "tap.h"
 
 #include <sqlite3.h>

@@ -3,9 +3,9 @@
  * the missing callback, escaping, values, rendering from several threads.
  * The official spec suite is test_tmpl_spec.c.
  */
-#include "common.h"
-#include "strbuf.h"
-#include "tmpl.h"
+#include "base/common.h"
+#include "base/strbuf.h"
+#include "core/tmpl.h"
 #include "tap.h"
 #include <pthread.h>
 

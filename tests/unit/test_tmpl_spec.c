@@ -5,9 +5,9 @@
  * Our own cases (errors, template values, the missing callback) are in
  * test_tmpl.c, which runs even when the shared directory is absent.
  */
-#include "common.h"
-#include "strbuf.h"
-#include "tmpl.h"
+#include "base/common.h"
+#include "base/strbuf.h"
+#include "core/tmpl.h"
 #include "tap.h"
 #include <json-c/json.h>
 #include <unistd.h>

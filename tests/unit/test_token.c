@@ -3,9 +3,9 @@
  * purpose, any single-character change, any truncation, random strings.
  * Message-IDs are stable per (issue, email) and differ otherwise.
  */
-#include "common.h"
-#include "strbuf.h"
-#include "token.h"
+#include "base/common.h"
+#include "base/strbuf.h"
+#include "core/token.h"
 #include "tap.h"
 
 static const char secret[] = "correct horse battery staple";

@@ -2,11 +2,11 @@
  * The Maildir outbox transport, and the checks every transport makes
  * before anything reaches the wire.
  */
-#include "common.h"
-#include "strbuf.h"
-#include "config.h"
-#include "fsutil.h"
-#include "transport.h"
+#include "base/common.h"
+#include "base/strbuf.h"
+#include "base/config.h"
+#include "base/fsutil.h"
+#include "deliver/transport.h"
 #include "tap.h"
 
 #include <dirent.h>

@@ -1,0 +1,199 @@
+/*
+ * Text helpers for the archive: XML-safe text, JavaScript string literals,
+ * tag slugs, and plain searchable text from Markdown.  Pure functions.
+ */
+#include "base/common.h"
+#include "base/strbuf.h"
+#include "archive/archive.h"
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t len, unsigned *cp)
+{
+	unsigned c = s[0], need, i, v;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	} else if (c >= 0xC2 && c <= 0xDF) {
+		need = 1; v = c & 0x1F;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		need = 2; v = c & 0x0F;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		need = 3; v = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (len < need + 1)
+		return 0;
+	for (i = 1; i <= need; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[i] & 0x3F);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF are invalid. */
+	if ((need == 2 && v < 0x800) || (need == 3 && (v < 0x10000 || v > 0x10FFFF)) ||
+	    (v >= 0xD800 && v <= 0xDFFF))
+		return 0;
+	*cp = v;
+	return need + 1;
+}
+
+/* XML 1.0 section 2.2, Char production. */
+void archive_xml_clean(struct strbuf *out, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0;
+
+	while (i < len) {
+		unsigned cp;
+		size_t n;
+
+		if (p[i] >= 0x20 && p[i] < 0x80) {	/* printable ASCII: the common case */
+			i++;
+			continue;
+		}
+		n = utf8_seq(p + i, len - i, &cp);
+		int bad = !n || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
+			  cp == 0xFFFE || cp == 0xFFFF;
+
+		if (bad) {
+			strbuf_add(out, s + run, i - run);
+			i += n ? n : 1;
+			run = i;
+		} else {
+			i += n;
+		}
+	}
+	strbuf_add(out, s + run, len - run);
+}
+
+void archive_js_string(struct strbuf *out, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i, run = 0;
+
+	strbuf_grow(out, len + 2);
+	strbuf_addch(out, '"');
+	for (i = 0; i < len; i++) {
+		unsigned c = p[i];
+
+		/* The common case, copied in runs. */
+		if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' &&
+		    c != '&' && c != 0xE2)
+			continue;
+		strbuf_add(out, s + run, i - run);
+		run = i + 1;
+		if (c == '"' || c == '\\') {
+			strbuf_addch(out, '\\');
+			strbuf_addch(out, c);
+		} else if (c == '\n') {
+			strbuf_addstr(out, "\\n");
+		} else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+			strbuf_addf(out, "\\u%04x", c);
+		} else if (i + 2 < len && p[i + 1] == 0x80 &&
+			   (p[i + 2] == 0xA8 || p[i + 2] == 0xA9)) {
+			/* U+2028/2029 end a line in older JavaScript. */
+			strbuf_addf(out, "\\u%04x", p[i + 2] == 0xA8 ? 0x2028 : 0x2029);
+			i += 2;
+			run = i + 1;
+		} else {
+			strbuf_addch(out, c);	/* another 0xE2 sequence */
+		}
+	}
+	strbuf_add(out, s + run, len - run);
+	strbuf_addch(out, '"');
+}
+
+void archive_tag_slug(struct strbuf *out, const char *tag)
+{
+	const unsigned char *p = (const unsigned char *)tag;
+	size_t start = out->len;
+	int dash = 0;
+
+	for (; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')) {
+			if (dash && out->len > start)
+				strbuf_addch(out, '-');
+			dash = 0;
+			strbuf_addch(out, *p);
+		} else if (*p >= 'A' && *p <= 'Z') {
+			if (dash && out->len > start)
+				strbuf_addch(out, '-');
+			dash = 0;
+			strbuf_addch(out, *p - 'A' + 'a');
+		} else if (*p >= 0x80) {
+			/* Non-ASCII letters keep their identity as hex bytes. */
+			if (dash && out->len > start)
+				strbuf_addch(out, '-');
+			dash = 0;
+			strbuf_addf(out, "%02x", *p);
+		} else {
+			dash = 1;
+		}
+	}
+	if (out->len == start)
+		strbuf_addstr(out, "tag");
+}
+
+/*
+ * Good enough for search: drop template tags, link targets, and Markdown
+ * punctuation; collapse white space.  Not a renderer — it only feeds the
+ * client-side word match.
+ */
+void archive_search_text(struct strbuf *out, const char *md, size_t len)
+{
+	size_t i = 0, run = 0;
+	int space = 0;
+	size_t start = out->len;
+
+	strbuf_grow(out, len);
+	while (i < len) {
+		unsigned char c = (unsigned char)md[i];
+		size_t skip_to = 0;
+		int is_space = 0;
+
+		if (c == '{' && i + 1 < len && md[i + 1] == '{') {
+			const char *end = memmem(md + i + 2, len - i - 2, "}}", 2);
+
+			if (end) {
+				skip_to = (size_t)(end - md) + 2;
+				while (skip_to < len && md[skip_to] == '}')
+					skip_to++;
+			}
+		} else if (c == ']' && i + 1 < len && md[i + 1] == '(') {
+			size_t j = i + 2;
+
+			while (j < len && md[j] != ')' && md[j] != '\n')
+				j++;
+			skip_to = j < len && md[j] == ')' ? j + 1 : i + 1;
+		} else if (c <= ' ') {
+			is_space = 1;
+			skip_to = i + 1;
+		} else if (c == '#' || c == '*' || c == '_' || c == '`' || c == '>' ||
+			   c == '[' || c == ']' || c == '!' || c == '|' || c == '~') {
+			skip_to = i + 1;	/* markup: gone without a trace */
+		}
+		if (!skip_to) {
+			if (space && out->len > start && run == i)
+				strbuf_addch(out, ' ');
+			space = 0;
+			i++;
+			continue;
+		}
+		/* Flush the pending run of plain text. */
+		if (i > run) {
+			if (space && out->len > start)
+				strbuf_addch(out, ' ');
+			space = 0;
+			strbuf_add(out, md + run, i - run);
+		}
+		if (is_space)
+			space = 1;
+		i = run = skip_to;
+	}
+	if (i > run) {
+		if (space && out->len > start)
+			strbuf_addch(out, ' ');
+		strbuf_add(out, md + run, i - run);
+	}
+}

@@ -1,0 +1,74 @@
+/*
+ * The progress line: only on a terminal, carriage-return redraws.
+ */
+#include "base/common.h"
+#include "base/progress.h"
+
+#include <time.h>
+#include <unistd.h>
+
+struct progress {
+	char *what;
+	long total;
+	int shown;		/* stderr is a terminal */
+	double start, last;
+};
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct progress *progress_start(const char *what, long total)
+{
+	struct progress *p = xcalloc(1, sizeof(*p));
+
+	p->what = xstrdup(what);
+	p->total = total;
+	p->shown = isatty(STDERR_FILENO) && !getenv("NEWSBEAT_NO_PROGRESS");
+	p->start = p->last = now_seconds();
+	return p;
+}
+
+static void draw(struct progress *p, double t, long sent, long failed, long pending)
+{
+	double el = t - p->start, rate = el > 0 ? (double)(sent + failed) / el : 0;
+	char eta[32] = "--:--";
+
+	if (rate > 0 && pending >= 0) {
+		long s = (long)((double)pending / rate + 0.5);
+
+		snprintf(eta, sizeof(eta), "%ld:%02ld", s / 60, s % 60);
+	}
+	fprintf(stderr, "\r%s: sent %ld, failed %ld, pending %ld, %.0f/s, ETA %s\033[K",
+		p->what, sent, failed, pending, rate, eta);
+	fflush(stderr);
+}
+
+void progress_update(struct progress *p, long sent, long failed, long pending)
+{
+	double t;
+
+	if (!p || !p->shown)
+		return;
+	t = now_seconds();
+	if (t - p->last < 0.2)
+		return;
+	p->last = t;
+	draw(p, t, sent, failed, pending);
+}
+
+void progress_stop(struct progress *p, long sent, long failed, long pending)
+{
+	if (!p)
+		return;
+	if (p->shown) {
+		draw(p, now_seconds(), sent, failed, pending);
+		fputc('\n', stderr);
+	}
+	free(p->what);
+	free(p);
+}

@@ -1,0 +1,158 @@
+/*
+ * newsbeat check ISSUE — pre-send lint.  One line per finding,
+ * "FILE:LINE: error|warning: message (what to do)", then a summary line.
+ * Exit 1 if any error, 0 with warnings only, 2 if the issue cannot be read
+ * or parsed.
+ */
+#include "base/common.h"
+#include "cmd/cmd.h"
+#include "base/config.h"
+#include "core/issue.h"
+#include "core/lint.h"
+#include "core/markdown.h"
+#include "base/strbuf.h"
+
+#include <ctype.h>
+
+/*
+ * The two checks that need the complete message (HTML part size, template
+ * variables nothing fills) go through compose.h.
+ */
+#include "core/compose.h"
+
+static const char usage[] =
+	"usage: newsbeat check ISSUE\n"
+	"\n"
+	"Check an issue before sending it.  ISSUE is issue-42, 42 or a path.\n"
+	"Reports, one line each as FILE:LINE: error|warning: message (what to do):\n"
+	"  errors:   bad or missing front matter fields; placeholders left in\n"
+	"            (TK, TODO, FIXME, lorem ipsum); relative links or\n"
+	"            images; unsafe link schemes (javascript:, data:, file:, ...);\n"
+	"            an HTML part over 102 KB (Gmail clips it, hiding the\n"
+	"            unsubscribe link); template variables nothing fills\n"
+	"  warnings: images without alt text; pipe tables, ~~strike~~ and [^1]\n"
+	"            footnotes (not CommonMark); raw HTML (removed); an HTML part\n"
+	"            over 90 KB\n"
+	"\n"
+	"Exit status: 0 no errors (warnings allowed), 1 errors found,\n"
+	"2 the issue cannot be read or parsed.\n";
+
+/* Parse errors arrive through error()/warning(): turn "FILE:LINE: msg" into findings. */
+static struct lint *report_lint;
+static const char *report_path;
+
+static void check_report(const char *level, const char *msg)
+{
+	const char *colon = strchr(msg, ':');
+	enum lint_level lv = !strcmp(level, "warning") ? LINT_WARNING : LINT_ERROR;
+
+	while (colon && !isdigit((unsigned char)colon[1]))
+		colon = strchr(colon + 1, ':');
+	if (colon) {
+		const char *p = colon + 1;
+		int line = 0;
+		char *file;
+
+		while (isdigit((unsigned char)*p))
+			line = line * 10 + (*p++ - '0');
+		if (p[0] == ':' && p[1] == ' ' && line > 0) {
+			file = xstrndup(msg, (size_t)(colon - msg));
+			lint_add(report_lint, strcmp(file, report_path) ? file : NULL, line, lv,
+				 NULL, "%s", p + 2);
+			free(file);
+			return;
+		}
+	}
+	if (!strncmp(msg, report_path, strlen(report_path)) && msg[strlen(report_path)] == ':') {
+		const char *p = msg + strlen(report_path) + 1;
+
+		lint_add(report_lint, NULL, 0, lv, NULL, "%s", p + (*p == ' '));
+		return;
+	}
+	fflush(stdout);
+	fprintf(stderr, "newsbeat: %s: %s\n", level, msg);
+}
+
+static void on_unfilled(void *data, const char *name, const char *where, int line)
+{
+	void **d = data;
+
+	lint_unfilled(d[0], d[1], name, where, line);
+}
+
+/* Render for a sample recipient: the HTML part's size and unfilled variables. */
+static void check_composed(struct lint *l, const struct config *cfg, const struct issue *is)
+{
+	struct compose *c = compose_prepare(cfg, is, config_secret(cfg));
+	struct strbuf html = STRBUF_INIT;
+	struct compose_output out = { NULL, &html, NULL, NULL };
+	struct compose_recipient r = { "reader@example.org", "Sample Reader",
+		is->list ? is->list : cfg->default_list, 0, NULL, NULL };
+	void *d[2] = { l, (void *)is };
+
+	if (!c)
+		return;	/* the template errors are findings already (check_report) */
+	if (compose_message(c, &r, compose_now(), "=_newsbeat-check", NULL, &out) == 0)
+		lint_html_size(l, html.len);
+	compose_each_unfilled(c, on_unfilled, d);
+	strbuf_release(&html);
+	compose_free(c);
+}
+
+int cmd_check(int argc, char **argv, struct config *cfg)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct lint l = LINT_INIT;
+	struct issue is;
+	struct markdown *m;
+	int i, r;
+	const char *arg = NULL;
+
+	if (wants_help(argc, argv))
+		return show_help(usage);
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--") && i + 1 < argc) {
+			arg = argv[++i];
+			if (i + 1 < argc)
+				return usage_error(usage, "more than one issue given");
+			break;
+		}
+		if (argv[i][0] == '-' && argv[i][1])
+			return usage_error(usage, "unknown option '%s'", argv[i]);
+		if (arg)
+			return usage_error(usage, "more than one issue given");
+		arg = argv[i];
+	}
+	if (!arg)
+		return usage_error(usage, "no issue given");
+	if (issue_resolve(cfg->issues_dir, arg, &path) < 0) {
+		strbuf_release(&path);
+		return EXIT_USAGE;
+	}
+
+	report_lint = &l;
+	report_path = path.buf;
+	set_report_routine(check_report);
+	if (issue_load(&is, path.buf) < 0) {
+		set_report_routine(NULL);
+		lint_sort(&l);
+		lint_print(&l, path.buf, stdout);
+		issue_release(&is);
+		lint_release(&l);
+		strbuf_release(&path);
+		return EXIT_USAGE;
+	}
+	m = markdown_parse(is.body, is.body_len);
+	lint_issue(&l, &is, m);
+	check_composed(&l, cfg, &is);
+	set_report_routine(NULL);
+
+	lint_sort(&l);
+	lint_print(&l, path.buf, stdout);
+	r = lint_count(&l, LINT_ERROR) ? EXIT_FAILED : EXIT_OK;
+	markdown_free(m);
+	issue_release(&is);
+	lint_release(&l);
+	strbuf_release(&path);
+	return r;
+}

@@ -1,0 +1,461 @@
+/*
+ * newsbeat send ISSUE [--list L] [--test EMAIL]... [--dry-run] [--yes] [--limit N]
+ *
+ * The main job: snapshot the list's recipients into the delivery journal
+ * (one durable transaction), then let the sender's workers deliver every
+ * due row.  Running it again resumes.  See docs/delivery.md.
+ */
+#include "base/common.h"
+#include "base/strbuf.h"
+#include "base/config.h"
+#include "core/issue.h"
+#include "core/address.h"
+#include "core/compose.h"
+#include "store/journal.h"
+#include "deliver/sender.h"
+#include "base/progress.h"
+#include "deliver/send_source.h"
+#include "deliver/transport.h"
+#include "cmd/cmd.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char usage[] =
+	"usage: newsbeat send ISSUE [--list L] [--test EMAIL]... [--dry-run] [--yes] [--limit N]\n"
+	"\n"
+	"Deliver ISSUE (issue-42, 42, or a path to the .md file) to every active\n"
+	"subscriber of the list, one personalized message each, through the\n"
+	"transport [smtp] url configures (empty: the Maildir outbox).\n"
+	"\n"
+	"The first run records the recipients in the delivery journal; running\n"
+	"it again resumes: nobody who got it is mailed again, nobody is skipped.\n"
+	"`newsbeat status ISSUE` shows who got it, who failed and why.\n"
+	"\n"
+	"  --list L      the list (default: the issue's `list`, else [newsletter] default_list)\n"
+	"  --test EMAIL  send only to EMAIL (repeatable), subject prefixed \"[TEST] \";\n"
+	"                the journal is not touched\n"
+	"  --dry-run     build every message, deliver nothing\n"
+	"  --yes         do not ask for confirmation (needed without a terminal)\n"
+	"  --limit N     send at most N messages in this run\n";
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+struct send_ctx {
+	const struct config *cfg;
+	struct compose *compose;
+	struct send_source *source;
+	struct journal *journal;
+	/* dry run */
+	long built;
+	size_t bytes;
+	int failed;
+};
+
+/* The envelope sender: [smtp] envelope_from, else the From address. */
+static int envelope_from(const struct config *cfg, struct strbuf *out)
+{
+	const char *src = *cfg->envelope_from ? cfg->envelope_from : cfg->from;
+	const char *lt = strrchr(src, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+	char *addr = lt && gt ? xstrndup(lt + 1, (size_t)(gt - lt - 1)) : xstrdup(src);
+	const char *why;
+	int r = 0;
+
+	if (address_validate(addr, out, &why) < 0)
+		r = error("[%s] %s '%s' is not a usable envelope sender: %s",
+			  *cfg->envelope_from ? "smtp" : "newsletter",
+			  *cfg->envelope_from ? "envelope_from" : "from", src, why);
+	free(addr);
+	return r;
+}
+
+static int build_message(const struct send_ctx *ctx, const struct compose_recipient *r,
+			 const char *prefix, struct strbuf *eml, struct strbuf *msgid)
+{
+	struct strbuf boundary = STRBUF_INIT;
+	struct compose_output out = { eml, NULL, NULL, msgid };
+	int ret;
+
+	ret = compose_boundary(&boundary);
+	if (ret == 0)
+		ret = compose_message(ctx->compose, r, compose_now(), boundary.buf, prefix, &out);
+	strbuf_release(&boundary);
+	return ret;
+}
+
+/* sender_opts.build: a journal row back into a compose_recipient. */
+static int build_row(void *data, const struct journal_row *row, struct strbuf *eml,
+		     struct strbuf *msgid)
+{
+	const struct send_ctx *ctx = data;
+	struct compose_recipient r;
+	char **keys, **values;
+	size_t n = journal_attrs_decode(row->attrs, &keys, &values);
+	int ret;
+
+	memset(&r, 0, sizeof(r));
+	r.email = row->email;
+	r.name = row->name;
+	r.list = row->list;
+	r.nattrs = n;
+	r.attr_keys = (const char *const *)keys;
+	r.attr_values = (const char *const *)values;
+	ret = build_message(ctx, &r, NULL, eml, msgid);
+	journal_attrs_free(n, keys, values);
+	return ret;
+}
+
+static int snapshot_one(void *data, const struct compose_recipient *r)
+{
+	struct send_ctx *ctx = data;
+	struct strbuf attrs = STRBUF_INIT;
+	int ret;
+
+	journal_attrs_encode(&attrs, r->nattrs, r->attr_keys, r->attr_values);
+	ret = journal_snapshot_add(ctx->journal, r->email, r->name, r->list, attrs.buf);
+	strbuf_release(&attrs);
+	return ret < 0 ? -1 : 0;
+}
+
+static int dry_run_one(void *data, const struct compose_recipient *r)
+{
+	struct send_ctx *ctx = data;
+	struct strbuf eml = STRBUF_INIT, msgid = STRBUF_INIT;
+
+	if (build_message(ctx, r, NULL, &eml, &msgid) < 0)
+		ctx->failed++;
+	else if (transport_check_crlf(eml.buf, eml.len) < 0)
+		ctx->failed += error("message for '%s' has a bare CR or LF", r->email) ? 1 : 0;
+	else {
+		ctx->built++;
+		ctx->bytes += eml.len;
+	}
+	strbuf_release(&eml);
+	strbuf_release(&msgid);
+	return 0;
+}
+
+/* Ask on the terminal; 1 = yes. */
+static int confirm(void)
+{
+	char line[64];
+
+	fputs("Send? [y/N] ", stderr);
+	fflush(stderr);
+	if (!fgets(line, sizeof(line), stdin))
+		return 0;
+	return line[0] == 'y' || line[0] == 'Y';
+}
+
+static int send_tests(struct send_ctx *ctx, const char *from, const char *list,
+		      char **tests, size_t ntests)
+{
+	struct transport *t = transport_open(ctx->cfg);
+	struct strbuf eml = STRBUF_INIT, msgid = STRBUF_INIT, addr = STRBUF_INIT;
+	struct transport_status st;
+	size_t i;
+	int bad = 0;
+
+	if (!t)
+		return EXIT_USAGE;
+	for (i = 0; i < ntests; i++) {
+		struct compose_recipient r;
+
+		memset(&r, 0, sizeof(r));
+		strbuf_reset(&addr);
+		address_validate(tests[i], &addr, NULL);	/* checked in cmd_send */
+		r.email = addr.buf;
+		r.list = list;
+		strbuf_reset(&eml);
+		strbuf_reset(&msgid);
+		if (build_message(ctx, &r, "[TEST] ", &eml, &msgid) < 0) {
+			bad++;
+			continue;
+		}
+		transport_send(t, from, addr.buf, eml.buf, eml.len, &st);
+		if (st.result == TRANSPORT_SENT) {
+			printf("test message sent to %s\n", addr.buf);
+		} else {
+			bad++;
+			printf("test message to %s not sent: %s\n", addr.buf, st.reply);
+		}
+	}
+	transport_close(t);
+	strbuf_release(&eml);
+	strbuf_release(&msgid);
+	strbuf_release(&addr);
+	return bad ? EXIT_FAILED : EXIT_OK;
+}
+
+static void print_summary(const struct sender_result *res, const long c[JOURNAL_NSTATES],
+			  struct journal *j, int issue)
+{
+	printf("sent %ld, failed %ld, to retry %ld, cancelled %ld in this run (%.1f s, %.0f messages/s)\n",
+	       res->sent, res->failed, res->retry, res->cancelled, res->seconds,
+	       res->seconds > 0 ? (double)res->attempted / res->seconds : 0.0);
+	if (res->ambiguous)
+		printf("%ld connection(s) lost after the final dot: those messages may arrive twice\n",
+		       res->ambiguous);
+	printf("issue total: %ld sent, %ld failed, %ld to retry, %ld pending, %ld cancelled\n",
+	       c[JOURNAL_SENT], c[JOURNAL_FAILED], c[JOURNAL_RETRY],
+	       c[JOURNAL_PENDING] + c[JOURNAL_SENDING], c[JOURNAL_CANCELLED]);
+	if (c[JOURNAL_RETRY]) {
+		int64_t when;
+
+		if (journal_next_retry(j, issue, &when) == 0 && when) {
+			time_t t = (time_t)when;
+			struct tm tm;
+			char buf[64];
+
+			gmtime_r(&t, &tm);
+			strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm);
+			printf("next retry due %s: run 'newsbeat send' again then\n", buf);
+		}
+	}
+	if (c[JOURNAL_FAILED])
+		printf("see who failed and why: newsbeat status issue-%d --failed\n", issue);
+}
+
+int cmd_send(int argc, char **argv, struct config *cfg)
+{
+	static const struct option longopts[] = {
+		{ "list", required_argument, NULL, 'l' },
+		{ "test", required_argument, NULL, 't' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "yes", no_argument, NULL, 'y' },
+		{ "limit", required_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *list_opt = NULL, *list, *why;
+	char **tests = NULL;
+	size_t ntests = 0, tests_alloc = 0, i;
+	int dry_run = 0, yes = 0, opt, ret = EXIT_USAGE, lockfd = -1, has;
+	long limit = 0;
+	struct strbuf path = STRBUF_INIT, from = STRBUF_INIT, addr = STRBUF_INIT;
+	struct strbuf snap_list = STRBUF_INIT;
+	struct send_ctx ctx;
+	struct issue is;
+	int issue_loaded = 0;
+	struct transport *probe = NULL;
+	struct sender_opts so;
+	struct sender_result res;
+	long c[JOURNAL_NSTATES];
+	struct sigaction sa, old_int, old_term;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.cfg = cfg;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "l:t:nyL:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'l': list_opt = optarg; break;
+		case 't':
+			ALLOC_GROW(tests, ntests + 1, tests_alloc);
+			tests[ntests++] = optarg;
+			break;
+		case 'n': dry_run = 1; break;
+		case 'y': yes = 1; break;
+		case 'L': {
+			char *end;
+
+			errno = 0;
+			limit = strtol(optarg, &end, 10);
+			if (errno || *end || limit < 1) {
+				free(tests);
+				return usage_error(usage, "--limit wants a positive number, not '%s'", optarg);
+			}
+			break;
+		}
+		case 'h': free(tests); return show_help(usage);
+		default: free(tests); return usage_error(usage, "unknown option");
+		}
+	}
+	if (optind != argc - 1) {
+		free(tests);
+		return usage_error(usage, optind >= argc ? "which issue? e.g. 'newsbeat send issue-42'"
+							 : "too many arguments");
+	}
+	for (i = 0; i < ntests; i++) {
+		if (address_validate(tests[i], NULL, &why) < 0) {
+			error("--test '%s' is not a usable address: %s", tests[i], why);
+			goto out;
+		}
+	}
+	if (envelope_from(cfg, &from) < 0)
+		goto out;
+	if (issue_resolve(cfg->issues_dir, argv[optind], &path) < 0 ||
+	    issue_load(&is, path.buf) < 0)
+		goto out;
+	issue_loaded = 1;
+	list = list_opt ? list_opt : is.list ? is.list : cfg->default_list;
+
+	/* Opening a transport checks the URL and TLS policy before any work. */
+	probe = transport_open(cfg);
+	if (!probe)
+		goto out;
+	if (!transport_is_local(probe) && !config_secret(cfg) && !dry_run) {
+		error("%s is not set: unsubscribe links would be signed with the public "
+		      "development key and anyone could forge them; export a long random "
+		      "secret in %s before sending through %s",
+		      cfg->secret_env, cfg->secret_env, transport_describe(probe));
+		goto out;
+	}
+	ctx.compose = compose_prepare(cfg, &is, config_secret(cfg));
+	if (!ctx.compose)
+		goto out;
+
+	if (ntests) {
+		ret = send_tests(&ctx, from.buf, list, tests, ntests);
+		goto out;
+	}
+
+	ctx.source = send_source_open(cfg);
+	if (!ctx.source)
+		goto out;
+	if (!send_source_list_exists(ctx.source, list)) {
+		error("there is no list '%s'; see 'newsbeat lists'", list);
+		goto out;
+	}
+
+	if (dry_run) {
+		if (send_source_each(ctx.source, list, dry_run_one, &ctx) < 0)
+			goto out;
+		printf("dry run: built %ld messages (%zu bytes) for list '%s', delivered nothing "
+		       "(transport: %s)\n", ctx.built, ctx.bytes, list, transport_describe(probe));
+		ret = ctx.failed ? EXIT_FAILED : EXIT_OK;
+		goto out;
+	}
+
+	lockfd = journal_lock_issue(cfg->database, is.number);
+	if (lockfd == -2) {
+		error("issue %d is already being sent by another 'newsbeat send'; "
+		      "let it finish (or stop it) and run 'newsbeat status issue-%d'",
+		      is.number, is.number);
+		ret = EXIT_FAILED;
+		goto out;
+	}
+	if (lockfd < 0)
+		goto out;
+	ctx.journal = journal_open(cfg->database);
+	if (!ctx.journal)
+		goto out;
+	has = journal_snapshot_list(ctx.journal, is.number, &snap_list);
+	if (has > 0 && strcmp(snap_list.buf, list) != 0) {
+		/* Resuming would silently go on with the other list's recipients. */
+		error("issue %d is being delivered to list '%s' (its recipients were recorded at the "
+		      "first send), not '%s': resume with --list %s, or make a new issue for '%s'",
+		      is.number, snap_list.buf, list, snap_list.buf, list);
+		goto out;
+	}
+	if (has < 0 || journal_recover(ctx.journal, is.number) < 0 ||
+	    journal_counts(ctx.journal, is.number, c) < 0)
+		goto out;
+
+	if (!yes) {
+		long n = has ? c[JOURNAL_PENDING] + c[JOURNAL_RETRY]
+			     : send_source_count(ctx.source, list);
+
+		if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) {
+			error("not a terminal, so I cannot ask for confirmation: pass --yes to send "
+			      "issue %d to list '%s'", is.number, list);
+			goto out;
+		}
+		fprintf(stderr, "issue:      %d  %s\n", is.number, is.title);
+		fprintf(stderr, "subject:    %s\n", compose_subject(ctx.compose));
+		fprintf(stderr, "list:       %s\n", list);
+		if (has)
+			fprintf(stderr, "recipients: %ld left to send (resuming; %ld already sent)\n",
+				n, c[JOURNAL_SENT]);
+		else
+			fprintf(stderr, "recipients: %ld\n", n);
+		fprintf(stderr, "transport:  %s\n", transport_describe(probe));
+		if (limit)
+			fprintf(stderr, "limit:      %ld messages this run\n", limit);
+		if (!confirm()) {
+			fprintf(stderr, "nothing sent\n");
+			ret = EXIT_OK;
+			goto out;
+		}
+	}
+	if (!has) {
+		/* One transaction, durable before the first message (journal.h). */
+		if (journal_snapshot_begin(ctx.journal, is.number, list) < 0)
+			goto out;
+		if (send_source_each(ctx.source, list, snapshot_one, &ctx) != 0) {
+			journal_snapshot_abort(ctx.journal);
+			goto out;
+		}
+		if (journal_snapshot_commit(ctx.journal) < 0)
+			goto out;
+		if (journal_counts(ctx.journal, is.number, c) < 0)
+			goto out;
+	}
+	transport_close(probe);
+	probe = NULL;
+
+	memset(&so, 0, sizeof(so));
+	so.cfg = cfg;
+	so.journal = ctx.journal;
+	so.issue = is.number;
+	so.envelope_from = from.buf;
+	so.limit = limit;
+	so.build = build_row;
+	so.check_subscribers = 1;
+	so.data = &ctx;
+	so.stop = &interrupted;
+	so.retry_wait = cfg->retry_wait;
+	{
+		struct strbuf what = STRBUF_INIT;
+
+		strbuf_addf(&what, "issue %d", is.number);
+		so.progress = progress_start(what.buf, c[JOURNAL_PENDING] + c[JOURNAL_RETRY]);
+		strbuf_release(&what);
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	if (sender_run(&so, &res) < 0) {
+		progress_stop(so.progress, 0, 0, 0);
+		goto out_signals;
+	}
+	if (journal_counts(ctx.journal, is.number, c) < 0)
+		goto out_signals;
+	progress_stop(so.progress, res.sent, res.failed, c[JOURNAL_PENDING] + c[JOURNAL_RETRY]);
+	if (res.fatal)
+		error("sending stopped: %s", res.fatal_reply);
+	if (interrupted)
+		fprintf(stderr, "interrupted; run 'newsbeat send' again to resume\n");
+	print_summary(&res, c, ctx.journal, is.number);
+	if (res.fatal || interrupted || c[JOURNAL_FAILED] || c[JOURNAL_RETRY] ||
+	    (!limit && (c[JOURNAL_PENDING] || c[JOURNAL_SENDING])))
+		ret = EXIT_FAILED;
+	else
+		ret = EXIT_OK;
+out_signals:
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+out:
+	transport_close(probe);
+	journal_close(ctx.journal);
+	journal_unlock_issue(lockfd);
+	send_source_close(ctx.source);
+	compose_free(ctx.compose);
+	if (issue_loaded)
+		issue_release(&is);
+	strbuf_release(&path);
+	strbuf_release(&from);
+	strbuf_release(&addr);
+	strbuf_release(&snap_list);
+	free(tests);
+	return ret;
+}

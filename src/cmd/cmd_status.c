@@ -1,0 +1,103 @@
+/*
+ * newsbeat status ISSUE [--failed]
+ * Who got an issue, who failed and why, who is still pending: the
+ * delivery journal, read-only.
+ */
+#include "base/common.h"
+#include "base/strbuf.h"
+#include "base/config.h"
+#include "core/issue.h"
+#include "store/journal.h"
+#include "base/fsutil.h"
+#include "cmd/cmd.h"
+
+#include <getopt.h>
+#include <time.h>
+
+static const char usage[] =
+	"usage: newsbeat status ISSUE [--failed]\n"
+	"\n"
+	"Show how the delivery of ISSUE (issue-42, 42, or a path to the .md file)\n"
+	"stands: how many were sent, failed, are to be retried or still pending,\n"
+	"then each failed, retrying or pending address with the server's last reply.\n"
+	"\n"
+	"  --failed   list only the addresses that failed for good\n";
+
+static int print_entry(void *data, const struct journal_entry *e)
+{
+	(void)data;
+	printf("%-9s %s", journal_state_name(e->state), e->email);
+	if (e->attempts)
+		printf("  (%d attempt%s)", e->attempts, e->attempts == 1 ? "" : "s");
+	if (e->reply && *e->reply)
+		printf("  %s", e->reply);
+	putchar('\n');
+	return 0;
+}
+
+int cmd_status(int argc, char **argv, struct config *cfg)
+{
+	static const struct option longopts[] = {
+		{ "failed", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct strbuf path = STRBUF_INIT;
+	struct journal *j = NULL;
+	struct issue is;
+	long c[JOURNAL_NSTATES], total = 0;
+	int opt, failed_only = 0, ret = EXIT_USAGE, has, loaded = 0;
+	unsigned mask;
+	enum journal_state s;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'f': failed_only = 1; break;
+		case 'h': return show_help(usage);
+		default: return usage_error(usage, "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error(usage, optind >= argc ? "which issue? e.g. 'newsbeat status issue-42'"
+							 : "too many arguments");
+	if (issue_resolve(cfg->issues_dir, argv[optind], &path) < 0 ||
+	    issue_load(&is, path.buf) < 0)
+		goto out;
+	loaded = 1;
+	if (!path_exists(cfg->database)) {
+		printf("issue %d has not been sent (no database at %s)\n", is.number, cfg->database);
+		ret = EXIT_OK;
+		goto out;
+	}
+	j = journal_open(cfg->database);
+	if (!j || (has = journal_has_snapshot(j, is.number)) < 0 ||
+	    journal_counts(j, is.number, c) < 0)
+		goto out;
+	if (!has) {
+		printf("issue %d has not been sent; 'newsbeat send issue-%d' sends it\n",
+		       is.number, is.number);
+		ret = EXIT_OK;
+		goto out;
+	}
+	for (s = 0; s < JOURNAL_NSTATES; s++)
+		total += c[s];
+	printf("issue %d: %ld recipients\n", is.number, total);
+	printf("  sent       %ld\n", c[JOURNAL_SENT]);
+	printf("  failed     %ld\n", c[JOURNAL_FAILED]);
+	printf("  retry      %ld\n", c[JOURNAL_RETRY]);
+	printf("  pending    %ld\n", c[JOURNAL_PENDING] + c[JOURNAL_SENDING]);
+	printf("  cancelled  %ld\n", c[JOURNAL_CANCELLED]);
+	mask = 1u << JOURNAL_FAILED;
+	if (!failed_only)
+		mask |= 1u << JOURNAL_RETRY | 1u << JOURNAL_PENDING | 1u << JOURNAL_SENDING;
+	if (journal_each(j, is.number, mask, print_entry, NULL) < 0)
+		goto out;
+	ret = EXIT_OK;
+out:
+	journal_close(j);
+	if (loaded)
+		issue_release(&is);
+	strbuf_release(&path);
+	return ret;
+}

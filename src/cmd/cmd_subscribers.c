@@ -1,0 +1,634 @@
+/*
+ * newsbeat subscribers add|remove|import|export|list|count
+ * Every address passes address_validate(); every change goes through the
+ * store (store.h), which keeps unsubscribes sticky.
+ */
+#include "base/common.h"
+#include "base/strbuf.h"
+#include "base/fsutil.h"
+#include "base/config.h"
+#include "core/address.h"
+#include "store/store.h"
+#include "core/csvio.h"
+#include "base/rowpipe.h"
+#include "cmd/cmd.h"
+
+#include <getopt.h>
+#include <pthread.h>
+
+static const char usage[] =
+	"usage: newsbeat subscribers add EMAIL [--name N] [--list L] [--attr KEY=VALUE]... [--resubscribe]\n"
+	"       newsbeat subscribers remove EMAIL [--list L]\n"
+	"       newsbeat subscribers import FILE.csv [--list L] [--dry-run] [--resubscribe]\n"
+	"       newsbeat subscribers export [--list L] [-o FILE]\n"
+	"       newsbeat subscribers list [--list L] [--status S]\n"
+	"       newsbeat subscribers count [--list L]\n"
+	"\n"
+	"L defaults to [newsletter] default_list.  Someone who unsubscribed, bounced\n"
+	"or complained is not re-activated by add or import without --resubscribe.\n"
+	"CSV: a header row naming the columns; 'email' is required, 'name' optional,\n"
+	"every other column becomes an attribute usable as {{subscriber.<column>}}.\n"
+	"S is active, pending, unsubscribed, bounced or complained.\n";
+
+struct opts {
+	const char *list, *name, *output, *status;
+	int resubscribe, dry_run;
+	struct strbuf attrs;	/* "key\0value\0" pairs */
+	size_t nattrs;
+};
+
+static int parse_opts(int argc, char **argv, struct opts *o, const struct config *cfg)
+{
+	static const struct option longopts[] = {
+		{ "list", required_argument, NULL, 'l' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "attr", required_argument, NULL, 'a' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "status", required_argument, NULL, 's' },
+		{ "resubscribe", no_argument, NULL, 'R' },
+		{ "dry-run", no_argument, NULL, 'D' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	o->list = cfg->default_list;
+	optind = 2;
+	while ((opt = getopt_long(argc, argv, "l:n:a:o:s:", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'l': o->list = optarg; break;
+		case 'n': o->name = optarg; break;
+		case 'o': o->output = optarg; break;
+		case 's': o->status = optarg; break;
+		case 'R': o->resubscribe = 1; break;
+		case 'D': o->dry_run = 1; break;
+		case 'a': {
+			const char *eq = strchr(optarg, '=');
+
+			if (!eq || eq == optarg)
+				return usage_error(usage, "--attr takes KEY=VALUE (got '%s')", optarg);
+			strbuf_add(&o->attrs, optarg, (size_t)(eq - optarg));
+			strbuf_addch(&o->attrs, '\0');
+			strbuf_addstr(&o->attrs, eq + 1);
+			strbuf_addch(&o->attrs, '\0');
+			o->nattrs++;
+			break;
+		}
+		default:
+			return usage_error(usage, "unknown option");
+		}
+	}
+	if (!*o->list)
+		return usage_error(usage, "the list name must not be empty");
+	return 0;
+}
+
+static const char *skip_reason(enum store_status s)
+{
+	return s == STORE_NONE ? "suppressed" : store_status_name(s);
+}
+
+static int do_add(struct store *st, const char *arg, struct opts *o)
+{
+	struct strbuf email = STRBUF_INIT;
+	const char **keys = xcalloc(o->nattrs + 1, sizeof(*keys));
+	const char **values = xcalloc(o->nattrs + 1, sizeof(*values));
+	struct store_subscriber sub;
+	enum store_result res;
+	enum store_status why;
+	const char *reason, *p = o->attrs.buf;
+	size_t i;
+	int ret = EXIT_USAGE;
+
+	for (i = 0; i < o->nattrs; i++) {
+		keys[i] = p;
+		p += strlen(p) + 1;
+		values[i] = p;
+		p += strlen(p) + 1;
+		if (!store_attr_key_valid(keys[i])) {
+			error("--attr '%s': keys are lower-case letters, digits and '_'", keys[i]);
+			goto out;
+		}
+	}
+	if (address_validate(arg, &email, &reason) < 0) {
+		error("'%s' is not a usable address: %s", arg, reason);
+		goto out;
+	}
+	if (o->name && (strchr(o->name, '\n') || strchr(o->name, '\r'))) {
+		error("--name must be one line");
+		goto out;
+	}
+	sub.email = email.buf;
+	sub.name = o->name;
+	sub.nattrs = o->nattrs;
+	sub.attr_keys = keys;
+	sub.attr_values = values;
+	if (store_subscribe(st, &sub, o->list, o->resubscribe ? STORE_RESUBSCRIBE : 0, &res, &why) < 0) {
+		ret = EXIT_FAILED;
+		goto out;
+	}
+	switch (res) {
+	case STORE_ADDED: printf("added %s to '%s'\n", email.buf, o->list); break;
+	case STORE_UPDATED: printf("updated %s on '%s'\n", email.buf, o->list); break;
+	case STORE_UNCHANGED: printf("%s is already on '%s'\n", email.buf, o->list); break;
+	case STORE_SKIPPED:
+		printf("skipped %s: %s on '%s' (use --resubscribe only with their consent)\n",
+		       email.buf, skip_reason(why), o->list);
+		break;
+	}
+	ret = EXIT_OK;
+out:
+	free(keys);
+	free(values);
+	strbuf_release(&email);
+	return ret;
+}
+
+static int do_remove(struct store *st, const char *arg, struct opts *o)
+{
+	struct strbuf email = STRBUF_INIT;
+	const char *reason;
+	int r;
+
+	if (address_validate(arg, &email, &reason) < 0) {
+		error("'%s' is not a usable address: %s", arg, reason);
+		strbuf_release(&email);
+		return EXIT_USAGE;
+	}
+	r = store_unsubscribe(st, email.buf, o->list, "cli");
+	if (r == STORE_NONE)
+		printf("%s is not on '%s'; nothing changed\n", email.buf, o->list);
+	else if (r >= 0)
+		printf("unsubscribed %s from '%s'\n", email.buf, o->list);
+	strbuf_release(&email);
+	return r < 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+/*
+ * An import runs on two threads: the reader parses and checks the CSV
+ * (import_row) and passes the good rows, as "email, name, attribute
+ * values", through a rowpipe to the main thread, which stores them
+ * (store_rows).  Fields up to the header row are the reader's; after it,
+ * cols/keys are only read.
+ */
+struct import {
+	struct store *st;
+	struct opts *o;
+	const char *file;
+	long email_col, name_col;
+	size_t ncols;
+	char **cols;		/* header names, normalized to attribute keys */
+	const char **keys;	/* the attribute columns' keys, in order */
+	size_t nkeys;
+	const char **row;	/* the reader's scratch: ncols + 2 */
+	struct strbuf email;	/* the reader's scratch */
+	long counts[4], rejected;
+	FILE *report;		/* rejected rows, printed after the counts; a file
+				   so memory does not grow with a bad file */
+	int header_done, failed;	/* the reader's */
+	FILE *in;
+	long nrecords;			/* csvio_read's result */
+	struct rowpipe *pipe;
+};
+
+/*
+ * A header cell as an attribute key: spreadsheets write "Member type";
+ * templates want {{subscriber.member_type}}.  ASCII letters are lower-cased,
+ * spaces and '-' become '_'.  The result may still be invalid.
+ */
+static char *column_key(const char *name)
+{
+	char *k = xstrdup(name), *p;
+
+	for (p = k; *p; p++) {
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+		else if (*p == ' ' || *p == '-')
+			*p = '_';
+	}
+	return k;
+}
+
+/* `s` for a one-line report: at most 80 bytes, control characters escaped. */
+static void add_shown(struct strbuf *out, const char *s, size_t len)
+{
+	size_t i;
+
+	strbuf_addch(out, '\'');
+	for (i = 0; i < len && i < 80; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\r')
+			strbuf_addstr(out, "\\r");
+		else if (c == '\n')
+			strbuf_addstr(out, "\\n");
+		else if (c < 0x20 || c == 0x7f)
+			strbuf_addf(out, "\\x%02x", c);
+		else if (c == '\\' || c == '\'')
+			strbuf_addf(out, "\\%c", c);
+		else
+			strbuf_addch(out, (char)c);
+	}
+	if (len > 80)
+		strbuf_addstr(out, "...");
+	strbuf_addch(out, '\'');
+}
+
+static int import_header(struct import *im, const struct csvio_row *row)
+{
+	size_t i;
+
+	im->header_done = 1;
+	im->email_col = im->name_col = -1;
+	im->ncols = row->nfields;
+	im->cols = xcalloc(row->nfields + 1, sizeof(char *));
+	im->keys = xcalloc(row->nfields + 1, sizeof(*im->keys));
+	im->row = xcalloc(row->nfields + 2, sizeof(*im->row));
+	for (i = 0; i < row->nfields; i++) {
+		long *col = NULL;
+
+		im->cols[i] = column_key(row->fields[i]);
+		if (!strcmp(im->cols[i], "email"))
+			col = &im->email_col;
+		else if (!strcmp(im->cols[i], "name"))
+			col = &im->name_col;
+		else if (!store_attr_key_valid(im->cols[i])) {
+			error("%s:%lu: column %zu ('%s') cannot be an attribute: name it with letters, digits and '_'",
+			      im->file, row->line, i + 1, row->fields[i]);
+			return -1;
+		}
+		if (col && *col >= 0) {
+			error("%s:%lu: the column '%s' appears twice", im->file, row->line, im->cols[i]);
+			return -1;
+		}
+		if (col)
+			*col = (long)i;
+	}
+	if (im->email_col < 0) {
+		error("%s:%lu: no 'email' column in the header row (%zu columns); the first row must name the columns, e.g. email,name",
+		      im->file, row->line, row->nfields);
+		return -1;
+	}
+	for (i = 0; i < row->nfields; i++)
+		if ((long)i != im->email_col && (long)i != im->name_col)
+			im->keys[im->nkeys++] = im->cols[i];
+	return 0;
+}
+
+static void reject(struct import *im, const struct csvio_row *row, const char *reason)
+{
+	struct strbuf *line = &im->email;
+
+	im->rejected++;
+	strbuf_reset(line);
+	strbuf_addf(line, "%s:%lu: rejected", im->file, row->line);
+	if ((size_t)im->email_col < row->nfields) {
+		strbuf_addch(line, ' ');
+		add_shown(line, row->fields[im->email_col], row->lens[im->email_col]);
+	}
+	strbuf_addf(line, ": %s\n", reason);
+	fwrite(line->buf, 1, line->len, im->report);
+}
+
+/* The reader: check a row; a good one goes down the pipe, a bad one into the report. */
+static int import_row(void *data, const struct csvio_row *row)
+{
+	struct import *im = data;
+	const char *reason = NULL;
+	size_t i, n = 0;
+
+	if (!im->header_done) {
+		if (import_header(im, row) < 0) {
+			im->failed = 1;
+			return -1;
+		}
+		return 0;
+	}
+	for (i = 0; i < row->nfields && !reason; i++)
+		if (!csvio_utf8_valid(row->fields[i], row->lens[i]))
+			reason = "not valid UTF-8 (save the file as UTF-8)";
+	if (!reason && row->nfields != im->ncols)
+		reason = row->nfields < im->ncols ? "fewer fields than the header row"
+						  : "more fields than the header row";
+	strbuf_reset(&im->email);
+	if (!reason)
+		address_validate(row->fields[im->email_col], &im->email, &reason);	/* sets reason */
+	if (!reason && im->name_col >= 0 &&
+	    strpbrk(row->fields[im->name_col], "\r\n"))
+		reason = "the name has a line break";
+	if (reason) {
+		reject(im, row, reason);
+		return 0;
+	}
+	im->row[n++] = im->email.buf;
+	im->row[n++] = im->name_col >= 0 ? row->fields[im->name_col] : NULL;
+	for (i = 0; i < row->nfields; i++)
+		if ((long)i != im->email_col && (long)i != im->name_col)
+			im->row[n++] = row->fields[i];
+	return rowpipe_add(im->pipe, n, im->row);
+}
+
+static void *reader_main(void *data)
+{
+	struct import *im = data;
+
+	im->nrecords = csvio_read(im->in, im->file, import_row, im);
+	rowpipe_close(im->pipe);
+	return NULL;
+}
+
+/* The main thread: store the rows the reader passes; 0, or -1 (reported). */
+static int store_rows(struct import *im)
+{
+	const char *const *f;
+	size_t n;
+
+	while (rowpipe_next(im->pipe, &n, &f)) {
+		struct store_subscriber sub;
+		enum store_result res;
+
+		sub.email = f[0];
+		sub.name = f[1];
+		sub.nattrs = n - 2;
+		sub.attr_keys = im->keys;
+		sub.attr_values = f + 2;
+		if (store_subscribe(im->st, &sub, im->o->list, im->o->resubscribe ? STORE_RESUBSCRIBE : 0,
+				    &res, NULL) < 0) {
+			rowpipe_stop(im->pipe);
+			return -1;
+		}
+		im->counts[res]++;
+	}
+	return 0;
+}
+
+static void copy_report(FILE *from)
+{
+	char buf[8192];
+	size_t n;
+
+	rewind(from);
+	while ((n = fread(buf, 1, sizeof(buf), from)) > 0)
+		fwrite(buf, 1, n, stdout);
+}
+
+static int do_import(struct store *st, const char *file, struct opts *o)
+{
+	struct import im;
+	FILE *fp;
+	pthread_t reader;
+	long n;
+	size_t i;
+	int ret, stored;
+
+	memset(&im, 0, sizeof(im));
+	im.st = st;
+	im.o = o;
+	im.file = file;
+	strbuf_init(&im.email, 256);
+	fp = fopen(file, "rb");
+	if (!fp) {
+		error("cannot read '%s': %s", file, strerror(errno));
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	im.report = tmpfile();
+	if (!im.report) {
+		error("cannot create a temporary file for the import report: %s", strerror(errno));
+		fclose(fp);
+		ret = EXIT_FAILED;
+		goto out;
+	}
+	/* One transaction: all rows or none; --dry-run rolls it back. */
+	if (store_begin_batch(st) < 0) {
+		fclose(fp);
+		ret = EXIT_FAILED;
+		goto out;
+	}
+	/* 512 rows a batch: ~100 KB, two at most. */
+	im.in = fp;
+	im.pipe = rowpipe_new(512);
+	if (pthread_create(&reader, NULL, reader_main, &im) != 0) {
+		error("cannot start a thread to read '%s'", file);
+		im.nrecords = -1;
+		stored = -1;
+	} else {
+		stored = store_rows(&im);
+		pthread_join(reader, NULL);
+	}
+	rowpipe_free(im.pipe);
+	n = im.nrecords;
+	fclose(fp);
+	if (stored < 0) {
+		store_rollback(st);
+		error("%s: nothing was imported", file);
+		ret = EXIT_FAILED;
+		goto out;
+	}
+	if (n < 0 || im.failed || !im.header_done) {
+		if (!im.header_done && n >= 0)
+			error("%s: the file is empty; the first row must name the columns, e.g. email,name", file);
+		store_rollback(st);
+		error("%s: nothing was imported", file);
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	if (o->dry_run ? store_rollback(st) : store_commit(st)) {
+		ret = EXIT_FAILED;
+		goto out;
+	}
+	printf("%s%s into '%s': %ld added, %ld updated, %ld unchanged, %ld skipped (unsubscribed, bounced, complained or suppressed), %ld rejected\n",
+	       o->dry_run ? "dry run, nothing saved: " : "", file, o->list,
+	       im.counts[STORE_ADDED], im.counts[STORE_UPDATED], im.counts[STORE_UNCHANGED],
+	       im.counts[STORE_SKIPPED], im.rejected);
+	copy_report(im.report);
+	ret = im.rejected ? EXIT_FAILED : EXIT_OK;
+out:
+	if (im.report)
+		fclose(im.report);
+	for (i = 0; i < im.ncols; i++)
+		free(im.cols[i]);
+	free(im.cols);
+	free(im.keys);
+	free(im.row);
+	strbuf_release(&im.email);
+	return ret;
+}
+
+struct keys {
+	char **v;
+	size_t n, alloc;
+};
+
+static void add_key(void *data, const char *key)
+{
+	struct keys *k = data;
+
+	ALLOC_GROW(k->v, k->n + 1, k->alloc);
+	k->v[k->n++] = xstrdup(key);
+}
+
+/*
+ * Where export writes: stdout, or with -o a temporary file beside FILE
+ * renamed over it at the end (readers never see half an export).  The
+ * rows stream through in 64 KiB pieces: memory does not grow with the list.
+ */
+struct sink {
+	int to_file;
+	struct atomic_file file;
+};
+
+static int sink_open(struct sink *k, const char *path)
+{
+	k->to_file = path != NULL;
+	return k->to_file ? atomic_file_open(&k->file, path, 0600) : 0;
+}
+
+static void sink_write(struct sink *k, struct strbuf *out)
+{
+	if (k->to_file)
+		atomic_file_write(&k->file, out->buf, out->len);
+	else
+		fwrite(out->buf, 1, out->len, stdout);
+	strbuf_reset(out);
+}
+
+/* Finish (ok >= 0) or abandon; returns 0 or -1 after error(). */
+static int sink_close(struct sink *k, int ok)
+{
+	if (!k->to_file) {
+		if (fflush(stdout) != 0 && ok >= 0)
+			ok = error("cannot write the export to standard output: %s", strerror(errno));
+		return ok < 0 ? -1 : 0;
+	}
+	if (ok < 0) {
+		atomic_file_abort(&k->file);
+		return -1;
+	}
+	return atomic_file_commit(&k->file);
+}
+
+static int do_export(struct store *st, struct opts *o)
+{
+	struct keys k = { NULL, 0, 0 };
+	struct strbuf out = STRBUF_INIT;
+	struct store_cursor *c = NULL;
+	const struct store_recipient *r;
+	struct sink sink;
+	size_t i, j;
+	int ok = -1;
+
+	if (store_attr_keys(st, o->list, add_key, &k) < 0)
+		goto out;
+	if (sink_open(&sink, o->output) < 0)
+		goto out;
+	csvio_add_field(&out, "email", 1);
+	csvio_add_field(&out, "name", 0);
+	for (i = 0; i < k.n; i++)
+		csvio_add_field(&out, k.v[i], 0);
+	csvio_end_record(&out);
+	c = store_recipients_open(st, o->list);
+	while (c && (r = store_cursor_next(c))) {
+		csvio_add_field(&out, r->email, 1);
+		csvio_add_field(&out, r->name, 0);
+		/* Both sorted by key: one merge pass. */
+		for (i = 0, j = 0; i < k.n; i++) {
+			while (j < r->nattrs && strcmp(r->attr_keys[j], k.v[i]) < 0)
+				j++;
+			csvio_add_field(&out, j < r->nattrs && !strcmp(r->attr_keys[j], k.v[i])
+					? r->attr_values[j] : "", 0);
+		}
+		csvio_end_record(&out);
+		if (out.len > 65536)
+			sink_write(&sink, &out);
+	}
+	if (c && !store_cursor_failed(c)) {
+		sink_write(&sink, &out);
+		ok = 0;
+	}
+	store_cursor_close(c);
+	ok = sink_close(&sink, ok);
+out:
+	for (i = 0; i < k.n; i++)
+		free(k.v[i]);
+	free(k.v);
+	strbuf_release(&out);
+	return ok < 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+static int do_list(struct store *st, struct opts *o)
+{
+	enum store_status s = STORE_NONE;
+	struct store_cursor *c;
+	const struct store_recipient *r;
+	int failed;
+
+	if (o->status && store_status_parse(o->status, &s) < 0)
+		return usage_error(usage, "unknown status '%s'", o->status);
+	c = store_members_open(st, o->list, s);
+	if (!c)
+		return EXIT_FAILED;
+	while ((r = store_cursor_next(c)))
+		printf("%s\t%s\t%s\n", r->email, store_status_name(r->status), r->name);
+	failed = store_cursor_failed(c);
+	store_cursor_close(c);
+	return failed ? EXIT_FAILED : EXIT_OK;
+}
+
+int cmd_subscribers(int argc, char **argv, struct config *cfg)
+{
+	struct opts o;
+	struct store *st;
+	const char *sub;
+	int r, nargs;
+
+	if (wants_help(argc, argv) || argc < 2)
+		return argc < 2 ? usage_error(usage, "which action? add, remove, import, export, list or count")
+				: show_help(usage);
+	sub = argv[1];
+	memset(&o, 0, sizeof(o));
+	strbuf_init(&o.attrs, 0);
+	if ((r = parse_opts(argc, argv, &o, cfg)) != 0)
+		goto out;
+	nargs = argc - optind;
+	r = EXIT_USAGE;
+	if ((!strcmp(sub, "add") || !strcmp(sub, "remove") || !strcmp(sub, "import")) && nargs != 1) {
+		r = usage_error(usage, "'subscribers %s' takes one %s", sub,
+				strcmp(sub, "import") ? "address" : "file");
+		goto out;
+	}
+	if ((!strcmp(sub, "export") || !strcmp(sub, "list") || !strcmp(sub, "count")) && nargs) {
+		r = usage_error(usage, "unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+	if (strcmp(sub, "add") && strcmp(sub, "remove") && strcmp(sub, "import") &&
+	    strcmp(sub, "export") && strcmp(sub, "list") && strcmp(sub, "count")) {
+		r = usage_error(usage, "unknown action '%s'", sub);
+		goto out;
+	}
+	st = store_open(cfg->database);
+	if (!st) {
+		r = EXIT_FAILED;
+		goto out;
+	}
+	if (!strcmp(sub, "add"))
+		r = do_add(st, argv[optind], &o);
+	else if (!strcmp(sub, "remove"))
+		r = do_remove(st, argv[optind], &o);
+	else if (!strcmp(sub, "import"))
+		r = do_import(st, argv[optind], &o);
+	else if (!strcmp(sub, "export"))
+		r = do_export(st, &o);
+	else if (!strcmp(sub, "list"))
+		r = do_list(st, &o);
+	else {
+		long long n = store_count(st, o.list);
+
+		if (n >= 0)
+			printf("%lld\n", n);
+		r = n < 0 ? EXIT_FAILED : EXIT_OK;
+	}
+	store_close(st);
+out:
+	strbuf_release(&o.attrs);
+	return r;
+}

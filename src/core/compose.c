@@ -1,0 +1,424 @@
+/*
+ * Personalization: the per-issue work once (compose_prepare), the
+ * per-recipient work many times (compose_message).  See compose.h.
+ */
+#include "base/common.h"
+#include "base/strbuf.h"
+#include "base/fsutil.h"
+#include "base/config.h"
+#include "core/issue.h"
+#include "core/markdown.h"
+#include "core/tmpl.h"
+#include "core/mime.h"
+#include "core/token.h"
+#include "core/compose.h"
+#include "base/utf8.h"
+
+#include <time.h>
+
+/* Used when no secret is configured: previews and the Maildir outbox only. */
+#define DEV_SECRET "newsbeat-development-secret-not-for-production"
+
+#define TEXT_WIDTH 72
+
+struct compose {
+	const struct config *cfg;
+	const struct issue *is;
+	char *secret;
+	char *subject;
+	char *web_url;
+	char *from_name, *from_addr;
+	char *msgid_domain;
+	struct tmpl *content_html, *content_text;	/* the body, as templates */
+	struct tmpl *email_html, *email_text;
+	struct tval *global;	/* newsletter.*, issue.*, archive_url, ... */
+	char **partial_names;	/* partial file names, referenced by the templates */
+	size_t npartial_names, partial_names_alloc;
+};
+
+time_t compose_now(void)
+{
+	const char *s = getenv("NEWSBEAT_NOW");
+	struct tm tm;
+
+	if (s && *s) {
+		memset(&tm, 0, sizeof(tm));
+		if (sscanf(s, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+			   &tm.tm_hour, &tm.tm_min, &tm.tm_sec) == 6) {
+			tm.tm_year -= 1900;
+			tm.tm_mon -= 1;
+			return timegm(&tm);
+		}
+		warning("NEWSBEAT_NOW='%s' is not YYYY-MM-DDTHH:MM:SSZ; using the clock", s);
+	}
+	return time(NULL);
+}
+
+int compose_boundary(struct strbuf *out)
+{
+	const char *fixed = getenv("NEWSBEAT_BOUNDARY");
+
+	if (fixed && *fixed) {
+		strbuf_addstr(out, fixed);
+		return 0;
+	}
+	strbuf_addstr(out, "=_");
+	return token_random_alnum(28, out);
+}
+
+/*
+ * Template files come from [paths] templates; a newsletter directory that
+ * lacks one falls back to the templates installed with newsbeat.
+ */
+static int load_template_source(const struct config *cfg, const char *name,
+				struct strbuf *src, struct strbuf *path)
+{
+	path_join(path, cfg->templates_dir, name);
+	if (strbuf_read_file(src, path->buf) == 0)
+		return 0;
+	if (errno == ENOENT) {
+		struct strbuf alt = STRBUF_INIT;
+
+		path_join(&alt, NEWSBEAT_DATADIR "/templates", name);
+		if (strbuf_read_file(src, alt.buf) == 0) {
+			strbuf_reset(path);
+			strbuf_addbuf(path, &alt);
+			strbuf_release(&alt);
+			return 0;
+		}
+		strbuf_release(&alt);
+		return -1;
+	}
+	return -1;
+}
+
+struct partial_ctx {
+	struct compose *c;
+	const char *ext;
+};
+
+static int load_partial(void *data, const char *name, struct strbuf *src,
+			const char **display_name)
+{
+	struct partial_ctx *pc = data;
+	struct strbuf file = STRBUF_INIT, path = STRBUF_INIT;
+	int r;
+
+	strbuf_addstr(&file, name);
+	if (!strchr(name, '.'))
+		strbuf_addstr(&file, pc->ext);
+	if (strstr(file.buf, "..") || file.buf[0] == '/') {
+		strbuf_release(&file);
+		return -1;
+	}
+	r = load_template_source(pc->c->cfg, file.buf, src, &path);
+	if (r == 0) {
+		struct compose *c = pc->c;
+
+		/* Compiled templates refer to the name: it lives as long as c. */
+		ALLOC_GROW(c->partial_names, c->npartial_names + 1, c->partial_names_alloc);
+		c->partial_names[c->npartial_names++] = strbuf_detach(&path, NULL);
+		*display_name = c->partial_names[c->npartial_names - 1];
+	}
+	strbuf_release(&file);
+	strbuf_release(&path);
+	return r;
+}
+
+static struct tmpl *compile_template_file(struct compose *c, const char *name,
+					  enum tmpl_escape esc)
+{
+	const struct config *cfg = c->cfg;
+	struct strbuf src = STRBUF_INIT, path = STRBUF_INIT;
+	struct partial_ctx pc = { c, strrchr(name, '.') };
+	struct tmpl_options opts = { esc, load_partial, &pc, 0 };
+	struct tmpl *t = NULL;
+
+	if (load_template_source(cfg, name, &src, &path) < 0) {
+		error("cannot read template '%s': %s (is [paths] templates right?)",
+		      path.buf, strerror(errno));
+		goto out;
+	}
+	t = tmpl_compile(path.buf, src.buf, src.len, &opts);
+out:
+	strbuf_release(&src);
+	strbuf_release(&path);
+	return t;
+}
+
+static const char *const months[] = {
+	"January", "February", "March", "April", "May", "June", "July",
+	"August", "September", "October", "November", "December",
+};
+
+static struct tval *build_global(const struct compose *c)
+{
+	const struct config *cfg = c->cfg;
+	const struct issue *is = c->is;
+	struct tval *g = tval_object(), *nl = tval_object(), *iv = tval_object();
+	struct strbuf sb = STRBUF_INIT;
+	size_t w;
+
+	tval_set_str(nl, "name", cfg->name);
+	tval_set_str(nl, "from", cfg->from);
+	tval_set_str(nl, "from_name", *c->from_name ? c->from_name : cfg->name);
+	tval_set_str(nl, "from_address", c->from_addr);
+	tval_set_str(nl, "base_url", cfg->base_url);
+	tval_set_str(nl, "list_id", cfg->list_id);
+	tval_set_str(nl, "language", cfg->language);
+	tval_set(g, "newsletter", nl);
+
+	tval_set_str(iv, "title", is->title);
+	tval_set(iv, "number", tval_number(is->number));
+	tval_set_str(iv, "date", is->date);
+	strbuf_addf(&sb, "%d %s %d", is->day, months[(is->month - 1) % 12], is->year);
+	tval_set_str(iv, "date_long", sb.buf);
+	tval_set_str(iv, "subject", c->subject);
+	tval_set_str(iv, "preheader", is->preheader ? is->preheader : "");
+	tval_set_str(iv, "web_url", c->web_url);
+	strbuf_reset(&sb);
+	issue_slug(is, &sb);
+	tval_set_str(iv, "slug", sb.buf);
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, is->title);
+	strbuf_addch(&sb, '\n');
+	w = utf8_width(is->title, strlen(is->title));
+	strbuf_addchars(&sb, '=', w > TEXT_WIDTH ? TEXT_WIDTH : w);
+	tval_set_str(iv, "title_underlined", sb.buf);
+	tval_set(g, "issue", iv);
+
+	tval_set_str(g, "archive_url", cfg->base_url);
+	strbuf_reset(&sb);
+	strbuf_addf(&sb, "%ssubscribe", cfg->base_url);
+	tval_set_str(g, "subscribe_url", sb.buf);
+	strbuf_release(&sb);
+	return g;
+}
+
+struct compose *compose_prepare(const struct config *cfg, const struct issue *is,
+				const char *secret)
+{
+	struct compose *c = xcalloc(1, sizeof(*c));
+	struct tmpl_options html_opts = { TMPL_ESCAPE_HTML, NULL, NULL, 0 };
+	struct tmpl_options text_opts = { TMPL_ESCAPE_NONE, NULL, NULL, 0 };
+	struct strbuf sb = STRBUF_INIT;
+	struct markdown *md;
+	const char *at;
+
+	c->cfg = cfg;
+	c->is = is;
+	c->secret = xstrdup(secret ? secret : DEV_SECRET);
+	c->subject = issue_subject(is, cfg->name);
+	strbuf_addstr(&sb, cfg->base_url);
+	strbuf_addstr(&sb, "issues/");
+	issue_slug(is, &sb);
+	strbuf_addstr(&sb, ".html");
+	c->web_url = strbuf_detach(&sb, NULL);
+
+	if (mime_split_mailbox(cfg->from, &c->from_name, &c->from_addr) < 0) {
+		error("%s: [newsletter] from: cannot read '%s' as 'Name <address>'",
+		      *cfg->file ? cfg->file : "built-in default", cfg->from);
+		goto fail;
+	}
+	at = strrchr(c->from_addr, '@');
+	if (!at || !at[1]) {
+		error("%s: [newsletter] from: '%s' has no domain",
+		      *cfg->file ? cfg->file : "built-in default", c->from_addr);
+		goto fail;
+	}
+	c->msgid_domain = xstrdup(at + 1);
+
+	/*
+	 * Template syntax errors in the body are reported against the Markdown
+	 * file's own lines: compile it once as written (padded so line numbers
+	 * match the file) before it becomes HTML and text.
+	 */
+	{
+		struct tmpl *probe;
+
+		strbuf_addchars(&sb, '\n', is->body_line > 1 ? (size_t)is->body_line - 1 : 0);
+		strbuf_add(&sb, is->body, is->body_len);
+		probe = tmpl_compile(is->path, sb.buf, sb.len, &text_opts);
+		strbuf_release(&sb);
+		if (!probe)
+			goto fail;
+		tmpl_free(probe);
+	}
+
+	/* Markdown is parsed and rendered once per issue. */
+	md = markdown_parse(is->body, is->body_len);
+	markdown_render_html(md, &sb);
+	c->content_html = tmpl_compile(is->path, sb.buf, sb.len, &html_opts);
+	strbuf_reset(&sb);
+	markdown_render_text(md, TEXT_WIDTH, &sb);
+	c->content_text = tmpl_compile(is->path, sb.buf, sb.len, &text_opts);
+	strbuf_release(&sb);
+	markdown_free(md);
+	if (!c->content_html || !c->content_text)
+		goto fail;
+
+	c->email_html = compile_template_file(c, "email.html", TMPL_ESCAPE_HTML);
+	c->email_text = compile_template_file(c, "email.txt", TMPL_ESCAPE_NONE);
+	if (!c->email_html || !c->email_text)
+		goto fail;
+	c->global = build_global(c);
+	return c;
+fail:
+	compose_free(c);
+	return NULL;
+}
+
+void compose_free(struct compose *c)
+{
+	if (!c)
+		return;
+	tmpl_free(c->content_html);
+	tmpl_free(c->content_text);
+	tmpl_free(c->email_html);
+	tmpl_free(c->email_text);
+	tval_free(c->global);
+	free(c->secret);
+	free(c->subject);
+	free(c->web_url);
+	free(c->from_name);
+	free(c->from_addr);
+	free(c->msgid_domain);
+	while (c->npartial_names)
+		free(c->partial_names[--c->npartial_names]);
+	free(c->partial_names);
+	free(c);
+}
+
+const char *compose_subject(const struct compose *c)
+{
+	return c->subject;
+}
+
+const char *compose_web_url(const struct compose *c)
+{
+	return c->web_url;
+}
+
+/*
+ * The per-recipient context: subscriber.*, unsubscribe_url (also appended
+ * to url for the List-Unsubscribe header; token receives the bare token).
+ */
+static struct tval *recipient_context(const struct compose *c,
+				      const struct compose_recipient *r,
+				      struct strbuf *token, struct strbuf *url)
+{
+	struct tval *ctx = tval_object(), *sub = tval_object();
+	const char *list = r->list && *r->list ? r->list : c->cfg->default_list;
+	size_t i;
+
+	for (i = 0; i < r->nattrs; i++)
+		tval_set_str(sub, r->attr_keys[i], r->attr_values[i]);
+	tval_set_str(sub, "email", r->email);
+	if (r->name && *r->name)
+		tval_set_str(sub, "name", r->name);
+	tval_set_str(sub, "list", list);
+	tval_set(ctx, "subscriber", sub);
+
+	token_make(c->secret, TOKEN_UNSUBSCRIBE, r->email, list, token);
+	strbuf_addf(url, "%sunsubscribe?t=%s", c->cfg->base_url, token->buf);
+	tval_set_str(ctx, "unsubscribe_url", url->buf);
+	return ctx;
+}
+
+int compose_message(const struct compose *c, const struct compose_recipient *r,
+		    time_t date, const char *boundary, const char *subject_prefix,
+		    const struct compose_output *out)
+{
+	struct strbuf html = STRBUF_INIT, text = STRBUF_INIT, token = STRBUF_INIT;
+	struct strbuf msgid = STRBUF_INIT, subject = STRBUF_INIT, unsub = STRBUF_INIT;
+	struct strbuf mailto = STRBUF_INIT;
+	struct tval *ctx = recipient_context(c, r, &token, &unsub);
+	const struct tval *stack[2] = { c->global, ctx };
+	struct mime_message m;
+	int ret = 0;
+
+	tval_set(ctx, "content", tval_template(c->content_html));
+	tmpl_render(c->email_html, stack, 2, &html);
+	tval_set(ctx, "content", tval_template(c->content_text));
+	tmpl_render(c->email_text, stack, 2, &text);
+
+	token_message_id(c->secret, c->is->number, r->email, &msgid);
+	strbuf_addf(&msgid, "@%s", c->msgid_domain);
+	if (subject_prefix)
+		strbuf_addstr(&subject, subject_prefix);
+	strbuf_addstr(&subject, c->subject);
+	/* RFC 2369 §2: the mailto form; a mailbox reader matches the token in the subject. */
+	strbuf_addf(&mailto, "mailto:%s?subject=unsubscribe%%20%s", c->cfg->unsubscribe_mailto, token.buf);
+
+	memset(&m, 0, sizeof(m));
+	m.from_name = c->from_name;
+	m.from_addr = c->from_addr;
+	m.to_name = r->name;
+	m.to_addr = r->email;
+	m.subject = subject.buf;
+	m.date = date;
+	m.message_id = msgid.buf;
+	m.boundary = boundary;
+	m.list_id = c->cfg->list_id;
+	m.list_name = c->cfg->name;
+	m.unsubscribe_url = unsub.buf;
+	m.unsubscribe_mailto = mailto.buf;
+	m.archive_url = c->cfg->base_url;
+	m.archived_at = c->web_url;
+	m.precedence = "bulk";
+	m.text = text.buf;
+	m.text_len = text.len;
+	m.html = html.buf;
+	m.html_len = html.len;
+	if (out->eml && mime_build(&m, out->eml) < 0)
+		ret = error("cannot build the message for '%s'", r->email);
+	if (out->html)
+		strbuf_addbuf(out->html, &html);
+	if (out->text)
+		strbuf_addbuf(out->text, &text);
+	if (out->message_id)
+		strbuf_addbuf(out->message_id, &msgid);
+
+	tval_free(ctx);
+	strbuf_release(&html);
+	strbuf_release(&text);
+	strbuf_release(&token);
+	strbuf_release(&msgid);
+	strbuf_release(&subject);
+	strbuf_release(&unsub);
+	strbuf_release(&mailto);
+	return ret;
+}
+
+struct unfilled_ctx {
+	void (*fn)(void *data, const char *name, const char *where, int line);
+	void *data;
+};
+
+static void on_missing(void *data, const char *name, const char *tmpl_name, int line)
+{
+	struct unfilled_ctx *u = data;
+
+	u->fn(u->data, name, tmpl_name, line);
+}
+
+void compose_each_unfilled(const struct compose *c,
+			   void (*fn)(void *data, const char *name, const char *where, int line),
+			   void *data)
+{
+	struct compose_recipient r = { "reader@example.org", "Sample Reader", NULL, 0, NULL, NULL };
+	struct strbuf out = STRBUF_INIT, token = STRBUF_INIT, url = STRBUF_INIT;
+	struct tval *ctx = recipient_context(c, &r, &token, &url);
+	const struct tval *stack[2] = { c->global, ctx };
+	struct unfilled_ctx u = { fn, data };
+
+	/* The body is reached through {{{content}}}, as in compose_message. */
+	tval_set(ctx, "content", tval_template(c->content_html));
+	tmpl_render_ex(c->email_html, stack, 2, &out, on_missing, &u);
+	tval_set(ctx, "content", tval_template(c->content_text));
+	tmpl_render_ex(c->email_text, stack, 2, &out, on_missing, &u);
+	tval_free(ctx);
+	strbuf_release(&out);
+	strbuf_release(&token);
+	strbuf_release(&url);
+}

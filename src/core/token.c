@@ -1,0 +1,249 @@
+/*
+ * Tokens and Message-IDs keyed by the server secret (see token.h).
+ *
+ * nettle is included here only.  Verification rebuilds the token from the
+ * address and list it claims to carry and compares the two strings in
+ * constant time: any change to any character — including base64 bits a
+ * lenient decoder would ignore — makes the strings differ.
+ */
+#include "base/common.h"
+#include "base/strbuf.h"
+#include "core/token.h"
+
+#include <sys/random.h>
+#include <nettle/hmac.h>
+#include <nettle/memops.h>
+
+/* 16 bytes of HMAC-SHA256 (128 bits): 22 base64url characters. */
+#define TOKEN_MAC_BYTES 16
+/* Longest email or list name a token may carry. */
+#define TOKEN_FIELD_MAX 1024
+
+static const char b64url[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/* RFC 4648 §5, without padding. */
+static void b64url_encode(const unsigned char *s, size_t n, struct strbuf *out)
+{
+	size_t i;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		uint32_t v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
+
+		strbuf_addch(out, b64url[v >> 18]);
+		strbuf_addch(out, b64url[(v >> 12) & 63]);
+		strbuf_addch(out, b64url[(v >> 6) & 63]);
+		strbuf_addch(out, b64url[v & 63]);
+	}
+	if (n - i == 2) {
+		uint32_t v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8;
+
+		strbuf_addch(out, b64url[v >> 18]);
+		strbuf_addch(out, b64url[(v >> 12) & 63]);
+		strbuf_addch(out, b64url[(v >> 6) & 63]);
+	} else if (n - i == 1) {
+		uint32_t v = (uint32_t)s[i] << 16;
+
+		strbuf_addch(out, b64url[v >> 18]);
+		strbuf_addch(out, b64url[(v >> 12) & 63]);
+	}
+}
+
+static int b64url_value(char c)
+{
+	const char *p;
+
+	if (!c)
+		return -1;
+	p = strchr(b64url, c);
+	return p ? (int)(p - b64url) : -1;
+}
+
+/*
+ * Decode s[0..n) into out.  Returns -1 on any character outside the
+ * alphabet or an impossible length; leftover bits need not be zero here
+ * because the caller re-encodes and compares.
+ */
+static int b64url_decode(const char *s, size_t n, struct strbuf *out)
+{
+	uint32_t acc = 0;
+	int bits = 0;
+	size_t i;
+
+	if (n % 4 == 1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		int v = b64url_value(s[i]);
+
+		if (v < 0)
+			return -1;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			strbuf_addch(out, (int)((acc >> bits) & 0xff));
+		}
+	}
+	return 0;
+}
+
+void token_hmac(const char *secret, const void *data, size_t len, unsigned char mac[32])
+{
+	struct hmac_sha256_ctx ctx;
+
+	if (!secret)
+		BUG("token_hmac without a secret");
+	hmac_sha256_set_key(&ctx, strlen(secret), (const uint8_t *)secret);
+	hmac_sha256_update(&ctx, len, data);
+	hmac_sha256_digest(&ctx, SHA256_DIGEST_SIZE, mac);
+}
+
+/* The MAC input: purpose NUL email NUL list (NUL cannot occur in either). */
+static void token_mac(const char *secret, enum token_purpose p, const char *email,
+		      const char *list, unsigned char mac[32])
+{
+	struct strbuf data = STRBUF_INIT;
+
+	strbuf_addch(&data, (int)p);
+	strbuf_addch(&data, '\0');
+	strbuf_addstr(&data, email);
+	strbuf_addch(&data, '\0');
+	strbuf_addstr(&data, list);
+	token_hmac(secret, data.buf, data.len, mac);
+	strbuf_release(&data);
+}
+
+void token_make(const char *secret, enum token_purpose p, const char *email,
+		const char *list, struct strbuf *out)
+{
+	unsigned char mac[32];
+
+	token_mac(secret, p, email, list, mac);
+	strbuf_addch(out, (int)p);
+	b64url_encode((const unsigned char *)email, strlen(email), out);
+	strbuf_addch(out, '.');
+	b64url_encode((const unsigned char *)list, strlen(list), out);
+	strbuf_addch(out, '.');
+	b64url_encode(mac, TOKEN_MAC_BYTES, out);
+}
+
+int token_verify(const char *secret, enum token_purpose p, const char *token,
+		 char **email, char **list)
+{
+	struct strbuf e = STRBUF_INIT, l = STRBUF_INIT, want = STRBUF_INIT;
+	const char *dot1, *dot2;
+	size_t tlen;
+	int r = -1;
+
+	*email = *list = NULL;
+	if (!secret || !*secret || !token)
+		return -1;
+	tlen = strlen(token);
+	if (tlen < 2 || tlen > 4 * TOKEN_FIELD_MAX || token[0] != (char)p)
+		return -1;
+	dot1 = strchr(token + 1, '.');
+	if (!dot1)
+		return -1;
+	dot2 = strchr(dot1 + 1, '.');
+	if (!dot2 || strchr(dot2 + 1, '.'))
+		return -1;
+	if (b64url_decode(token + 1, (size_t)(dot1 - token - 1), &e) < 0 ||
+	    b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1), &l) < 0)
+		goto out;
+	/* A NUL inside would make the C strings below differ from the MAC input. */
+	if (memchr(e.buf, '\0', e.len) || memchr(l.buf, '\0', l.len))
+		goto out;
+	token_make(secret, p, e.buf, l.buf, &want);
+	if (want.len != tlen || !memeql_sec(want.buf, token, tlen))
+		goto out;
+	*email = strbuf_detach(&e, NULL);
+	*list = strbuf_detach(&l, NULL);
+	r = 0;
+out:
+	strbuf_release(&e);
+	strbuf_release(&l);
+	strbuf_release(&want);
+	return r;
+}
+
+void token_message_id(const char *secret, int issue, const char *email, struct strbuf *out)
+{
+	/* RFC 4648 §6 alphabet, lower case: Message-IDs are compared as written. */
+	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
+	struct strbuf data = STRBUF_INIT;
+	unsigned char mac[32];
+	int i;
+
+	strbuf_addstr(&data, "msgid");
+	strbuf_addch(&data, '\0');
+	strbuf_addf(&data, "%d", issue);
+	strbuf_addch(&data, '\0');
+	strbuf_addstr(&data, email);
+	token_hmac(secret, data.buf, data.len, mac);
+	strbuf_release(&data);
+	/* 26 characters × 5 bits = 130 bits from the first 17 bytes. */
+	for (i = 0; i < 26; i++) {
+		int bit = i * 5, byte = bit / 8, shift = bit % 8;
+		unsigned v = ((unsigned)mac[byte] << 8 | mac[byte + 1]) >> (11 - shift);
+
+		strbuf_addch(out, b32[v & 31]);
+	}
+}
+
+int token_random(void *buf, size_t n)
+{
+	unsigned char *p = buf;
+
+	while (n > 0) {
+		ssize_t r = getrandom(p, n, 0);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return error("getrandom: %s", strerror(errno));
+		}
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/*
+ * Random bytes from a per-thread pool refilled 4 KiB at a time: a send
+ * asks for a MIME boundary per message, and one getrandom() call per
+ * message was a system call too many.  Boundaries and Message-IDs need
+ * unpredictable, unique text, not secrets; token_random() stays direct.
+ */
+static int pooled_byte(unsigned char *c)
+{
+	static _Thread_local unsigned char pool[4096];
+	static _Thread_local size_t avail;
+
+	if (!avail) {
+		if (token_random(pool, sizeof(pool)) < 0)
+			return -1;
+		avail = sizeof(pool);
+	}
+	*c = pool[--avail];
+	pool[avail] = 0;	/* a byte is used once */
+	return 0;
+}
+
+int token_random_alnum(size_t n, struct strbuf *out)
+{
+	static const char alnum[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+	while (n > 0) {
+		unsigned char c;
+
+		if (pooled_byte(&c) < 0)
+			return -1;
+		/* Rejection sampling: 248 = 4 × 62, so the choice stays uniform. */
+		if (c >= 248)
+			continue;
+		strbuf_addch(out, alnum[c % 62]);
+		n--;
+	}
+	return 0;
+}

@@ -1,0 +1,593 @@
+/*
+ * Worker threads over the journal.  See sender.h for the outcome rules.
+ *
+ * Threads, not libcurl's multi interface: 7.88.1 blocks in the multi
+ * interface while waiting for the reply to the final dot (curl #8555,
+ * #4015).  Each worker owns one transport (one SMTP connection) and its
+ * own buffers, so memory stays flat however long the list.  The shared
+ * state — the dispenser of claimed rows, the rate limiter, counters — is
+ * behind one mutex and touched once per message.
+ */
+#include "base/common.h"
+#include "base/strbuf.h"
+#include "base/config.h"
+#include "store/journal.h"
+#include "deliver/transport.h"
+#include "base/progress.h"
+#include "deliver/sender.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CLAIM_BATCH 32
+#define MAX_CONNECT_FAILURES 5	/* consecutive failures with no reply: stop */
+
+struct run {
+	const struct sender_opts *o;
+	pthread_mutex_t lock;
+	/* the dispenser */
+	struct journal_row batch[CLAIM_BATCH];
+	int nbatch, next;
+	int64_t cursor;
+	long handed;		/* rows handed out (for --limit) */
+	int inflight;		/* rows handed out whose outcome is not recorded yet */
+	int done;
+	int running;		/* workers not yet finished */
+	pthread_cond_t finished;	/* signalled when running drops to 0 */
+	/* rate limiting */
+	atomic_int limited;	/* 0: no limit and no slow-down yet: skip the lock */
+	double rate;		/* current limit, messages/s; 0 = unlimited */
+	double next_slot;	/* monotonic time of the next allowed send */
+	double paused_until;
+	long ok_since_slowdown;
+	/* results */
+	atomic_long sent, failed, retry, cancelled, ambiguous, attempted;
+	int fatal;
+	char fatal_reply[512];
+	double start;
+};
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_seconds(double s)
+{
+	struct timespec ts;
+
+	if (s <= 0)
+		return;
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int stopping(struct run *r)
+{
+	return r->fatal || (r->o->stop && *r->o->stop);
+}
+
+int64_t sender_backoff(int backoff, int attempts)
+{
+	int64_t d = backoff;
+	int i;
+
+	for (i = 1; i < attempts && d < 86400; i++)
+		d *= 2;
+	return d < 86400 ? d : 86400;
+}
+
+static void stop_fatal(struct run *r, const char *reply)
+{
+	pthread_mutex_lock(&r->lock);
+	if (!r->fatal) {
+		r->fatal = 1;
+		snprintf(r->fatal_reply, sizeof(r->fatal_reply), "%.500s", reply);
+	}
+	pthread_mutex_unlock(&r->lock);
+}
+
+/*
+ * The next row of the claimed batch into *row (moved out of it): 1; 0 if
+ * the batch is used up, or the run is over (then r->done may be set).
+ * Never touches the journal or waits.  Called with r->lock held.
+ */
+static int dispense_claimed(struct run *r, struct journal_row *row)
+{
+	const struct sender_opts *o = r->o;
+
+	if (r->done || stopping(r))
+		return 0;
+	if (o->limit && r->handed >= o->limit) {
+		r->done = 1;	/* the main thread waits for this */
+		return 0;
+	}
+	if (r->next >= r->nbatch)
+		return 0;
+	*row = r->batch[r->next];
+	memset(&r->batch[r->next], 0, sizeof(*row));
+	r->next++;
+	r->handed++;
+	r->inflight++;
+	return 1;
+}
+
+/*
+ * Next row to send into *row (moved out of the batch), claiming more rows
+ * or waiting for due retries as needed; 0 when the run is over.  Called
+ * with r->lock held.
+ */
+static int dispense(struct run *r, struct journal_row *row)
+{
+	const struct sender_opts *o = r->o;
+	int wrapped = 0;
+
+	for (;;) {
+		if (dispense_claimed(r, row))
+			return 1;
+		if (r->done || stopping(r))
+			return 0;
+		r->nbatch = r->next = 0;
+		{
+			int n = CLAIM_BATCH;
+
+			if (o->limit && o->limit - r->handed < n)
+				n = (int)(o->limit - r->handed);
+			n = journal_claim(o->journal, o->issue, (int64_t)time(NULL), r->batch, n, &r->cursor);
+			if (n < 0) {
+				r->fatal = 1;
+				snprintf(r->fatal_reply, sizeof(r->fatal_reply), "journal error");
+				return 0;
+			}
+			r->nbatch = n;
+		}
+		if (r->nbatch)
+			continue;
+		/* End of a pass: start again from the top for retries now due. */
+		if (!wrapped && r->cursor) {
+			r->cursor = 0;
+			wrapped = 1;
+			continue;
+		}
+		{
+			int64_t when, now = (int64_t)time(NULL);
+
+			if (journal_next_retry(o->journal, o->issue, &when) < 0) {
+				r->done = 1;
+				return 0;
+			}
+			if (!when || when - now > o->retry_wait || atomic_load(&r->attempted) == 0) {
+				if (r->inflight > 0 && atomic_load(&r->attempted) > 0) {
+					/*
+					 * Messages still on the wire may yet become
+					 * retries due within retry_wait (an ambiguous
+					 * drop is retried at once): ending the run now
+					 * would leave them for the next `send`.
+					 */
+					pthread_mutex_unlock(&r->lock);
+					sleep_seconds(0.02);
+					pthread_mutex_lock(&r->lock);
+					r->cursor = 0;
+					wrapped = 1;
+					continue;
+				}
+				r->done = 1;
+				return 0;
+			}
+			/* Wait (without the lock) for the next retry, then a new pass. */
+			pthread_mutex_unlock(&r->lock);
+			while (!stopping(r) && (int64_t)time(NULL) < when)
+				sleep_seconds(0.2);
+			pthread_mutex_lock(&r->lock);
+			r->cursor = 0;
+			wrapped = 1;
+		}
+	}
+}
+
+static void rate_wait(struct run *r)
+{
+	double t, slot;
+
+	/* Unlimited (the default): no lock taken per message. */
+	if (!atomic_load(&r->limited))
+		return;
+	pthread_mutex_lock(&r->lock);
+	t = mono();
+	slot = t;
+	if (r->paused_until > slot)
+		slot = r->paused_until;
+	if (r->rate > 0) {
+		if (r->next_slot > slot)
+			slot = r->next_slot;
+		r->next_slot = slot + 1.0 / r->rate;
+	}
+	pthread_mutex_unlock(&r->lock);
+	sleep_seconds(slot - t);
+}
+
+/* The relay said "slow down": halve the rate and pause everyone briefly. */
+static void slow_down(struct run *r)
+{
+	double t = mono();
+
+	pthread_mutex_lock(&r->lock);
+	atomic_store(&r->limited, 1);
+	if (t < r->paused_until) {
+		/*
+		 * Still in the pause of an earlier slow-down: the other
+		 * connections' replies to messages sent before it are the same
+		 * signal, not a new one (halving for each drove the rate to the
+		 * floor in a second).
+		 */
+		pthread_mutex_unlock(&r->lock);
+		return;
+	}
+	if (r->rate == 0) {
+		double el = t - r->start;
+		double seen = el > 0 ? (double)atomic_load(&r->attempted) / el : 10;
+
+		r->rate = seen / 2;
+	} else {
+		r->rate /= 2;
+	}
+	if (r->rate < 0.5)
+		r->rate = 0.5;
+	if (r->paused_until < t + 1)
+		r->paused_until = t + 1;
+	r->ok_since_slowdown = 0;
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* Recover gradually after a slow-down, up to the configured limit. */
+static void speed_up(struct run *r)
+{
+	double cap = r->o->cfg->rate;
+
+	if (!atomic_load(&r->limited))
+		return;		/* nothing to recover from */
+	pthread_mutex_lock(&r->lock);
+	if (r->rate > 0 && (cap == 0 || r->rate < cap) && ++r->ok_since_slowdown >= 100) {
+		r->ok_since_slowdown = 0;
+		r->rate *= 1.25;
+		if (cap > 0 && r->rate > cap)
+			r->rate = cap;
+		else if (cap == 0 && r->rate > 100000)
+			r->rate = 0;
+	}
+	pthread_mutex_unlock(&r->lock);
+}
+
+#define NOT_CHECKED (-2)
+
+struct worker {
+	struct run *run;
+	struct transport *t;
+	pthread_t tid;
+	/*
+	 * The row this worker sends next, taken from the claimed batch while
+	 * recording the previous outcome, and its subscriber check, asked in
+	 * that outcome's transaction (NOT_CHECKED: ask before sending).
+	 */
+	struct journal_row next;
+	int have_next, next_ok;
+};
+
+/*
+ * Record an outcome; when the journal cannot be written, stop the run:
+ * every message sent from then on would be sent again by the next run.
+ * With check_subscribers, the worker's next row is taken from the batch
+ * now, if there is one at hand, and its subscriber check rides on this
+ * commit: a read transaction (and four file locks) a message saved.
+ */
+static void record(struct worker *w, int64_t id, int64_t now, const struct journal_outcome *out)
+{
+	struct run *r = w->run;
+	const char *email = NULL, *list = NULL;
+
+	if (r->o->check_subscribers && !w->have_next) {
+		pthread_mutex_lock(&r->lock);
+		w->have_next = dispense_claimed(r, &w->next);
+		pthread_mutex_unlock(&r->lock);
+		if (w->have_next) {
+			email = w->next.email;
+			list = w->next.list;
+		}
+	}
+	w->next_ok = NOT_CHECKED;
+	if (journal_record_check(r->o->journal, id, now, out, email, list,
+				 email ? &w->next_ok : NULL) < 0)
+		stop_fatal(r, "cannot record deliveries in the journal (see the error above); "
+			   "the last message may be sent again by the next run");
+}
+
+/* May `row` be mailed?  1/0, -1 on error.  `checked`: the answer already asked, or NOT_CHECKED. */
+static int still_wanted(struct run *r, const struct journal_row *row, int checked)
+{
+	if (!r->o->check_subscribers)
+		return 1;
+	if (checked != NOT_CHECKED)
+		return checked;
+	return journal_deliverable(r->o->journal, row->email, row->list);
+}
+
+static void deliver(struct worker *w, struct journal_row *row, int checked,
+		    struct strbuf *eml, struct strbuf *msgid, int *no_reply_streak)
+{
+	struct run *r = w->run;
+	const struct sender_opts *o = r->o;
+	const struct config *cfg = o->cfg;
+	struct transport_status st;
+	struct journal_outcome out;
+	int64_t now = (int64_t)time(NULL);
+	int allowed = still_wanted(r, row, checked);
+
+	memset(&out, 0, sizeof(out));
+	out.attempts = row->attempts;
+	out.ambiguous = row->ambiguous;
+	out.first_attempt = row->first_attempt;
+	if (allowed < 0) {
+		journal_release_row(o->journal, row->id);
+		stop_fatal(r, "cannot check the subscriber's status");
+		return;
+	}
+	if (allowed == 0) {
+		/* Unsubscribed or suppressed after the snapshot: never send. */
+		out.state = JOURNAL_CANCELLED;
+		out.reply = "unsubscribed or suppressed during the send";
+		record(w, row->id, now, &out);
+		atomic_fetch_add(&r->cancelled, 1);
+		return;
+	}
+	strbuf_reset(eml);
+	strbuf_reset(msgid);
+	if (o->build(o->data, row, eml, msgid) < 0) {
+		out.state = JOURNAL_FAILED;
+		out.reply = "the message could not be built (see the error above)";
+		record(w, row->id, now, &out);
+		atomic_fetch_add(&r->failed, 1);
+		return;
+	}
+	rate_wait(r);
+	if (stopping(r)) {
+		journal_release_row(o->journal, row->id);
+		return;
+	}
+	if (!out.first_attempt)
+		out.first_attempt = now;
+	atomic_fetch_add(&r->attempted, 1);
+	transport_send(w->t, o->envelope_from, row->email, eml->buf, eml->len, &st);
+	now = (int64_t)time(NULL);
+	out.code = st.code;
+	out.reply = st.reply;
+	if (st.slow_down)
+		slow_down(r);
+
+	switch (st.result) {
+	case TRANSPORT_SENT:
+		*no_reply_streak = 0;
+		out.state = JOURNAL_SENT;
+		out.attempts++;
+		out.message_id = msgid->buf;
+		/* Committed right after the 250: see docs/delivery.md. */
+		record(w, row->id, now, &out);
+		atomic_fetch_add(&r->sent, 1);
+		speed_up(r);
+		return;
+	case TRANSPORT_PERMFAIL:
+		*no_reply_streak = 0;
+		out.state = JOURNAL_FAILED;
+		out.attempts++;
+		record(w, row->id, now, &out);
+		atomic_fetch_add(&r->failed, 1);
+		return;
+	case TRANSPORT_FATAL:
+		journal_release_row(o->journal, row->id);
+		stop_fatal(r, st.reply);
+		return;
+	case TRANSPORT_AMBIGUOUS:
+		/* The server may have queued it: count it and retry only once. */
+		atomic_fetch_add(&r->ambiguous, 1);
+		out.ambiguous++;
+		out.attempts++;
+		if (out.ambiguous > 1) {
+			out.state = JOURNAL_FAILED;
+			record(w, row->id, now, &out);
+			atomic_fetch_add(&r->failed, 1);
+		} else {
+			out.state = JOURNAL_RETRY;
+			out.next_attempt = now;
+			record(w, row->id, now, &out);
+			atomic_fetch_add(&r->retry, 1);
+		}
+		return;
+	case TRANSPORT_TEMPFAIL:
+		break;
+	}
+	out.attempts++;
+	if (out.attempts >= cfg->max_attempts || now - out.first_attempt >= cfg->retry_for) {
+		/* A permanent problem disguised as 4xx: give up, say so. */
+		char why[600];
+
+		snprintf(why, sizeof(why), "gave up after %d attempts: %s", out.attempts, st.reply);
+		out.state = JOURNAL_FAILED;
+		out.reply = why;
+		record(w, row->id, now, &out);
+		atomic_fetch_add(&r->failed, 1);
+	} else {
+		out.state = JOURNAL_RETRY;
+		out.next_attempt = now + sender_backoff(cfg->retry_backoff, out.attempts);
+		record(w, row->id, now, &out);
+		atomic_fetch_add(&r->retry, 1);
+	}
+	if (st.code == 0) {
+		/* No reply at all (refused, timeout): don't hammer a dead relay. */
+		if (++*no_reply_streak >= MAX_CONNECT_FAILURES) {
+			char why[600];
+
+			snprintf(why, sizeof(why), "the server is not answering: %s", st.reply);
+			stop_fatal(r, why);
+		} else {
+			sleep_seconds(0.1 * (1 << *no_reply_streak));
+		}
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct run *r = w->run;
+	struct strbuf eml = STRBUF_INIT, msgid = STRBUF_INIT;
+	struct journal_row row;
+	int streak = 0;
+
+	for (;;) {
+		int have, checked = NOT_CHECKED;
+
+		if (w->have_next) {
+			row = w->next;
+			checked = w->next_ok;
+			memset(&w->next, 0, sizeof(w->next));
+			w->have_next = 0;
+			if (stopping(r)) {
+				/* Taken while recording the last outcome: not sent. */
+				journal_release_row(r->o->journal, row.id);
+				have = 0;
+			} else {
+				have = 1;
+			}
+		} else {
+			pthread_mutex_lock(&r->lock);
+			have = dispense(r, &row);
+			pthread_mutex_unlock(&r->lock);
+			if (!have)
+				break;
+		}
+		if (have)
+			deliver(w, &row, checked, &eml, &msgid, &streak);
+		journal_row_release(&row);
+		pthread_mutex_lock(&r->lock);
+		r->inflight--;
+		pthread_mutex_unlock(&r->lock);
+	}
+	strbuf_release(&eml);
+	strbuf_release(&msgid);
+	pthread_mutex_lock(&r->lock);
+	if (--r->running == 0)
+		pthread_cond_signal(&r->finished);
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+int sender_run(const struct sender_opts *o, struct sender_result *res)
+{
+	struct run r;
+	struct worker *w;
+	int n = o->cfg->connections, i, started = 0, ret = 0;
+	long c0[JOURNAL_NSTATES];
+	long base_due;
+
+	memset(res, 0, sizeof(*res));
+	memset(&r, 0, sizeof(r));
+	r.o = o;
+	pthread_mutex_init(&r.lock, NULL);
+	pthread_cond_init(&r.finished, NULL);
+	r.rate = o->cfg->rate;
+	atomic_init(&r.limited, r.rate > 0);
+	r.start = mono();
+	if (journal_counts(o->journal, o->issue, c0) < 0)
+		return -1;
+	base_due = c0[JOURNAL_PENDING] + c0[JOURNAL_RETRY];
+	if (o->limit && o->limit < base_due)
+		base_due = o->limit;
+	if (n < 1)
+		n = 1;
+	if (n > base_due)
+		n = base_due > 0 ? (int)base_due : 1;
+
+	w = xcalloc((size_t)n, sizeof(*w));
+	for (i = 0; i < n; i++) {
+		w[i].run = &r;
+		w[i].t = transport_open(o->cfg);
+		if (!w[i].t) {
+			ret = -1;
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (pthread_create(&w[i].tid, NULL, worker_main, &w[i]) != 0) {
+			error("cannot start a sender thread");
+			pthread_mutex_lock(&r.lock);
+			r.fatal = 1;
+			snprintf(r.fatal_reply, sizeof(r.fatal_reply), "cannot start threads");
+			pthread_mutex_unlock(&r.lock);
+			break;
+		}
+		pthread_mutex_lock(&r.lock);
+		r.running++;
+		pthread_mutex_unlock(&r.lock);
+		started++;
+	}
+	/* The main thread draws progress while the workers run. */
+	for (;;) {
+		int busy;
+
+		pthread_mutex_lock(&r.lock);
+		/* Workers leave when nothing is left, on a fatal error or a stop. */
+		busy = r.running > 0;
+		pthread_mutex_unlock(&r.lock);
+		if (o->progress) {
+			long s = atomic_load(&r.sent), f = atomic_load(&r.failed);
+			long left = base_due - s - f - atomic_load(&r.cancelled);
+
+			progress_update(o->progress, s, f, left < 0 ? 0 : left);
+		}
+		if (!busy)
+			break;
+		/* A tick for the progress line, or at once when the last worker is done. */
+		{
+			struct timespec until;
+
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += 100000000;
+			if (until.tv_nsec >= 1000000000) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000;
+			}
+			pthread_mutex_lock(&r.lock);
+			if (r.running > 0)
+				pthread_cond_timedwait(&r.finished, &r.lock, &until);
+			pthread_mutex_unlock(&r.lock);
+		}
+	}
+	for (i = 0; i < started; i++)
+		pthread_join(w[i].tid, NULL);
+	/* Rows claimed but not handed out (stop, fatal, limit) go back. */
+	for (i = r.next; i < r.nbatch; i++) {
+		journal_release_row(o->journal, r.batch[i].id);
+		journal_row_release(&r.batch[i]);
+	}
+out:
+	for (i = 0; i < n; i++)
+		transport_close(w[i].t);
+	free(w);
+	res->sent = atomic_load(&r.sent);
+	res->failed = atomic_load(&r.failed);
+	res->retry = atomic_load(&r.retry);
+	res->cancelled = atomic_load(&r.cancelled);
+	res->ambiguous = atomic_load(&r.ambiguous);
+	res->attempted = atomic_load(&r.attempted);
+	res->fatal = r.fatal;
+	memcpy(res->fatal_reply, r.fatal_reply, sizeof(res->fatal_reply));
+	res->seconds = mono() - r.start;
+	pthread_mutex_destroy(&r.lock);
+	pthread_cond_destroy(&r.finished);
+	return ret;
+}

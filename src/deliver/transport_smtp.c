@@ -1,0 +1,394 @@
+/*
+ * SMTP submission over libcurl (the only file that includes curl.h).
+ *
+ * One easy handle per worker thread, reused across messages so that the
+ * connection stays open (one EHLO per connection, one recipient per
+ * transaction, QUIT at curl_easy_cleanup).  The multi interface is not
+ * used: libcurl 7.88.1 blocks in it while waiting for the reply to the
+ * final dot (curl issues #8555, #4015).
+ *
+ * Traps handled here (see DESIGN.md):
+ *  - MAIL FROM / RCPT TO are copied verbatim by libcurl: transport.c
+ *    refuses CR, LF and friends before we get here.
+ *  - libcurl dot-stuffs only after CRLF: transport.c refuses bare LF/CR;
+ *    CURLOPT_CRLF stays off (it would rewrite what compose produced).
+ *  - CURLOPT_MAIL_RCPT_ALLLOWFAILS hides 4xx replies: never set.
+ *  - After an error CURLINFO_RESPONSE_CODE may be stale (a 354 after the
+ *    connection dropped following the final dot): the phase is tracked
+ *    from the commands libcurl sends (debug callback) and the reply is
+ *    classified by code AND phase.
+ */
+#include "base/common.h"
+#include "base/config.h"
+#include "base/lazylib.h"
+#include "deliver/transport_internal.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <strings.h>
+
+enum smtp_phase {
+	PHASE_CONNECT,		/* nothing sent yet: greeting, TLS handshake */
+	PHASE_HELLO,		/* EHLO / HELO / STARTTLS / AUTH */
+	PHASE_MAIL,		/* MAIL FROM sent */
+	PHASE_RCPT,		/* RCPT TO sent */
+	PHASE_DATA,		/* DATA sent, waiting for 354 */
+	PHASE_BODY,		/* sending the message */
+	PHASE_DOT,		/* whole message and final dot handed to the socket */
+};
+
+static const char *const phase_names[] = {
+	"connect", "EHLO", "MAIL FROM", "RCPT TO", "DATA", "message body", "final dot",
+};
+
+struct smtp {
+	struct transport base;
+	CURL *curl;
+	char *url;
+	char *from_addr;	/* envelope sender of the last message */
+	char *from_cmd;		/* "<from_addr>" as given to CURLOPT_MAIL_FROM */
+	/* per message */
+	const char *msg;
+	size_t len, off;
+	enum smtp_phase phase;
+	char last_reply[512];	/* the last reply line the server sent */
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_result;
+
+static void curl_init_once(void)
+{
+	curl_init_result = lazy_curl.global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static size_t smtp_read(char *buf, size_t size, size_t nmemb, void *data)
+{
+	struct smtp *s = data;
+	size_t n = size * nmemb;
+
+	if (n > s->len - s->off)
+		n = s->len - s->off;
+	memcpy(buf, s->msg + s->off, n);
+	s->off += n;
+	/*
+	 * The last byte is in libcurl's hands: it sends the end of data
+	 * (CRLF.CRLF) without asking again when it knows the size, so EOF
+	 * cannot be the signal (a 20 KB message never saw it, and a drop
+	 * after its final dot passed for a drop in the body).
+	 */
+	if (s->off == s->len)
+		s->phase = PHASE_DOT;
+	return n;
+}
+
+static int code_from_reply(const char *r)
+{
+	if (r[0] >= '2' && r[0] <= '5' && r[1] >= '0' && r[1] <= '9' &&
+	    r[2] >= '0' && r[2] <= '9' && (r[3] == ' ' || r[3] == '-' || !r[3]))
+		return (r[0] - '0') * 100 + (r[1] - '0') * 10 + (r[2] - '0');
+	return 0;
+}
+
+static void remember_reply(struct smtp *s, const char *data, size_t size)
+{
+	size_t n = 0;
+
+	/*
+	 * After a failure reply libcurl ends the session (QUIT, "221 Bye"):
+	 * the failure is the reply that matters, so it is not overwritten.
+	 */
+	if (code_from_reply(s->last_reply) >= 400)
+		return;
+	/* A multi-line reply arrives one line per callback; keep the last one. */
+	while (n < size && n < sizeof(s->last_reply) - 1 && data[n] != '\r' && data[n] != '\n') {
+		unsigned char c = (unsigned char)data[n];
+
+		s->last_reply[n] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
+		n++;
+	}
+	s->last_reply[n] = '\0';
+}
+
+static int smtp_debug(CURL *h, curl_infotype type, char *data, size_t size, void *ptr)
+{
+	struct smtp *s = ptr;
+
+	(void)h;
+	if (type == CURLINFO_HEADER_OUT) {
+		if (size >= 4 && !strncasecmp(data, "MAIL", 4))
+			s->phase = PHASE_MAIL;
+		else if (size >= 4 && !strncasecmp(data, "RCPT", 4))
+			s->phase = PHASE_RCPT;
+		else if (size >= 4 && !strncasecmp(data, "DATA", 4))
+			s->phase = PHASE_DATA;
+		else if (size >= 4 && (!strncasecmp(data, "EHLO", 4) || !strncasecmp(data, "HELO", 4) ||
+				       !strncasecmp(data, "AUTH", 4) || !strncasecmp(data, "STAR", 4)))
+			s->phase = PHASE_HELLO;
+	} else if (type == CURLINFO_HEADER_IN) {
+		remember_reply(s, data, size);
+		if (s->phase == PHASE_DATA && size >= 3 && !strncmp(data, "354", 3))
+			s->phase = PHASE_BODY;
+	}
+	return 0;
+}
+
+static int slow_down_code(int code)
+{
+	/* RFC 5321 4.2.3/4.3.2: service not available, local error, insufficient
+	 * storage; RFC 3463/4954: 454 temporary (TLS/auth) failure. */
+	return code == 421 || code == 451 || code == 452 || code == 454;
+}
+
+
+static void classify(struct smtp *s, CURLcode res, struct transport_status *st)
+{
+	long code = 0;
+	int replied;
+	const char *what = phase_names[s->phase];
+
+	lazy_curl.easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
+	/*
+	 * A reply counts only when the last line the server sent in this
+	 * phase carries the code libcurl reports; otherwise the code is stale
+	 * (e.g. the 354 left over when the connection dropped after the
+	 * final dot) and the failure is a lost connection.
+	 */
+	replied = code >= 400 && code_from_reply(s->last_reply) == code;
+	st->code = replied ? (int)code : 0;
+	st->slow_down = replied && slow_down_code((int)code);
+
+	if (res == CURLE_OK) {
+		st->result = TRANSPORT_SENT;
+		st->code = (int)code;
+		transport_set_reply(st, "%s", s->last_reply);
+		return;
+	}
+	switch (res) {
+	case CURLE_LOGIN_DENIED:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_USE_SSL_FAILED:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+		/* Every message would fail the same way: stop the run. */
+		st->result = TRANSPORT_FATAL;
+		transport_set_reply(st, "%s: %s%s%s", what, s->errbuf[0] ? s->errbuf : lazy_curl.easy_strerror(res),
+				    replied ? "; server said: " : "", replied ? s->last_reply : "");
+		return;
+	default:
+		break;
+	}
+	if (replied && code >= 500) {
+		/*
+		 * 5xx to the greeting, EHLO or MAIL FROM concerns the sender,
+		 * not this recipient: marking every recipient failed would be
+		 * wrong, so stop.  5xx to RCPT, DATA or the message is about
+		 * this recipient or message (RFC 5321 4.2.1).
+		 */
+		st->result = s->phase <= PHASE_MAIL ? TRANSPORT_FATAL : TRANSPORT_PERMFAIL;
+		transport_set_reply(st, "%s (after %s)", s->last_reply, what);
+		return;
+	}
+	if (replied) {
+		st->result = TRANSPORT_TEMPFAIL;
+		transport_set_reply(st, "%s (after %s)", s->last_reply, what);
+		return;
+	}
+	/* No fresh reply: timeout, refused, or the connection went away. */
+	/*
+	 * Only a drop while waiting for the reply to the final dot is
+	 * ambiguous (RFC 5321 4.1.1.4: the server may have taken
+	 * responsibility); a failed send means the dot never got through.
+	 */
+	if (s->phase == PHASE_DOT && res != CURLE_SEND_ERROR) {
+		st->result = TRANSPORT_AMBIGUOUS;
+		transport_set_reply(st, "connection lost after the final dot, the message may have "
+				    "been queued: %s", s->errbuf[0] ? s->errbuf : lazy_curl.easy_strerror(res));
+		return;
+	}
+	st->result = TRANSPORT_TEMPFAIL;
+	transport_set_reply(st, "%s: %s", what, s->errbuf[0] ? s->errbuf : lazy_curl.easy_strerror(res));
+}
+
+static void smtp_send(struct transport *t, const char *from, const char *rcpt,
+		      const char *msg, size_t len, struct transport_status *st)
+{
+	struct smtp *s = (struct smtp *)t;
+	struct curl_slist *rcpts = NULL;
+	char path[260];
+	CURLcode res;
+
+	if (!s->from_addr || strcmp(s->from_addr, from) != 0) {
+		size_t n = strlen(from) + 3;
+
+		free(s->from_addr);
+		free(s->from_cmd);
+		s->from_addr = xstrdup(from);
+		s->from_cmd = xmalloc(n);
+		snprintf(s->from_cmd, n, "<%s>", from);
+		lazy_curl.easy_setopt(s->curl, CURLOPT_MAIL_FROM, s->from_cmd);
+	}
+	snprintf(path, sizeof(path), "<%s>", rcpt);
+	rcpts = lazy_curl.slist_append(NULL, path);
+	if (!rcpts) {
+		st->result = TRANSPORT_TEMPFAIL;
+		transport_set_reply(st, "out of memory");
+		return;
+	}
+	lazy_curl.easy_setopt(s->curl, CURLOPT_MAIL_RCPT, rcpts);
+	lazy_curl.easy_setopt(s->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+	s->msg = msg;
+	s->len = len;
+	s->off = 0;
+	s->phase = PHASE_CONNECT;
+	s->last_reply[0] = '\0';
+	s->errbuf[0] = '\0';
+	res = lazy_curl.easy_perform(s->curl);
+	classify(s, res, st);
+	lazy_curl.easy_setopt(s->curl, CURLOPT_MAIL_RCPT, NULL);
+	lazy_curl.slist_free_all(rcpts);
+	s->msg = NULL;
+}
+
+static void smtp_close(struct transport *t)
+{
+	struct smtp *s = (struct smtp *)t;
+
+	if (s->curl)
+		lazy_curl.easy_cleanup(s->curl);	/* sends QUIT on a live connection */
+	free(s->url);
+	free(s->from_addr);
+	free(s->from_cmd);
+	free(s);
+}
+
+static const struct transport_ops smtp_ops = {
+	smtp_send, smtp_close, 0,
+};
+
+/* Split the URL; returns 0 and sets *scheme / *host (caller frees with curl_free). */
+static int parse_url(const char *url, char **scheme, char **host, char **port)
+{
+	CURLU *u = lazy_curl.url();
+	int r = -1;
+
+	*scheme = *host = *port = NULL;
+	if (!u)
+		return -1;
+	if (lazy_curl.url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    lazy_curl.url_get(u, CURLUPART_SCHEME, scheme, 0) != CURLUE_OK ||
+	    lazy_curl.url_get(u, CURLUPART_HOST, host, 0) != CURLUE_OK)
+		goto out;
+	if (lazy_curl.url_get(u, CURLUPART_PORT, port, CURLU_DEFAULT_PORT) != CURLUE_OK)
+		*port = NULL;
+	r = 0;
+out:
+	lazy_curl.url_cleanup(u);
+	return r;
+}
+
+struct transport *transport_smtp_open(const struct config *cfg)
+{
+	struct smtp *s;
+	char *scheme, *host, *port;
+	const char *password = config_smtp_password(cfg);
+	const char *tlsdesc;
+	long use_ssl;
+	int loopback;
+
+	if (lazy_curl_load() < 0)
+		return NULL;
+	pthread_once(&curl_once, curl_init_once);
+	if (curl_init_result != CURLE_OK) {
+		error("cannot initialise libcurl: %s", lazy_curl.easy_strerror(curl_init_result));
+		return NULL;
+	}
+	if (strpbrk(cfg->smtp_url, "\r\n") || parse_url(cfg->smtp_url, &scheme, &host, &port) < 0) {
+		error("[smtp] url '%s' is not a URL; write smtp://host:587 or smtps://host:465",
+		      cfg->smtp_url);
+		return NULL;
+	}
+	loopback = transport_host_is_loopback(host);
+	if (!strcasecmp(scheme, "smtps")) {
+		use_ssl = CURLUSESSL_ALL;
+		tlsdesc = "TLS";
+	} else if (!strcasecmp(scheme, "smtp")) {
+		if (cfg->tls == CONFIG_TLS_NONE) {
+			use_ssl = CURLUSESSL_NONE;
+			tlsdesc = "no TLS";
+		} else if (loopback) {
+			/* Loopback may go without TLS, but when the server offers
+			 * STARTTLS it is used and its certificate verified. */
+			use_ssl = CURLUSESSL_TRY;
+			tlsdesc = "STARTTLS if offered";
+		} else {
+			use_ssl = CURLUSESSL_ALL;
+			tlsdesc = "STARTTLS required";
+		}
+	} else {
+		error("[smtp] url '%s': scheme must be smtp:// or smtps://", cfg->smtp_url);
+		goto fail_url;
+	}
+	if (*cfg->smtp_username && use_ssl == CURLUSESSL_NONE && !loopback) {
+		error("[smtp] tls = none with a username would send the password in clear to %s; "
+		      "use smtps:// or STARTTLS (tls = required)", host);
+		goto fail_url;
+	}
+	if (*cfg->smtp_username && !password) {
+		error("[smtp] username is set but the environment variable %s (password_env) is not; "
+		      "export it before sending", cfg->password_env);
+		goto fail_url;
+	}
+
+	s = xcalloc(1, sizeof(*s));
+	s->base.ops = &smtp_ops;
+	s->url = xstrdup(cfg->smtp_url);
+	snprintf(s->base.describe, sizeof(s->base.describe), "%s://%s:%s (%s)",
+		 scheme, host, port ? port : "?", tlsdesc);
+	s->curl = lazy_curl.easy_init();
+	if (!s->curl) {
+		error("cannot create a libcurl handle");
+		smtp_close(&s->base);
+		goto fail_url;
+	}
+	lazy_curl.easy_setopt(s->curl, CURLOPT_URL, s->url);
+	lazy_curl.easy_setopt(s->curl, CURLOPT_USE_SSL, use_ssl);
+	lazy_curl.easy_setopt(s->curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	lazy_curl.easy_setopt(s->curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (*cfg->ca_file)
+		lazy_curl.easy_setopt(s->curl, CURLOPT_CAINFO, cfg->ca_file);
+	if (*cfg->smtp_username) {
+		lazy_curl.easy_setopt(s->curl, CURLOPT_USERNAME, cfg->smtp_username);
+		lazy_curl.easy_setopt(s->curl, CURLOPT_PASSWORD, password);
+	}
+	lazy_curl.easy_setopt(s->curl, CURLOPT_UPLOAD, 1L);
+	lazy_curl.easy_setopt(s->curl, CURLOPT_READFUNCTION, smtp_read);
+	lazy_curl.easy_setopt(s->curl, CURLOPT_READDATA, s);
+	lazy_curl.easy_setopt(s->curl, CURLOPT_UPLOAD_BUFFERSIZE, 65536L);
+	/* Debug callback: phase tracking and the server's reply text. */
+	lazy_curl.easy_setopt(s->curl, CURLOPT_VERBOSE, 1L);
+	lazy_curl.easy_setopt(s->curl, CURLOPT_DEBUGFUNCTION, smtp_debug);
+	lazy_curl.easy_setopt(s->curl, CURLOPT_DEBUGDATA, s);
+	lazy_curl.easy_setopt(s->curl, CURLOPT_ERRORBUFFER, s->errbuf);
+	/* Worker threads: no SIGALRM-based DNS timeouts. */
+	lazy_curl.easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);
+	lazy_curl.easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT, (long)cfg->timeout);
+	lazy_curl.easy_setopt(s->curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, (long)cfg->timeout);
+	lazy_curl.easy_setopt(s->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	lazy_curl.easy_setopt(s->curl, CURLOPT_LOW_SPEED_TIME, (long)cfg->timeout);
+	lazy_curl.easy_setopt(s->curl, CURLOPT_TCP_NODELAY, 1L);
+	lazy_curl.free(scheme);
+	lazy_curl.free(host);
+	lazy_curl.free(port);
+	return &s->base;
+fail_url:
+	lazy_curl.free(scheme);
+	lazy_curl.free(host);
+	lazy_curl.free(port);
+	return NULL;
+}

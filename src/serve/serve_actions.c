@@ -1,0 +1,356 @@
+/*
+ * The dynamic pages: one-click unsubscribe (RFC 8058), subscribe with
+ * double opt-in, confirm.  Safe methods never change anything (mail
+ * scanners and link previewers fetch every URL in a message, RFC 8058 §4);
+ * every change is a POST carrying a token that is verified — in constant
+ * time, with no database access — before anything else happens.
+ */
+#include "base/common.h"
+#include "core/address.h"
+#include "base/config.h"
+#include "core/mime.h"
+#include "serve/serve_internal.h"
+#include "core/tmpl.h"
+#include "core/token.h"
+#include "deliver/transport.h"
+
+
+static void method_not_allowed(struct serve_app *app, struct serve_reply *r, const char *allow)
+{
+	serve_pages_message(app->pages, r, 405, "Method not allowed",
+			    "This address only answers to the buttons on its page.");
+	r->allow = allow;
+}
+
+static void bad_link(struct serve_app *app, struct serve_reply *r)
+{
+	serve_pages_message(app->pages, r, 400, "This link is not valid",
+			    "The link may have been cut short or changed on the way. "
+			    "Copy the whole link from the e-mail into the address bar, "
+			    "or use the link in a more recent e-mail.");
+}
+
+static void store_failed(struct serve_app *app, struct serve_reply *r)
+{
+	serve_pages_message(app->pages, r, 503, "Please try again",
+			    "Something went wrong on our side and nothing was changed. "
+			    "Please try again in a few minutes.");
+	r->retry_after = 60;
+}
+
+/* A context with the verified token, the address and the list. */
+static struct tval *token_ctx(const char *token, const char *email, const char *list)
+{
+	struct tval *ctx = tval_object();
+
+	tval_set_str(ctx, "token", token);
+	tval_set_str(ctx, "email", email);
+	tval_set_str(ctx, "list", list);
+	return ctx;
+}
+
+void serve_unsubscribe(struct serve_app *app, enum serve_method m, const char *token,
+		       const struct serve_form *form, struct serve_reply *r)
+{
+	char *email = NULL, *list = NULL;
+	struct tval *ctx;
+
+	if (m == SERVE_OTHER) {
+		method_not_allowed(app, r, "GET, HEAD, POST");
+		return;
+	}
+	if (!token || token_verify(app->secret, TOKEN_UNSUBSCRIBE, token, &email, &list)) {
+		bad_link(app, r);
+		return;
+	}
+	ctx = token_ctx(token, email, list);
+	if (m != SERVE_POST) {
+		/* A page with a button; nothing changes on GET. */
+		r->status = 200;
+		serve_pages_render(app->pages, PAGE_UNSUBSCRIBE, ctx, r);
+		goto out;
+	}
+	/* RFC 8058 §3.1: the POST body must say List-Unsubscribe=One-Click. */
+	if (form->invalid || !form->one_click || strcmp(form->one_click, "One-Click")) {
+		serve_pages_message(app->pages, r, 400, "Unsubscribe request incomplete",
+				    "The request did not contain List-Unsubscribe=One-Click. "
+				    "Please use the button on the unsubscribe page.");
+		goto out;
+	}
+	if (serve_store_unsubscribe(app, email, list) < 0) {
+		store_failed(app, r);
+		goto out;
+	}
+	r->status = 200;
+	serve_pages_render(app->pages, PAGE_UNSUBSCRIBED, ctx, r);
+out:
+	tval_free(ctx);
+	free(email);
+	free(list);
+}
+
+/* The form again, with a message, the values typed and a status. */
+static void subscribe_form(struct serve_app *app, struct serve_reply *r, int status,
+			   const char *error_msg, const struct serve_form *form)
+{
+	struct tval *ctx = tval_object();
+
+	if (error_msg)
+		tval_set_str(ctx, "error", error_msg);
+	if (form && form->email)
+		tval_set_str(ctx, "email", form->email);
+	if (form && form->name)
+		tval_set_str(ctx, "name", form->name);
+	r->status = status;
+	serve_pages_render(app->pages, PAGE_SUBSCRIBE, ctx, r);
+	tval_free(ctx);
+}
+
+/* 1 if s holds a control character (a name is one line of text). */
+static int has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+/* A local part for Message-ID: random, @ the From domain. */
+static int make_message_id(const char *from_addr, struct strbuf *out)
+{
+	const char *at = strrchr(from_addr, '@');
+
+	if (token_random_alnum(24, out) < 0)
+		return -1;
+	strbuf_addf(out, "@%s", at ? at + 1 : "localhost");
+	return 0;
+}
+
+/*
+ * A fresh transport per message: subscriptions are rare, and an idle SMTP
+ * connection would only time out between them.
+ */
+int serve_send_confirmation(struct serve_app *app, const char *email, const char *name,
+			    const char *list)
+{
+	const struct config *cfg = app->cfg;
+	struct strbuf token = STRBUF_INIT, url = STRBUF_INIT, text = STRBUF_INIT,
+		html = STRBUF_INIT, subject = STRBUF_INIT, msgid = STRBUF_INIT,
+		boundary = STRBUF_INIT, msg = STRBUF_INIT;
+	char *from_name = NULL, *from_addr = NULL;
+	struct mime_message mm;
+	struct transport *t = NULL;
+	struct transport_status st;
+	struct tval *ctx = NULL;
+	int r = -1;
+
+	if (mime_split_mailbox(cfg->from, &from_name, &from_addr) < 0)
+		goto out;
+	token_make(app->secret, TOKEN_CONFIRM, email, list, &token);
+	strbuf_addf(&url, "%sconfirm?t=%s", cfg->base_url, token.buf);
+	ctx = tval_object();
+	tval_set_str(ctx, "confirm_url", url.buf);
+	tval_set_str(ctx, "email", email);
+	tval_set_str(ctx, "name", name ? name : "");
+	tval_set_str(ctx, "list", list);
+	tval_set_str(ctx, "archive_url", cfg->base_url);
+	serve_pages_mail(app->pages, MAIL_CONFIRM_TEXT, ctx, &text);
+	serve_pages_mail(app->pages, MAIL_CONFIRM_HTML, ctx, &html);
+	strbuf_addf(&subject, "Please confirm your subscription to %s", cfg->name);
+	strbuf_addstr(&boundary, "=_");
+	if (make_message_id(from_addr, &msgid) < 0 || token_random_alnum(28, &boundary) < 0)
+		goto out;
+
+	memset(&mm, 0, sizeof(mm));
+	mm.from_name = from_name;
+	mm.from_addr = from_addr;
+	mm.to_name = name;
+	mm.to_addr = email;
+	mm.subject = subject.buf;
+	mm.date = time(NULL);
+	mm.message_id = msgid.buf;
+	mm.boundary = boundary.buf;
+	mm.text = text.buf;
+	mm.text_len = text.len;
+	mm.html = html.buf;
+	mm.html_len = html.len;
+	/* RFC 3834 §5: an automatic reply to a web request. */
+	mm.extra_headers = "Auto-Submitted: auto-generated\r\n";
+	if (mime_build(&mm, &msg) < 0)
+		goto out;
+	if (!(t = transport_open(cfg)))
+		goto out;
+	transport_send(t, *cfg->envelope_from ? cfg->envelope_from : from_addr, email,
+		       msg.buf, msg.len, &st);
+	if (st.result != TRANSPORT_SENT) {
+		error("confirmation e-mail not sent (%s): %s", transport_describe(t), st.reply);
+		goto out;
+	}
+	r = 0;
+out:
+	transport_close(t);
+	tval_free(ctx);
+	free(from_name);
+	free(from_addr);
+	strbuf_release(&token);
+	strbuf_release(&url);
+	strbuf_release(&text);
+	strbuf_release(&html);
+	strbuf_release(&subject);
+	strbuf_release(&msgid);
+	strbuf_release(&boundary);
+	strbuf_release(&msg);
+	return r;
+}
+
+void serve_subscribe(struct serve_app *app, enum serve_method m, const char *client,
+		     const struct serve_form *form, struct serve_reply *r)
+{
+	struct strbuf email = STRBUF_INIT;
+	const char *list = app->cfg->default_list;
+	const char *why = NULL, *name;
+	unsigned wait;
+	struct tval *ctx;
+	int want;
+
+	if (m == SERVE_OTHER) {
+		method_not_allowed(app, r, "GET, HEAD, POST");
+		return;
+	}
+	if (m != SERVE_POST) {
+		subscribe_form(app, r, 200, NULL, NULL);
+		return;
+	}
+	if ((wait = serve_ratelimit_hit(app->subscribe_rl, client, time(NULL)))) {
+		serve_pages_message(app->pages, r, 429, "Too many requests",
+				    "Please wait a minute before trying again.");
+		r->retry_after = wait;
+		return;
+	}
+	if (form->invalid || !form->email || !*form->email) {
+		subscribe_form(app, r, 400, "Please enter your e-mail address.", form);
+		return;
+	}
+	if (address_validate(form->email, &email, &why) < 0) {
+		struct strbuf msg = STRBUF_INIT;
+
+		strbuf_addf(&msg, "That e-mail address does not look right: %s.", why);
+		subscribe_form(app, r, 400, msg.buf, form);
+		strbuf_release(&msg);
+		return;
+	}
+	name = form->name ? form->name : "";
+	if (has_control(name) || strlen(name) > 200) {
+		subscribe_form(app, r, 400, "Please shorten the name to one line.", form);
+		strbuf_release(&email);
+		return;
+	}
+	/* The honeypot field is hidden from people; a bot that fills it gets the same page. */
+	if (!form->website || !*form->website) {
+		want = serve_store_subscribe(app, email.buf, name, list);
+		if (want < 0) {
+			store_failed(app, r);
+			strbuf_release(&email);
+			return;
+		}
+		/* Sent by the mail thread: an SMTP round trip must not hold up this one. */
+		if (want > 0 && serve_mailer_queue(app->mailer, email.buf, name, list) < 0) {
+			serve_pages_message(app->pages, r, 503, "Please try again",
+					    "We cannot send the confirmation e-mail just now. "
+					    "Please try again in a few minutes.");
+			r->retry_after = 60;
+			strbuf_release(&email);
+			return;
+		}
+	}
+	/*
+	 * The same page whether the address is new, pending, active or
+	 * suppressed: the form must not tell who is on the list.
+	 */
+	ctx = tval_object();
+	tval_set_str(ctx, "email", email.buf);
+	r->status = 200;
+	serve_pages_render(app->pages, PAGE_SUBSCRIBE_SENT, ctx, r);
+	tval_free(ctx);
+	strbuf_release(&email);
+}
+
+void serve_confirm(struct serve_app *app, enum serve_method m, const char *token,
+		   const struct serve_form *form, struct serve_reply *r)
+{
+	char *email = NULL, *list = NULL;
+	struct tval *ctx;
+	int active;
+
+	(void)form;
+	if (m == SERVE_OTHER) {
+		method_not_allowed(app, r, "GET, HEAD, POST");
+		return;
+	}
+	if (!token || token_verify(app->secret, TOKEN_CONFIRM, token, &email, &list)) {
+		bad_link(app, r);
+		return;
+	}
+	ctx = token_ctx(token, email, list);
+	if (m != SERVE_POST) {
+		r->status = 200;
+		serve_pages_render(app->pages, PAGE_CONFIRM, ctx, r);
+		goto out;
+	}
+	active = serve_store_confirm(app, email, list);
+	if (active < 0) {
+		store_failed(app, r);
+		goto out;
+	}
+	if (!active) {
+		serve_pages_message(app->pages, r, 409, "Subscription not possible",
+				    "This address cannot be subscribed. "
+				    "Please write to us if you think this is a mistake.");
+		goto out;
+	}
+	r->status = 200;
+	serve_pages_render(app->pages, PAGE_CONFIRMED, ctx, r);
+out:
+	tval_free(ctx);
+	free(email);
+	free(list);
+}
+
+void serve_form_release(struct serve_form *f)
+{
+	free(f->one_click);
+	free(f->email);
+	free(f->name);
+	free(f->website);
+	memset(f, 0, sizeof(*f));
+}
+
+void serve_form_add(struct serve_form *f, const char *key, const char *data, size_t off, size_t len)
+{
+	char **field;
+	size_t have;
+
+	if (!strcmp(key, "List-Unsubscribe"))
+		field = &f->one_click;
+	else if (!strcmp(key, "email"))
+		field = &f->email;
+	else if (!strcmp(key, "name"))
+		field = &f->name;
+	else if (!strcmp(key, "website"))
+		field = &f->website;
+	else
+		return;
+	/* A field given twice is ambiguous: which one did the person mean? */
+	if (off == 0 && *field) {
+		f->invalid = 1;
+		return;
+	}
+	have = *field ? strlen(*field) : 0;
+	if (off != have || have + len > SERVE_FIELD_MAX || memchr(data, '\0', len)) {
+		f->invalid = 1;
+		return;
+	}
+	*field = xrealloc(*field, have + len + 1);
+	memcpy(*field + have, data, len);
+	(*field)[have + len] = '\0';
+}

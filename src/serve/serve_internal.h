@@ -1,0 +1,194 @@
+#ifndef SERVE_INTERNAL_H
+#define SERVE_INTERNAL_H
+/*
+ * Inside `newsbeat serve`: what serve.c (the only file that speaks
+ * libmicrohttpd) shares with the parts that work on plain buffers.
+ * Grouped by the file that implements them.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
+#include "base/strbuf.h"
+
+struct config;
+struct store;
+struct tval;
+
+/* Largest request body we read (forms are a few hundred bytes). */
+#define SERVE_BODY_MAX 8192
+/* Longest value kept for one form field; longer ones make the form invalid. */
+#define SERVE_FIELD_MAX 1024
+
+/*
+ * What a handler answers; serve.c turns it into an HTTP response and adds
+ * the security headers every response carries.
+ */
+struct serve_reply {
+	int status;
+	const char *content_type;	/* static string */
+	struct strbuf body;
+	char *location;			/* owned; Location header or NULL */
+	unsigned retry_after;		/* seconds; 0: no Retry-After */
+	const char *allow;		/* Allow header for 405, static */
+	int cacheable;			/* archive files; dynamic pages are no-store */
+	int fd;				/* a file to send instead of body, or -1 */
+	uint64_t size;			/* its size */
+};
+
+void serve_reply_init(struct serve_reply *r);
+void serve_reply_release(struct serve_reply *r);
+
+/* The fields of a submitted form that any page reads. */
+struct serve_form {
+	char *one_click;	/* "List-Unsubscribe" (RFC 8058 §3.1) */
+	char *email;
+	char *name;
+	char *website;		/* honeypot: people leave it empty, bots fill it */
+	int invalid;		/* a field was too long or repeated */
+};
+
+void serve_form_release(struct serve_form *f);
+/* Add (key, data) from a form parser; unknown keys are ignored. */
+void serve_form_add(struct serve_form *f, const char *key, const char *data, size_t off, size_t len);
+
+/* The state shared by all request threads. */
+struct serve_app {
+	const struct config *cfg;
+	const char *secret;
+	char *archive_root;		/* realpath of [paths] archive, NULL if absent */
+	struct serve_pages *pages;
+	struct serve_ratelimit *subscribe_rl;
+	pthread_mutex_t store_lock;	/* one SQLite connection, one writer at a time */
+	struct store *store;
+	const char *database;
+	struct serve_mailer *mailer;	/* confirmation e-mails, off the request threads */
+};
+
+/* ---- serve_static.c ---- */
+
+/*
+ * Map a decoded URL path ("/issues/issue-42.html") to a file under root and
+ * fill r: 200 with an open fd, 301 to "dir/" for a directory without a
+ * trailing slash, 404 for anything missing, hidden (a segment starting with
+ * '.'), outside root (".." segments, symlinks out) or a directory without
+ * index.html.  Never reports via error().
+ */
+void serve_static(const char *root, const char *path, struct serve_reply *r);
+
+/* The Content-Type for a file name (by extension), a static string. */
+const char *serve_content_type(const char *name);
+
+/* ---- serve_pages.c ---- */
+
+enum serve_page {
+	PAGE_UNSUBSCRIBE,	/* page-unsubscribe.html: confirm button */
+	PAGE_UNSUBSCRIBED,	/* page-unsubscribed.html */
+	PAGE_SUBSCRIBE,		/* page-subscribe.html: the form */
+	PAGE_SUBSCRIBE_SENT,	/* page-subscribe-sent.html: check your inbox */
+	PAGE_CONFIRM,		/* page-confirm.html: confirm button */
+	PAGE_CONFIRMED,		/* page-confirmed.html */
+	PAGE_MESSAGE,		/* page-message.html: title + message (errors) */
+	PAGE__COUNT
+};
+
+enum serve_mail {
+	MAIL_CONFIRM_TEXT,	/* confirm-email.txt */
+	MAIL_CONFIRM_HTML,	/* confirm-email.html */
+	MAIL__COUNT
+};
+
+/*
+ * Load and compile every page and mail template from [paths] templates,
+ * falling back file by file to the installed ones.  NULL after error().
+ */
+struct serve_pages *serve_pages_load(const struct config *cfg);
+void serve_pages_free(struct serve_pages *p);
+
+/*
+ * Render a page into r->body (text/html) with `ctx` on top of the shared
+ * context (newsletter.*, archive_url, subscribe_url).  ctx may be NULL.
+ */
+void serve_pages_render(const struct serve_pages *p, enum serve_page page,
+			const struct tval *ctx, struct serve_reply *r);
+void serve_pages_mail(const struct serve_pages *p, enum serve_mail m,
+		      const struct tval *ctx, struct strbuf *out);
+/* The stylesheet served at /serve.css. */
+const struct strbuf *serve_pages_css(const struct serve_pages *p);
+
+/* A PAGE_MESSAGE reply with this status, title and message. */
+void serve_pages_message(const struct serve_pages *p, struct serve_reply *r,
+			 int status, const char *title, const char *message);
+
+/* ---- serve_ratelimit.c ---- */
+
+/*
+ * At most `limit` events per `window` seconds per key (a client address),
+ * fixed windows, in a bounded table (old keys are forgotten first).
+ */
+struct serve_ratelimit *serve_ratelimit_new(unsigned limit, unsigned window);
+void serve_ratelimit_free(struct serve_ratelimit *rl);
+/* Count one event; 0 if allowed, else the seconds until the next is allowed. */
+unsigned serve_ratelimit_hit(struct serve_ratelimit *rl, const char *key, time_t now);
+
+/* ---- serve_store.c: what serve needs from the subscriber store ---- */
+
+/*
+ * Each takes app->store_lock and returns -1 after error() when the store
+ * fails.
+ */
+/* Open [paths] database (created if missing).  0 or -1 after error(). */
+int serve_store_open(struct serve_app *app);
+/* Mark (email, list) unsubscribed, committed before returning; repeating is fine.  0 or -1. */
+int serve_store_unsubscribe(struct serve_app *app, const char *email, const char *list);
+/*
+ * Record a subscription request awaiting confirmation.  1 if a
+ * confirmation e-mail should go out (new, pending, unsubscribed or already
+ * active), 0 if the address must not be mailed (suppressed: bounced,
+ * complained), -1 after error().  Never changes an active membership or
+ * an existing subscriber's name.
+ */
+int serve_store_subscribe(struct serve_app *app, const char *email, const char *name,
+			  const char *list);
+/* Confirm: the membership becomes active.  1 if active now, 0 if it cannot be (suppressed), -1. */
+int serve_store_confirm(struct serve_app *app, const char *email, const char *list);
+void serve_store_close(struct serve_app *app);
+
+/* ---- serve_mailer.c ---- */
+
+/* Start the thread that sends confirmation e-mails.  NULL after error(). */
+struct serve_mailer *serve_mailer_start(struct serve_app *app, unsigned max_queue);
+/*
+ * Queue a confirmation e-mail to (email, name) for list; copies the
+ * strings.  0, or -1 when the queue is full or stopping (answer 503).
+ */
+int serve_mailer_queue(struct serve_mailer *m, const char *email, const char *name,
+		       const char *list);
+/*
+ * Finish the e-mail in flight, drop (with a warning) the ones still
+ * queued, join the thread and free.  NULL is fine.
+ */
+void serve_mailer_stop(struct serve_mailer *m);
+
+/* ---- serve_actions.c ---- */
+
+enum serve_method { SERVE_GET, SERVE_HEAD, SERVE_POST, SERVE_OTHER };
+
+/*
+ * The dynamic pages.  `token` is the t= query argument (may be NULL),
+ * `form` the parsed body of a POST (NULL for GET), `client` the client's
+ * address for rate limiting.  Each fills r completely.
+ */
+void serve_unsubscribe(struct serve_app *app, enum serve_method m, const char *token,
+		       const struct serve_form *form, struct serve_reply *r);
+void serve_subscribe(struct serve_app *app, enum serve_method m, const char *client,
+		     const struct serve_form *form, struct serve_reply *r);
+void serve_confirm(struct serve_app *app, enum serve_method m, const char *token,
+		   const struct serve_form *form, struct serve_reply *r);
+/*
+ * Build and submit one confirmation e-mail through the configured
+ * transport (called by the mail thread).  0, or -1 after error().
+ */
+int serve_send_confirmation(struct serve_app *app, const char *email, const char *name,
+			    const char *list);
+
+#endif

@@ -1,0 +1,179 @@
+/*
+ * The pages `serve` answers with, and the confirmation e-mail: Mustache
+ * templates from [paths] templates (page-*.html, confirm-email.*), each
+ * falling back to the copy installed with newsbeat, compiled once at
+ * start-up and rendered per request.  Pages link only to relative URLs so
+ * they work behind a proxy under any path prefix.
+ */
+#include "base/common.h"
+#include "base/config.h"
+#include "base/fsutil.h"
+#include "serve/serve_internal.h"
+#include "core/tmpl.h"
+
+struct serve_pages {
+	struct tmpl *page[PAGE__COUNT];
+	struct tmpl *mail[MAIL__COUNT];
+	struct tval *shared;
+	struct strbuf css;
+};
+
+static const char *const page_files[PAGE__COUNT] = {
+	[PAGE_UNSUBSCRIBE] = "page-unsubscribe.html",
+	[PAGE_UNSUBSCRIBED] = "page-unsubscribed.html",
+	[PAGE_SUBSCRIBE] = "page-subscribe.html",
+	[PAGE_SUBSCRIBE_SENT] = "page-subscribe-sent.html",
+	[PAGE_CONFIRM] = "page-confirm.html",
+	[PAGE_CONFIRMED] = "page-confirmed.html",
+	[PAGE_MESSAGE] = "page-message.html",
+};
+
+static const char *const mail_files[MAIL__COUNT] = {
+	[MAIL_CONFIRM_TEXT] = "confirm-email.txt",
+	[MAIL_CONFIRM_HTML] = "confirm-email.html",
+};
+
+/* The newsletter's file, else the installed default; path gets the one read. */
+static int read_template(const struct config *cfg, const char *name,
+			 struct strbuf *src, struct strbuf *path)
+{
+	strbuf_reset(path);
+	path_join(path, cfg->templates_dir, name);
+	if (!strbuf_read_file(src, path->buf))
+		return 0;
+	if (errno != ENOENT)
+		return error("cannot read '%s': %s", path->buf, strerror(errno));
+	strbuf_reset(path);
+	path_join(path, NEWSBEAT_DATADIR "/templates", name);
+	if (!strbuf_read_file(src, path->buf))
+		return 0;
+	return error("template '%s' not found in '%s' nor in '%s'", name,
+		     cfg->templates_dir, NEWSBEAT_DATADIR "/templates");
+}
+
+struct partial_ctx {
+	const struct config *cfg;
+	const char *ext;
+};
+
+static int load_partial(void *data, const char *name, struct strbuf *src,
+			const char **display_name)
+{
+	struct partial_ctx *pc = data;
+	struct strbuf file = STRBUF_INIT, path = STRBUF_INIT;
+	int r = -1;
+
+	strbuf_addstr(&file, name);
+	if (!strchr(name, '.'))
+		strbuf_addstr(&file, pc->ext);
+	if (!strstr(file.buf, "..") && file.buf[0] != '/' &&
+	    !read_template(pc->cfg, file.buf, src, &path)) {
+		*display_name = "partial";
+		r = 0;
+	}
+	strbuf_release(&file);
+	strbuf_release(&path);
+	return r;
+}
+
+static struct tmpl *compile_file(const struct config *cfg, const char *name,
+				 enum tmpl_escape esc)
+{
+	struct strbuf src = STRBUF_INIT, path = STRBUF_INIT;
+	struct partial_ctx pc = { cfg, esc == TMPL_ESCAPE_HTML ? ".html" : ".txt" };
+	struct tmpl_options opts = { esc, load_partial, &pc, 0 };
+	struct tmpl *t = NULL;
+
+	if (!read_template(cfg, name, &src, &path))
+		t = tmpl_compile(path.buf, src.buf, src.len, &opts);
+	strbuf_release(&src);
+	strbuf_release(&path);
+	return t;
+}
+
+struct serve_pages *serve_pages_load(const struct config *cfg)
+{
+	struct serve_pages *p = xcalloc(1, sizeof(*p));
+	struct strbuf path = STRBUF_INIT;
+	struct tval *nl;
+	size_t i;
+
+	strbuf_init(&p->css, 0);
+	for (i = 0; i < PAGE__COUNT; i++)
+		if (!(p->page[i] = compile_file(cfg, page_files[i], TMPL_ESCAPE_HTML)))
+			goto fail;
+	if (!(p->mail[MAIL_CONFIRM_TEXT] = compile_file(cfg, mail_files[MAIL_CONFIRM_TEXT],
+							 TMPL_ESCAPE_NONE)) ||
+	    !(p->mail[MAIL_CONFIRM_HTML] = compile_file(cfg, mail_files[MAIL_CONFIRM_HTML],
+							 TMPL_ESCAPE_HTML)))
+		goto fail;
+	if (read_template(cfg, "page.css", &p->css, &path))
+		goto fail;
+
+	p->shared = tval_object();
+	nl = tval_object();
+	tval_set_str(nl, "name", cfg->name);
+	tval_set_str(nl, "language", *cfg->language ? cfg->language : "en");
+	tval_set_str(nl, "base_url", cfg->base_url);
+	tval_set(p->shared, "newsletter", nl);
+	/* Relative: the pages live at the archive's root. */
+	tval_set_str(p->shared, "archive_url", "./");
+	tval_set_str(p->shared, "subscribe_url", "subscribe");
+	tval_set_str(p->shared, "stylesheet_url", "serve.css");
+	strbuf_release(&path);
+	return p;
+fail:
+	strbuf_release(&path);
+	serve_pages_free(p);
+	return NULL;
+}
+
+void serve_pages_free(struct serve_pages *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < PAGE__COUNT; i++)
+		tmpl_free(p->page[i]);
+	for (i = 0; i < MAIL__COUNT; i++)
+		tmpl_free(p->mail[i]);
+	tval_free(p->shared);
+	strbuf_release(&p->css);
+	free(p);
+}
+
+void serve_pages_render(const struct serve_pages *p, enum serve_page page,
+			const struct tval *ctx, struct serve_reply *r)
+{
+	const struct tval *stack[2] = { p->shared, ctx };
+
+	strbuf_reset(&r->body);
+	tmpl_render(p->page[page], stack, ctx ? 2 : 1, &r->body);
+	r->content_type = "text/html; charset=utf-8";
+}
+
+void serve_pages_mail(const struct serve_pages *p, enum serve_mail m,
+		      const struct tval *ctx, struct strbuf *out)
+{
+	const struct tval *stack[2] = { p->shared, ctx };
+
+	tmpl_render(p->mail[m], stack, ctx ? 2 : 1, out);
+}
+
+const struct strbuf *serve_pages_css(const struct serve_pages *p)
+{
+	return &p->css;
+}
+
+void serve_pages_message(const struct serve_pages *p, struct serve_reply *r,
+			 int status, const char *title, const char *message)
+{
+	struct tval *ctx = tval_object();
+
+	tval_set_str(ctx, "title", title);
+	tval_set_str(ctx, "message", message);
+	r->status = status;
+	serve_pages_render(p, PAGE_MESSAGE, ctx, r);
+	tval_free(ctx);
+}
