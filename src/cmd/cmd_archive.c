@@ -31,7 +31,8 @@ int cmd_archive(int argc, char **argv, struct config *cfg)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *outdir = cfg->archive_dir;
+	/* cfg is NULL for --help (main.c): read it only after the options. */
+	const char *outdir = NULL;
 	struct archive_stats st;
 	int opt, quiet = 0;
 
@@ -46,6 +47,8 @@ int cmd_archive(int argc, char **argv, struct config *cfg)
 	}
 	if (optind != argc)
 		return usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	if (!outdir)
+		outdir = cfg->archive_dir;
 	if (!*outdir)
 		return usage_error(usage, "-o needs a directory");
 	if (archive_build(cfg, outdir, compose_now(), &st) < 0) {
