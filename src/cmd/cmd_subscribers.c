@@ -19,8 +19,8 @@
 static const char usage[] =
 	"usage: newsbeat subscribers add EMAIL [--name N] [--list L] [--attr KEY=VALUE]... [--resubscribe]\n"
 	"       newsbeat subscribers remove EMAIL [--list L]\n"
-	"       newsbeat subscribers import FILE.csv [--list L] [--dry-run] [--resubscribe]\n"
-	"       newsbeat subscribers export [--list L] [-o FILE]\n"
+	"       newsbeat subscribers import FILE.csv|- [--list L] [--dry-run] [--resubscribe]\n"
+	"       newsbeat subscribers export [--list L] [-o FILE|-]\n"
 	"       newsbeat subscribers list [--list L] [--status S]\n"
 	"       newsbeat subscribers count [--list L]\n"
 	"\n"
@@ -28,7 +28,9 @@ static const char usage[] =
 	"or complained is not re-activated by add or import without --resubscribe.\n"
 	"CSV: a header row naming the columns; 'email' is required, 'name' optional,\n"
 	"every other column becomes an attribute usable as {{subscriber.<column>}}.\n"
-	"S is active, pending, unsubscribed, bounced or complained.\n";
+	"S is active, pending, unsubscribed, bounced or complained.\n"
+	"import - reads the CSV from standard input; export writes to standard\n"
+	"output, also with -o - (a file named '-' is ./-).\n";
 
 struct opts {
 	const char *list, *name, *output, *status;
@@ -371,6 +373,12 @@ static void copy_report(FILE *from)
 		fwrite(buf, 1, n, stdout);
 }
 
+static void close_input(FILE *fp)
+{
+	if (fp != stdin)
+		fclose(fp);
+}
+
 static int do_import(struct store *st, const char *file, struct opts *o)
 {
 	struct import im;
@@ -383,9 +391,15 @@ static int do_import(struct store *st, const char *file, struct opts *o)
 	memset(&im, 0, sizeof(im));
 	im.st = st;
 	im.o = o;
-	im.file = file;
 	strbuf_init(&im.email, 256);
-	fp = fopen(file, "rb");
+	/* "-" is standard input (a file named '-' is ./-); reports say <stdin>. */
+	if (!strcmp(file, "-")) {
+		fp = stdin;
+		file = "<stdin>";
+	} else {
+		fp = fopen(file, "rb");
+	}
+	im.file = file;
 	if (!fp) {
 		error("cannot read '%s': %s", file, strerror(errno));
 		ret = EXIT_USAGE;
@@ -394,13 +408,13 @@ static int do_import(struct store *st, const char *file, struct opts *o)
 	im.report = tmpfile();
 	if (!im.report) {
 		error("cannot create a temporary file for the import report: %s", strerror(errno));
-		fclose(fp);
+		close_input(fp);
 		ret = EXIT_FAILED;
 		goto out;
 	}
 	/* One transaction: all rows or none; --dry-run rolls it back. */
 	if (store_begin_batch(st) < 0) {
-		fclose(fp);
+		close_input(fp);
 		ret = EXIT_FAILED;
 		goto out;
 	}
@@ -417,7 +431,7 @@ static int do_import(struct store *st, const char *file, struct opts *o)
 	}
 	rowpipe_free(im.pipe);
 	n = im.nrecords;
-	fclose(fp);
+	close_input(fp);
 	if (stored < 0) {
 		store_rollback(st);
 		error("%s: nothing was imported", file);
@@ -468,7 +482,7 @@ static void add_key(void *data, const char *key)
 }
 
 /*
- * Where export writes: stdout, or with -o a temporary file beside FILE
+ * Where export writes: stdout (also for -o -), or with -o a temporary file beside FILE
  * renamed over it at the end (readers never see half an export).  The
  * rows stream through in 64 KiB pieces: memory does not grow with the list.
  */
@@ -479,7 +493,8 @@ struct sink {
 
 static int sink_open(struct sink *k, const char *path)
 {
-	k->to_file = path != NULL;
+	/* "-o -" is standard output, as without -o (a file named '-' is ./-). */
+	k->to_file = path != NULL && strcmp(path, "-") != 0;
 	return k->to_file ? atomic_file_open(&k->file, path, 0600) : 0;
 }
 
