@@ -39,23 +39,84 @@ struct opts {
 	size_t nattrs;
 };
 
+/*
+ * The options, and which actions take them: an option an action does not
+ * take is a usage error, never silently ignored (list --attr, count
+ * --status, ...).
+ */
+static const struct option longopts[] = {
+	{ "list", required_argument, NULL, 'l' },
+	{ "name", required_argument, NULL, 'n' },
+	{ "attr", required_argument, NULL, 'a' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "status", required_argument, NULL, 's' },
+	{ "resubscribe", no_argument, NULL, 'R' },
+	{ "dry-run", no_argument, NULL, 'D' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct {
+	const char *name, *opts;	/* the option values it takes */
+} actions[] = {
+	{ "add", "lnaR" },
+	{ "remove", "l" },
+	{ "import", "lDR" },
+	{ "export", "lo" },
+	{ "list", "ls" },
+	{ "count", "l" },
+};
+
+static const char *action_opts(const char *sub)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(actions); i++)
+		if (!strcmp(actions[i].name, sub))
+			return actions[i].opts;
+	return NULL;
+}
+
+static const char *long_name(int val)
+{
+	size_t i;
+
+	for (i = 0; longopts[i].name; i++)
+		if (longopts[i].val == val)
+			return longopts[i].name;
+	return "?";
+}
+
+/* The option getopt_long() just complained about, as the user wrote it. */
+static void bad_option(struct strbuf *out, char **argv)
+{
+	const char *arg = argv[optind - 1];
+
+	if (optopt && !(arg[0] == '-' && arg[1] == '-'))
+		strbuf_addf(out, "-%c", optopt);
+	else
+		strbuf_add(out, arg, strcspn(arg, "="));
+}
+
 static int parse_opts(int argc, char **argv, struct opts *o, const struct config *cfg)
 {
-	static const struct option longopts[] = {
-		{ "list", required_argument, NULL, 'l' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "attr", required_argument, NULL, 'a' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "status", required_argument, NULL, 's' },
-		{ "resubscribe", no_argument, NULL, 'R' },
-		{ "dry-run", no_argument, NULL, 'D' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int opt;
+	const char *sub = argv[1], *allowed = action_opts(sub);
+	struct strbuf what = STRBUF_INIT;
+	int opt, r;
 
 	o->list = cfg->default_list;
 	optind = 2;
-	while ((opt = getopt_long(argc, argv, "l:n:a:o:s:", longopts, NULL)) != -1) {
+	opterr = 0;	/* reported below, with the action */
+	while ((opt = getopt_long(argc, argv, ":l:n:a:o:s:", longopts, NULL)) != -1) {
+		if (opt == '?' || opt == ':') {
+			bad_option(&what, argv);
+			r = opt == '?'
+				? usage_error(usage, "'subscribers %s': unknown option '%s'", sub, what.buf)
+				: usage_error(usage, "'subscribers %s': option '%s' needs a value", sub, what.buf);
+			strbuf_release(&what);
+			return r;
+		}
+		if (!strchr(allowed, opt))
+			return usage_error(usage, "'subscribers %s' does not take --%s", sub, long_name(opt));
 		switch (opt) {
 		case 'l': o->list = optarg; break;
 		case 'n': o->name = optarg; break;
@@ -75,8 +136,6 @@ static int parse_opts(int argc, char **argv, struct opts *o, const struct config
 			o->nattrs++;
 			break;
 		}
-		default:
-			return usage_error(usage, "unknown option");
 		}
 	}
 	if (!*o->list)
@@ -602,6 +661,10 @@ int cmd_subscribers(int argc, char **argv, struct config *cfg)
 	sub = argv[1];
 	memset(&o, 0, sizeof(o));
 	strbuf_init(&o.attrs, 0);
+	if (!action_opts(sub)) {
+		r = usage_error(usage, "unknown action '%s'", sub);
+		goto out;
+	}
 	if ((r = parse_opts(argc, argv, &o, cfg)) != 0)
 		goto out;
 	nargs = argc - optind;
@@ -613,11 +676,6 @@ int cmd_subscribers(int argc, char **argv, struct config *cfg)
 	}
 	if ((!strcmp(sub, "export") || !strcmp(sub, "list") || !strcmp(sub, "count")) && nargs) {
 		r = usage_error(usage, "unexpected argument '%s'", argv[optind]);
-		goto out;
-	}
-	if (strcmp(sub, "add") && strcmp(sub, "remove") && strcmp(sub, "import") &&
-	    strcmp(sub, "export") && strcmp(sub, "list") && strcmp(sub, "count")) {
-		r = usage_error(usage, "unknown action '%s'", sub);
 		goto out;
 	}
 	st = store_open(cfg->database);
