@@ -6,7 +6,6 @@
 #include "base/config.h"
 #include "cmd/cmd.h"
 
-#include <getopt.h>
 #include <locale.h>
 
 static const char usage[] =

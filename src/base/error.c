@@ -1,17 +1,10 @@
 #include "base/common.h"
 
 static report_fn report_routine;
-/* Atomic: the archive reports from several threads. */
-static _Atomic unsigned errors_reported;
 
 void set_report_routine(report_fn fn)
 {
 	report_routine = fn;
-}
-
-unsigned error_count(void)
-{
-	return errors_reported;
 }
 
 static void vreport(const char *level, const char *fmt, va_list ap)
@@ -31,7 +24,6 @@ int error(const char *fmt, ...)
 {
 	va_list ap;
 
-	errors_reported++;
 	va_start(ap, fmt);
 	vreport("error", fmt, ap);
 	va_end(ap);
@@ -45,16 +37,6 @@ void warning(const char *fmt, ...)
 	va_start(ap, fmt);
 	vreport("warning", fmt, ap);
 	va_end(ap);
-}
-
-void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport("fatal", fmt, ap);
-	va_end(ap);
-	exit(2);
 }
 
 void bug_fl(const char *file, int line, const char *fmt, ...)

@@ -1,12 +1,10 @@
 #ifndef ERROR_H
 #define ERROR_H
 /*
- * Three levels, as in git:
+ * Three levels:
  *   error()   prints "newsbeat: error: ..." to stderr and returns -1, so a
  *             module can `return error("...")`;
  *   warning() prints "newsbeat: warning: ..." and returns nothing;
- *   die()     prints "newsbeat: fatal: ..." and exits 2 — only main() and
- *             cmd_*.c call it; modules never exit;
  *   BUG()     an invariant is broken: prints file:line and aborts.
  * Messages are lower case, without a full stop, and quote the subject:
  *   error("%s:%d: 'title' must be a string", path, line)
@@ -21,7 +19,6 @@
 
 int error(const char *fmt, ...) NB_PRINTF(1, 2);
 void warning(const char *fmt, ...) NB_PRINTF(1, 2);
-NB_NORETURN void die(const char *fmt, ...) NB_PRINTF(1, 2);
 NB_NORETURN void bug_fl(const char *file, int line, const char *fmt, ...) NB_PRINTF(3, 4);
 #define BUG(...) bug_fl(__FILE__, __LINE__, __VA_ARGS__)
 
@@ -32,8 +29,5 @@ NB_NORETURN void bug_fl(const char *file, int line, const char *fmt, ...) NB_PRI
  */
 typedef void (*report_fn)(const char *level, const char *msg);
 void set_report_routine(report_fn fn);
-
-/* Number of error() calls so far (used by commands that go on after errors). */
-unsigned error_count(void);
 
 #endif

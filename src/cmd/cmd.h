@@ -5,7 +5,7 @@
  * name), prints its --help, and returns the process exit status:
  *   0 success; 1 the job ran but something failed (lint errors,
  *   undelivered recipients); 2 usage or input error.
- * Only main() and cmd_*.c may call die() or exit.
+ * Only main() and cmd_*.c may call exit; modules return errors.
  */
 struct config;
 

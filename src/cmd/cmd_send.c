@@ -240,7 +240,7 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 	size_t ntests = 0, tests_alloc = 0, i;
 	int dry_run = 0, yes = 0, opt, ret = EXIT_USAGE, lockfd = -1, has;
 	long limit = 0;
-	struct strbuf path = STRBUF_INIT, from = STRBUF_INIT, addr = STRBUF_INIT;
+	struct strbuf path = STRBUF_INIT, from = STRBUF_INIT;
 	struct strbuf snap_list = STRBUF_INIT;
 	struct send_ctx ctx;
 	struct issue is;
@@ -454,7 +454,6 @@ out:
 		issue_release(&is);
 	strbuf_release(&path);
 	strbuf_release(&from);
-	strbuf_release(&addr);
 	strbuf_release(&snap_list);
 	free(tests);
 	return ret;

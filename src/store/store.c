@@ -197,19 +197,6 @@ static int batch_end(struct store *st)
 	return store_exec(st, "PRAGMA foreign_keys = ON");
 }
 
-int store_read_begin(struct store *st)
-{
-	sqlite3_stmt *s;
-
-	if (st->in_txn)
-		BUG("store_read_begin inside a transaction");
-	s = store_stmt(st, "BEGIN");
-	if (!s || store_step_done(st, s, "cannot begin a read transaction") < 0)
-		return -1;
-	st->in_txn = 1;
-	return 0;
-}
-
 int store_commit(struct store *st)
 {
 	if (!st->in_txn)

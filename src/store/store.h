@@ -76,13 +76,6 @@ int store_begin_batch(struct store *st);
 int store_commit(struct store *st);
 int store_rollback(struct store *st);
 
-/*
- * A read transaction: the reads until store_commit() see one snapshot and
- * pay SQLite's locking once instead of once per statement (BEGIN DEFERRED
- * takes no lock before the first read).  Not nestable.  0 or -1.
- */
-int store_read_begin(struct store *st);
-
 /* 1 if `key` is a valid attribute key ([a-z0-9_]+, at most 64 bytes), else 0. */
 int store_attr_key_valid(const char *key);
 
