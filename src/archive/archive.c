@@ -691,7 +691,7 @@ static int render_content(const struct build *b, const struct entry *e,
 	tval_set(ctx, "issue", issue_summary(e, ""));
 	stack[0] = global;
 	stack[1] = ctx;
-	tmpl_render(t, stack, 2, out);
+	r = tmpl_render(t, stack, 2, out);
 	tmpl_free(t);
 out:
 	tval_free(ctx);
@@ -829,7 +829,10 @@ static int build_issue_page(struct build *b, size_t i, const struct tval *global
 		tval_set(ctx, "previous", issue_summary(&b->e[i + 1], "../"));
 	stack[0] = global;
 	stack[1] = ctx;
-	tmpl_render(b->t_issue, stack, 2, &page);
+	/* A template that never ends is an error (tmpl.h), never a cut-off page. */
+	r = tmpl_render(b->t_issue, stack, 2, &page);
+	if (r < 0)
+		goto out;
 	strbuf_addf(&name, "issues/%s.html", e->slug);
 	r = write_out(b, name.buf, &page);
 out:
@@ -1074,8 +1077,9 @@ static int build_index(struct build *b, struct strbuf *manifest)
 	}
 	stack[0] = global;
 	stack[1] = ctx;
-	tmpl_render(b->t_index, stack, 2, &page);
-	r = write_out(b, "index.html", &page);
+	r = tmpl_render(b->t_index, stack, 2, &page);
+	if (r == 0)
+		r = write_out(b, "index.html", &page);
 	tval_free(global);
 	tval_free(ctx);
 	strbuf_release(&page);
@@ -1120,8 +1124,9 @@ static int build_tag_pages(struct build *b, struct strbuf *manifest)
 		stack[0] = global;
 		stack[1] = ctx;
 		strbuf_reset(&page);
-		tmpl_render(b->t_tag, stack, 2, &page);
-		r = write_out(b, name.buf, &page);
+		r = tmpl_render(b->t_tag, stack, 2, &page);
+		if (r == 0)
+			r = write_out(b, name.buf, &page);
 		tval_free(ctx);
 	}
 	tval_free(global);
@@ -1202,8 +1207,9 @@ static int build_feed(struct build *b, time_t now, struct strbuf *manifest)
 	stack[0] = global;
 	stack[1] = ctx;
 	if (!r) {
-		tmpl_render(b->t_feed, stack, 2, &page);
-		r = write_out(b, "feed.xml", &page);
+		r = tmpl_render(b->t_feed, stack, 2, &page);
+		if (r == 0)
+			r = write_out(b, "feed.xml", &page);
 	}
 	tval_free(global);
 	tval_free(ctx);

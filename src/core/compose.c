@@ -195,6 +195,48 @@ static struct tval *build_global(const struct compose *c)
 	return g;
 }
 
+static struct tval *recipient_context(const struct compose *c,
+				      const struct compose_recipient *r,
+				      struct strbuf *token, struct strbuf *url);
+
+/*
+ * Fill email.html and email.txt for one recipient context: the HTML part
+ * into html, the text part into text.  Returns 0, or -1 after error()
+ * (FILE:LINE) when a template's expansion never ends; the output is then
+ * incomplete and must not be sent.
+ */
+static int render_parts(const struct compose *c, struct tval *ctx, struct strbuf *html,
+			struct strbuf *text, tmpl_missing_fn missing, void *missing_data)
+{
+	const struct tval *stack[2] = { c->global, ctx };
+
+	tval_set(ctx, "content", tval_template(c->content_html));
+	if (tmpl_render_ex(c->email_html, stack, 2, html, missing, missing_data) < 0)
+		return -1;
+	tval_set(ctx, "content", tval_template(c->content_text));
+	return tmpl_render_ex(c->email_text, stack, 2, text, missing, missing_data);
+}
+
+/*
+ * One render for a sample recipient, so that a template that never ends
+ * (a partial including itself) fails prepare, before anything is sent,
+ * rather than every recipient's message.
+ */
+static int render_sample(const struct compose *c)
+{
+	struct compose_recipient r = { "reader@example.org", "Sample Reader", NULL, 0, NULL, NULL };
+	struct strbuf html = STRBUF_INIT, text = STRBUF_INIT, token = STRBUF_INIT, url = STRBUF_INIT;
+	struct tval *ctx = recipient_context(c, &r, &token, &url);
+	int ret = render_parts(c, ctx, &html, &text, NULL, NULL);
+
+	tval_free(ctx);
+	strbuf_release(&html);
+	strbuf_release(&text);
+	strbuf_release(&token);
+	strbuf_release(&url);
+	return ret;
+}
+
 struct compose *compose_prepare(const struct config *cfg, const struct issue *is,
 				const char *secret)
 {
@@ -262,6 +304,8 @@ struct compose *compose_prepare(const struct config *cfg, const struct issue *is
 	if (!c->email_html || !c->email_text)
 		goto fail;
 	c->global = build_global(c);
+	if (render_sample(c) < 0)
+		goto fail;
 	return c;
 fail:
 	compose_free(c);
@@ -333,14 +377,13 @@ int compose_message(const struct compose *c, const struct compose_recipient *r,
 	struct strbuf msgid = STRBUF_INIT, subject = STRBUF_INIT, unsub = STRBUF_INIT;
 	struct strbuf mailto = STRBUF_INIT;
 	struct tval *ctx = recipient_context(c, r, &token, &unsub);
-	const struct tval *stack[2] = { c->global, ctx };
 	struct mime_message m;
 	int ret = 0;
 
-	tval_set(ctx, "content", tval_template(c->content_html));
-	tmpl_render(c->email_html, stack, 2, &html);
-	tval_set(ctx, "content", tval_template(c->content_text));
-	tmpl_render(c->email_text, stack, 2, &text);
+	if (render_parts(c, ctx, &html, &text, NULL, NULL) < 0) {
+		ret = error("cannot build the message for '%s'", r->email);
+		goto out;
+	}
 
 	token_message_id(c->secret, c->is->number, r->email, &msgid);
 	strbuf_addf(&msgid, "@%s", c->msgid_domain);
@@ -378,7 +421,7 @@ int compose_message(const struct compose *c, const struct compose_recipient *r,
 		strbuf_addbuf(out->text, &text);
 	if (out->message_id)
 		strbuf_addbuf(out->message_id, &msgid);
-
+out:
 	tval_free(ctx);
 	strbuf_release(&html);
 	strbuf_release(&text);
@@ -409,14 +452,14 @@ void compose_each_unfilled(const struct compose *c,
 	struct compose_recipient r = { "reader@example.org", "Sample Reader", NULL, 0, NULL, NULL };
 	struct strbuf out = STRBUF_INIT, token = STRBUF_INIT, url = STRBUF_INIT;
 	struct tval *ctx = recipient_context(c, &r, &token, &url);
-	const struct tval *stack[2] = { c->global, ctx };
 	struct unfilled_ctx u = { fn, data };
 
-	/* The body is reached through {{{content}}}, as in compose_message. */
-	tval_set(ctx, "content", tval_template(c->content_html));
-	tmpl_render_ex(c->email_html, stack, 2, &out, on_missing, &u);
-	tval_set(ctx, "content", tval_template(c->content_text));
-	tmpl_render_ex(c->email_text, stack, 2, &out, on_missing, &u);
+	/*
+	 * The body is reached through {{{content}}}, as in compose_message.
+	 * The same sample rendered in compose_prepare, so this does not fail
+	 * (and a failure would have been reported by error() already).
+	 */
+	render_parts(c, ctx, &out, &out, on_missing, &u);
 	tval_free(ctx);
 	strbuf_release(&out);
 	strbuf_release(&token);

@@ -41,7 +41,10 @@ struct compose_recipient {
  * Prepare `is` for sending with the config's templates.  `secret` keys the
  * unsubscribe tokens and Message-IDs (NULL: a fixed development key is used
  * and the caller is expected to have warned).  Returns NULL after error()
- * (template syntax errors name the template file and line).
+ * (template syntax errors name the template file and line).  The
+ * templates are rendered once for a sample recipient here, so a template
+ * whose expansion never ends (a partial that includes itself) fails
+ * prepare, with the file and line where it blew up, before any message.
  * The compose keeps pointers to cfg and is; both must outlive it.
  */
 struct compose *compose_prepare(const struct config *cfg, const struct issue *is,
@@ -65,7 +68,8 @@ struct compose_output {
  * and `boundary` are inputs (the caller uses the clock and token_random) so
  * output is reproducible.  `subject_prefix` (e.g. "[TEST] ") may be NULL.
  * Returns 0, or -1 after error() naming the recipient (e.g. a name with a
- * line break).
+ * line break, or a template that never ends with this recipient's data:
+ * nothing is appended to out then, never a truncated message).
  */
 int compose_message(const struct compose *c, const struct compose_recipient *r,
 		    time_t date, const char *boundary, const char *subject_prefix,

@@ -27,8 +27,9 @@
 /*
  * Rendering recurses on the C stack, possibly in a thread with a small
  * one: partials and template values nest at most TMPL_MAX_DEPTH deep
- * (deeper ones render empty: recursive partials are legal), and sections
- * within one template at most TMPL_MAX_NESTING (a compile error).
+ * (recursive partials are legal, but one that goes deeper never ends:
+ * a render error), and sections within one template at most
+ * TMPL_MAX_NESTING (a compile error).
  */
 #define TMPL_MAX_DEPTH 100
 #define TMPL_MAX_NESTING 100
@@ -36,7 +37,9 @@
  * A recursive partial whose data does not end the recursion (a leaf
  * without "children" finds its parent's by context fallback) branches
  * exponentially before reaching TMPL_MAX_DEPTH.  One render executes at
- * most this many ops (a 20 KB email takes a few thousand), then stops.
+ * most this many ops (a 20 KB email takes a few thousand), then fails:
+ * truncated output would be sent (without the unsubscribe link at the
+ * end), so both limits are errors, never warnings.
  */
 #define TMPL_MAX_STEPS 10000000UL
 
@@ -554,8 +557,31 @@ struct render {
 	void *missing_data;
 	unsigned depth;
 	unsigned long steps;
-	const struct tmpl *root;	/* for the runaway warning */
+	const struct tmpl *root;	/* for the error message */
+	/*
+	 * Set when a limit is hit: rendering unwinds, and the innermost tag
+	 * with a line on the way out says where (fail_t:fail_line).
+	 */
+	const char *fail;
+	const struct tmpl *fail_t;
+	int fail_line;
 };
+
+/* A limit was hit at op in t: stop rendering. */
+static void render_fail(struct render *r, const char *why)
+{
+	if (!r->fail)
+		r->fail = why;
+}
+
+/* Unwinding after a failure: the first op with a line is where it blew up. */
+static void render_locate(struct render *r, const struct tmpl *t, const struct op *op)
+{
+	if (!r->fail_t && op->line > 0) {
+		r->fail_t = t;
+		r->fail_line = op->line;
+	}
+}
 
 /*
  * Spec name resolution (interpolation.json overview): the first part is
@@ -619,8 +645,10 @@ static void render_range(const struct tmpl *t, size_t i, size_t end,
 static void render_nested(const struct tmpl *t, const struct frame *top,
 			  const struct indent *ind, struct render *r)
 {
-	if (r->depth >= TMPL_MAX_DEPTH)
+	if (r->depth >= TMPL_MAX_DEPTH) {
+		render_fail(r, "depth");
 		return;
+	}
 	r->depth++;
 	render_range(t, 0, t->nops, top, ind, r);
 	r->depth--;
@@ -666,10 +694,11 @@ static void render_range(const struct tmpl *t, size_t i, size_t end,
 		const struct tval *v;
 		struct frame f;
 
+		if (r->fail)
+			return;
 		if (++r->steps > TMPL_MAX_STEPS) {
-			if (r->steps == TMPL_MAX_STEPS + 1)
-				warning("%s: rendering stopped after %lu steps (runaway recursive partial?)",
-					r->root->name, TMPL_MAX_STEPS);
+			render_fail(r, "steps");
+			render_locate(r, t, op);
 			return;
 		}
 		switch (op->type) {
@@ -687,6 +716,8 @@ static void render_range(const struct tmpl *t, size_t i, size_t end,
 				interpolate(t, op, v, top, r);
 			else
 				report_missing(t, op, r);
+			if (r->fail)
+				render_locate(r, t, op);
 			i++;
 			break;
 		case OP_SECTION:
@@ -707,6 +738,8 @@ static void render_range(const struct tmpl *t, size_t i, size_t end,
 					render_range(t, i + 1, op->end, &f, ind, r);
 				}
 			}
+			if (r->fail)
+				render_locate(r, t, op);
 			i = op->end;
 			break;
 		case OP_INVERTED:
@@ -717,12 +750,16 @@ static void render_range(const struct tmpl *t, size_t i, size_t end,
 			v = lookup(r, top, op->name);
 			if (!truthy(v))
 				render_range(t, i + 1, op->end, top, ind, r);
+			if (r->fail)
+				render_locate(r, t, op);
 			i = op->end;
 			break;
 		case OP_PARTIAL: {
 			struct indent ni = { t->src + op->off, op->len, ind };
 
 			render_nested(op->partial, top, op->standalone ? &ni : NULL, r);
+			if (r->fail)
+				render_locate(r, t, op);
 			i++;
 			break;
 		}
@@ -730,10 +767,12 @@ static void render_range(const struct tmpl *t, size_t i, size_t end,
 	}
 }
 
-void tmpl_render_ex(const struct tmpl *t, const struct tval *const *stack, size_t n,
-		    struct strbuf *out, tmpl_missing_fn missing, void *missing_data)
+int tmpl_render_ex(const struct tmpl *t, const struct tval *const *stack, size_t n,
+		   struct strbuf *out, tmpl_missing_fn missing, void *missing_data)
 {
 	struct render r;
+	struct strbuf where = STRBUF_INIT, during = STRBUF_INIT;
+	int ret;
 
 	r.out = out;
 	r.base = stack;
@@ -743,13 +782,34 @@ void tmpl_render_ex(const struct tmpl *t, const struct tval *const *stack, size_
 	r.depth = 0;
 	r.steps = 0;
 	r.root = t;
+	r.fail = NULL;
+	r.fail_t = NULL;
+	r.fail_line = 0;
 	render_range(t, 0, t->nops, NULL, NULL, &r);
+	if (!r.fail)
+		return 0;
+	if (r.fail_t)
+		strbuf_addf(&where, "%s:%d", r.fail_t->name, r.fail_line);
+	else
+		strbuf_addstr(&where, t->name);
+	if (!r.fail_t || strcmp(r.fail_t->name, t->name))
+		strbuf_addf(&during, " while rendering %s", t->name);
+	if (!strcmp(r.fail, "depth"))
+		ret = error("%s: partials nested more than %d deep%s (a partial that includes itself?)",
+			    where.buf, TMPL_MAX_DEPTH, during.buf);
+	else
+		ret = error("%s: template expansion exceeds %lu steps%s "
+			    "(a partial that includes itself more than once?)",
+			    where.buf, TMPL_MAX_STEPS, during.buf);
+	strbuf_release(&where);
+	strbuf_release(&during);
+	return ret;
 }
 
-void tmpl_render(const struct tmpl *t, const struct tval *const *stack, size_t n,
-		 struct strbuf *out)
+int tmpl_render(const struct tmpl *t, const struct tval *const *stack, size_t n,
+		struct strbuf *out)
 {
-	tmpl_render_ex(t, stack, n, out, NULL, NULL);
+	return tmpl_render_ex(t, stack, n, out, NULL, NULL);
 }
 
 /* tmpl_each_name's walk: the sections around the op, the partials being walked. */

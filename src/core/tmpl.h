@@ -15,7 +15,7 @@
  * Beyond the spec: false, null, an empty list AND an empty string are
  * falsey (so {{#subscriber.name}} tests for a usable name); booleans
  * interpolate as "true"/"false", lists and objects as nothing.  Partials
- * and template values nest at most 100 deep; deeper ones render empty.
+ * and template values nest at most 100 deep; deeper is a render error.
  */
 #include <stddef.h>
 
@@ -112,15 +112,18 @@ typedef void (*tmpl_missing_fn)(void *data, const char *name, const char *tmpl_n
 
 /*
  * Render, appending to out.  stack[0..n-1], top of stack last.
- * Never fails for valid compiled templates (missing names render empty).
- * A runaway recursive partial is cut off after 10 million steps with a
- * warning(); the output is then incomplete.
+ * Returns 0 (missing names render empty), or -1 after error() when the
+ * expansion never ends: partials or template values nested more than 100
+ * deep, or more than 10 million steps (a partial including itself twice
+ * expands exponentially).  The message is "FILE:LINE: ..." with the
+ * innermost template and tag where it blew up, and names t if that is a
+ * partial.  out then holds incomplete output: never use it.
  * Thread-safe: a compiled template may be rendered from several threads.
  */
-void tmpl_render(const struct tmpl *t, const struct tval *const *stack, size_t n,
-		 struct strbuf *out);
-void tmpl_render_ex(const struct tmpl *t, const struct tval *const *stack, size_t n,
-		    struct strbuf *out, tmpl_missing_fn missing, void *missing_data);
+int tmpl_render(const struct tmpl *t, const struct tval *const *stack, size_t n,
+		struct strbuf *out);
+int tmpl_render_ex(const struct tmpl *t, const struct tval *const *stack, size_t n,
+		   struct strbuf *out, tmpl_missing_fn missing, void *missing_data);
 
 /*
  * Every name a render of t may look up, without rendering, for a caller

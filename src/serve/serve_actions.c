@@ -154,8 +154,9 @@ int serve_send_confirmation(struct serve_app *app, const char *email, const char
 	tval_set_str(ctx, "name", name ? name : "");
 	tval_set_str(ctx, "list", list);
 	tval_set_str(ctx, "archive_url", cfg->base_url);
-	serve_pages_mail(app->pages, MAIL_CONFIRM_TEXT, ctx, &text);
-	serve_pages_mail(app->pages, MAIL_CONFIRM_HTML, ctx, &html);
+	if (serve_pages_mail(app->pages, MAIL_CONFIRM_TEXT, ctx, &text) < 0 ||
+	    serve_pages_mail(app->pages, MAIL_CONFIRM_HTML, ctx, &html) < 0)
+		goto out;
 	strbuf_addf(&subject, "Please confirm your subscription to %s", cfg->name);
 	strbuf_addstr(&boundary, "=_");
 	if (make_message_id(from_addr, &msgid) < 0 || token_random_alnum(28, &boundary) < 0)

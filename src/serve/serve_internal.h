@@ -107,11 +107,14 @@ void serve_pages_free(struct serve_pages *p);
 /*
  * Render a page into r->body (text/html) with `ctx` on top of the shared
  * context (newsletter.*, archive_url, subscribe_url).  ctx may be NULL.
+ * A template that never ends with this ctx (tmpl.h; load renders each one
+ * with the shared context alone first) gives a plain 500 page after error().
  */
 void serve_pages_render(const struct serve_pages *p, enum serve_page page,
 			const struct tval *ctx, struct serve_reply *r);
-void serve_pages_mail(const struct serve_pages *p, enum serve_mail m,
-		      const struct tval *ctx, struct strbuf *out);
+/* A mail part, appended to out: 0, or -1 after error() (then do not send). */
+int serve_pages_mail(const struct serve_pages *p, enum serve_mail m,
+		     const struct tval *ctx, struct strbuf *out);
 /* The stylesheet served at /serve.css. */
 const struct strbuf *serve_pages_css(const struct serve_pages *p);
 

@@ -54,6 +54,8 @@ static int read_template(const struct config *cfg, const char *name,
 struct partial_ctx {
 	const struct config *cfg;
 	const char *ext;
+	/* the last partial's path, for messages (tmpl copies it at once) */
+	struct strbuf display;
 };
 
 static int load_partial(void *data, const char *name, struct strbuf *src,
@@ -68,7 +70,9 @@ static int load_partial(void *data, const char *name, struct strbuf *src,
 		strbuf_addstr(&file, pc->ext);
 	if (!strstr(file.buf, "..") && file.buf[0] != '/' &&
 	    !read_template(pc->cfg, file.buf, src, &path)) {
-		*display_name = "partial";
+		strbuf_reset(&pc->display);
+		strbuf_addbuf(&pc->display, &path);
+		*display_name = pc->display.buf;
 		r = 0;
 	}
 	strbuf_release(&file);
@@ -80,7 +84,7 @@ static struct tmpl *compile_file(const struct config *cfg, const char *name,
 				 enum tmpl_escape esc)
 {
 	struct strbuf src = STRBUF_INIT, path = STRBUF_INIT;
-	struct partial_ctx pc = { cfg, esc == TMPL_ESCAPE_HTML ? ".html" : ".txt" };
+	struct partial_ctx pc = { cfg, esc == TMPL_ESCAPE_HTML ? ".html" : ".txt", STRBUF_INIT };
 	struct tmpl_options opts = { esc, load_partial, &pc, 0 };
 	struct tmpl *t = NULL;
 
@@ -88,6 +92,7 @@ static struct tmpl *compile_file(const struct config *cfg, const char *name,
 		t = tmpl_compile(path.buf, src.buf, src.len, &opts);
 	strbuf_release(&src);
 	strbuf_release(&path);
+	strbuf_release(&pc.display);
 	return t;
 }
 
@@ -120,6 +125,21 @@ struct serve_pages *serve_pages_load(const struct config *cfg)
 	tval_set_str(p->shared, "archive_url", "./");
 	tval_set_str(p->shared, "subscribe_url", "subscribe");
 	tval_set_str(p->shared, "stylesheet_url", "serve.css");
+	/*
+	 * Render each template once with the shared context alone: one whose
+	 * expansion never ends (a partial including itself) stops serve
+	 * from starting, with its file:line, instead of failing requests.
+	 */
+	for (i = 0; i < PAGE__COUNT + MAIL__COUNT; i++) {
+		const struct tmpl *t = i < PAGE__COUNT ? p->page[i] : p->mail[i - PAGE__COUNT];
+		const struct tval *stack[1] = { p->shared };
+		struct strbuf out = STRBUF_INIT;
+		int r = tmpl_render(t, stack, 1, &out);
+
+		strbuf_release(&out);
+		if (r < 0)
+			goto fail;
+	}
 	strbuf_release(&path);
 	return p;
 fail:
@@ -149,16 +169,22 @@ void serve_pages_render(const struct serve_pages *p, enum serve_page page,
 	const struct tval *stack[2] = { p->shared, ctx };
 
 	strbuf_reset(&r->body);
-	tmpl_render(p->page[page], stack, ctx ? 2 : 1, &r->body);
 	r->content_type = "text/html; charset=utf-8";
+	if (tmpl_render(p->page[page], stack, ctx ? 2 : 1, &r->body) < 0) {
+		/* Not the cut-off page, and not PAGE_MESSAGE: it may be the one. */
+		r->status = 500;
+		strbuf_reset(&r->body);
+		strbuf_addstr(&r->body, "<!DOCTYPE html>\n<title>Internal error</title>\n"
+			      "<p>This page could not be rendered.</p>\n");
+	}
 }
 
-void serve_pages_mail(const struct serve_pages *p, enum serve_mail m,
-		      const struct tval *ctx, struct strbuf *out)
+int serve_pages_mail(const struct serve_pages *p, enum serve_mail m,
+		     const struct tval *ctx, struct strbuf *out)
 {
 	const struct tval *stack[2] = { p->shared, ctx };
 
-	tmpl_render(p->mail[m], stack, ctx ? 2 : 1, out);
+	return tmpl_render(p->mail[m], stack, ctx ? 2 : 1, out);
 }
 
 const struct strbuf *serve_pages_css(const struct serve_pages *p)

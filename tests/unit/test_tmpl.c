@@ -32,6 +32,8 @@ static const char *const partial_table[][2] = {
 	{ "rec", "[{{#b}}{{>rec}}{{/b}}]" },
 	{ "fork", "{{#a}}<{{>fork}}>{{/a}}" },
 	{ "tree", "{{name}}{{#kids}}({{>tree}}){{/kids}}" },
+	{ "self", "s\n{{>self}}" },
+	{ "twice", "<b>\n\n{{>twice}}{{>twice}}\n</b>\n" },
 };
 
 static int table_partial(void *data, const char *name, struct strbuf *src,
@@ -259,17 +261,23 @@ static void test_template_values(void)
 	check_render("{{#content}}yes{{/content}}", TMPL_ESCAPE_HTML, issue_ctx, "yes",
 		     "template value is truthy as a section");
 
-	/* a template value that refers to itself stops at the depth bound */
+	/* a template value that refers to itself is an error at the depth bound */
 	{
-		struct tmpl *self = compile("self", "x{{me}}", TMPL_ESCAPE_HTML);
+		struct tmpl *self = compile("self", "x\n{{me}}", TMPL_ESCAPE_HTML);
 		struct tval *d = tval_object();
 		const struct tval *st[1] = { d };
+		struct strbuf out = STRBUF_INIT;
 
 		tval_set(d, "me", tval_template(self));
-		got = render(self, st, 1);
-		ok(strlen(got) > 10 && strspn(got, "x") == strlen(got),
-		   "self-referencing template value terminates (%zu bytes)", strlen(got));
-		free(got);
+		nerrors = 0;
+		last_error[0] = '\0';
+		is_int(tmpl_render_ex(self, st, 1, &out, NULL, NULL), -1,
+		       "self-referencing template value: render fails");
+		is_int(nerrors, 1, "self-referencing template value: one error");
+		is_str(last_error, "self:2: partials nested more than 100 deep "
+		       "(a partial that includes itself?)",
+		       "self-referencing template value: message");
+		strbuf_release(&out);
 		tval_free(d);
 		tmpl_free(self);
 	}
@@ -343,23 +351,96 @@ static void test_partials(void)
 	tval_set(d, "kids", kids);
 	check_render("{{>tree}}", TMPL_ESCAPE_HTML, d, "root(leaf)", "recursive partial");
 
-	/* a list found again at every level: 2^100 renders, cut off */
+	/*
+	 * A list found again at every level: 2^100 renders.  It reaches the
+	 * depth bound first: an error naming the partial and the line where
+	 * it blew up, not empty or truncated output.
+	 */
 	{
-		struct tmpl *t = compile("runaway.html", "{{>fork}}", TMPL_ESCAPE_HTML);
+		struct tmpl *t = compile("runaway.html", "\n{{>fork}}", TMPL_ESCAPE_HTML);
 		struct tval *l = tval_list();
 		const struct tval *stack[1] = { d };
-		char *got;
+		struct strbuf out = STRBUF_INIT;
+		int r;
 
 		tval_push(l, tval_bool(1));
 		tval_push(l, tval_bool(1));
 		tval_set(d, "a", l);
-		nwarnings = 0;
-		got = render(t, stack, 1);
-		is_int(nwarnings, 1, "runaway recursion: one warning");
-		is_str(last_warning, "runaway.html: rendering stopped after 10000000 steps "
-		       "(runaway recursive partial?)", "runaway recursion: message");
-		ok(strlen(got) > 1000, "runaway recursion: partial output kept");
-		free(got);
+		nwarnings = nerrors = 0;
+		last_error[0] = '\0';
+		r = tmpl_render_ex(t, stack, 1, &out, NULL, NULL);
+		is_int(r, -1, "runaway recursion: render fails");
+		is_int(nwarnings, 0, "runaway recursion: no warning");
+		is_int(nerrors, 1, "runaway recursion: one error");
+		is_str(last_error, "fork:1: partials nested more than 100 deep while "
+		       "rendering runaway.html (a partial that includes itself?)",
+		       "runaway recursion: message names the partial and line");
+		strbuf_release(&out);
+		tmpl_free(t);
+	}
+	/*
+	 * The step limit: 10^8 renders of x without any recursion, stopped
+	 * with an error at the innermost section it was in, not truncated
+	 * output and a warning.
+	 */
+	{
+		struct tmpl *t = compile("wide.html",
+					 "{{#ten}}\n{{#ten}}\n{{#ten}}\n{{#ten}}\n{{#ten}}\n"
+					 "{{#ten}}\n{{#ten}}\n  {{#ten}}x{{/ten}}\n"
+					 "{{/ten}}\n{{/ten}}\n{{/ten}}\n{{/ten}}\n{{/ten}}\n{{/ten}}\n"
+					 "{{/ten}}\n", TMPL_ESCAPE_HTML);
+		struct tval *ten = tval_list();
+		const struct tval *stack[1] = { d };
+		struct strbuf out = STRBUF_INIT;
+		int j;
+
+		for (j = 0; j < 10; j++)
+			tval_push(ten, tval_bool(1));
+		tval_set(d, "ten", ten);
+		nwarnings = nerrors = 0;
+		last_error[0] = '\0';
+		is_int(tmpl_render_ex(t, stack, 1, &out, NULL, NULL), -1,
+		       "step limit: render fails");
+		is_int(nwarnings, 0, "step limit: no warning");
+		is_int(nerrors, 1, "step limit: one error");
+		is_str(last_error, "wide.html:8: template expansion exceeds 10000000 steps "
+		       "(a partial that includes itself more than once?)",
+		       "step limit: message names the template and line");
+		strbuf_release(&out);
+		tmpl_free(t);
+	}
+	/* A partial that includes itself unconditionally hits the depth bound. */
+	{
+		struct tmpl *t = compile("loop.html", "a\n\n{{>self}}", TMPL_ESCAPE_HTML);
+		const struct tval *stack[1] = { d };
+		struct strbuf out = STRBUF_INIT;
+
+		nwarnings = nerrors = 0;
+		last_error[0] = '\0';
+		is_int(tmpl_render_ex(t, stack, 1, &out, NULL, NULL), -1,
+		       "self-including partial: render fails");
+		is_int(nerrors, 1, "self-including partial: one error");
+		is_str(last_error, "self:2: partials nested more than 100 deep while rendering "
+		       "loop.html (a partial that includes itself?)",
+		       "self-including partial: message names the partial and line");
+		strbuf_release(&out);
+		tmpl_free(t);
+	}
+	/* Twice, in a real file: the error is at the line of the first include. */
+	{
+		struct tmpl *t = compile("email.html", "<p>\n{{>twice}}\n</p>", TMPL_ESCAPE_HTML);
+		const struct tval *stack[1] = { d };
+		struct strbuf out = STRBUF_INIT;
+
+		nwarnings = nerrors = 0;
+		last_error[0] = '\0';
+		is_int(tmpl_render_ex(t, stack, 1, &out, NULL, NULL), -1,
+		       "partial including itself twice: render fails");
+		is_int(nerrors, 1, "partial including itself twice: one error");
+		is_str(last_error, "twice:3: partials nested more than 100 deep while rendering "
+		       "email.html (a partial that includes itself?)",
+		       "partial including itself twice: file:line");
+		strbuf_release(&out);
 		tmpl_free(t);
 	}
 	tval_free(d);
@@ -452,7 +533,7 @@ static void test_threads(void)
 
 /*
  * Random templates from Mustache-ish tokens (fixed seed): each compiles or
- * fails with one error, and what compiles renders.  Run under `make debug`
+ * fails with one error, and what compiles renders or fails with one error.  Run under `make debug`
  * this is a small sanitizer fuzz of the parser and renderer.
  */
 static void test_random_templates(void)
@@ -488,15 +569,16 @@ static void test_random_templates(void)
 		if (t) {
 			compiled++;
 			strbuf_reset(&out);
-			tmpl_render(t, stack, 1, &out);
-			if (nerrors)
+			/* {{>rec}} with a truthy b never ends: one error */
+			if (tmpl_render(t, stack, 1, &out) < 0 ? nerrors != 1 : nerrors != 0)
 				consistent = 0;
 		} else if (nerrors != 1) {
 			consistent = 0;
 		}
 		tmpl_free(t);
 	}
-	ok(consistent, "random templates: success without error, failure with one error");
+	ok(consistent, "random templates: success without error, failure with one error "
+	   "(compile and render)");
 	ok(compiled > 300 && compiled < 2700, "random templates: a mix compiles (%d of 3000)",
 	   compiled);
 	strbuf_release(&src);
