@@ -332,6 +332,28 @@ static void test_missing(void)
 	tmpl_free(body);
 }
 
+
+/*
+ * Render a template that must hit a limit: the render fails with one error
+ * (no warning, since the output would be truncated) whose text is want.
+ */
+static void check_render_error(const char *name, const char *src, const struct tval *d,
+			       const char *want, const char *what)
+{
+	struct tmpl *t = compile(name, src, TMPL_ESCAPE_HTML);
+	const struct tval *stack[1] = { d };
+	struct strbuf out = STRBUF_INIT;
+
+	nwarnings = nerrors = 0;
+	last_error[0] = '\0';
+	is_int(tmpl_render_ex(t, stack, 1, &out, NULL, NULL), -1, "%s: render fails", what);
+	is_int(nwarnings, 0, "%s: no warning", what);
+	is_int(nerrors, 1, "%s: one error", what);
+	is_str(last_error, want, "%s: the error names the template and line", what);
+	strbuf_release(&out);
+	tmpl_free(t);
+}
+
 static void test_partials(void)
 {
 	struct tval *d = tval_object(), *kids = tval_list(), *k;
@@ -357,92 +379,47 @@ static void test_partials(void)
 	 * it blew up, not empty or truncated output.
 	 */
 	{
-		struct tmpl *t = compile("runaway.html", "\n{{>fork}}", TMPL_ESCAPE_HTML);
 		struct tval *l = tval_list();
-		const struct tval *stack[1] = { d };
-		struct strbuf out = STRBUF_INIT;
-		int r;
 
 		tval_push(l, tval_bool(1));
 		tval_push(l, tval_bool(1));
 		tval_set(d, "a", l);
-		nwarnings = nerrors = 0;
-		last_error[0] = '\0';
-		r = tmpl_render_ex(t, stack, 1, &out, NULL, NULL);
-		is_int(r, -1, "runaway recursion: render fails");
-		is_int(nwarnings, 0, "runaway recursion: no warning");
-		is_int(nerrors, 1, "runaway recursion: one error");
-		is_str(last_error, "fork:1: partials nested more than 100 deep while "
-		       "rendering runaway.html (a partial that includes itself?)",
-		       "runaway recursion: message names the partial and line");
-		strbuf_release(&out);
-		tmpl_free(t);
 	}
+	check_render_error("runaway.html", "\n{{>fork}}", d,
+			   "fork:1: partials nested more than 100 deep while "
+			   "rendering runaway.html (a partial that includes itself?)",
+			   "runaway recursion");
 	/*
 	 * The step limit: 10^8 renders of x without any recursion, stopped
 	 * with an error at the innermost section it was in, not truncated
 	 * output and a warning.
 	 */
 	{
-		struct tmpl *t = compile("wide.html",
-					 "{{#ten}}\n{{#ten}}\n{{#ten}}\n{{#ten}}\n{{#ten}}\n"
-					 "{{#ten}}\n{{#ten}}\n  {{#ten}}x{{/ten}}\n"
-					 "{{/ten}}\n{{/ten}}\n{{/ten}}\n{{/ten}}\n{{/ten}}\n{{/ten}}\n"
-					 "{{/ten}}\n", TMPL_ESCAPE_HTML);
 		struct tval *ten = tval_list();
-		const struct tval *stack[1] = { d };
-		struct strbuf out = STRBUF_INIT;
 		int j;
 
 		for (j = 0; j < 10; j++)
 			tval_push(ten, tval_bool(1));
 		tval_set(d, "ten", ten);
-		nwarnings = nerrors = 0;
-		last_error[0] = '\0';
-		is_int(tmpl_render_ex(t, stack, 1, &out, NULL, NULL), -1,
-		       "step limit: render fails");
-		is_int(nwarnings, 0, "step limit: no warning");
-		is_int(nerrors, 1, "step limit: one error");
-		is_str(last_error, "wide.html:8: template expansion exceeds 10000000 steps "
-		       "(a partial that includes itself more than once?)",
-		       "step limit: message names the template and line");
-		strbuf_release(&out);
-		tmpl_free(t);
 	}
+	check_render_error("wide.html",
+			   "{{#ten}}\n{{#ten}}\n{{#ten}}\n{{#ten}}\n{{#ten}}\n"
+			   "{{#ten}}\n{{#ten}}\n  {{#ten}}x{{/ten}}\n"
+			   "{{/ten}}\n{{/ten}}\n{{/ten}}\n{{/ten}}\n{{/ten}}\n{{/ten}}\n"
+			   "{{/ten}}\n", d,
+			   "wide.html:8: template expansion exceeds 10000000 steps "
+			   "(a partial that includes itself more than once?)",
+			   "step limit");
 	/* A partial that includes itself unconditionally hits the depth bound. */
-	{
-		struct tmpl *t = compile("loop.html", "a\n\n{{>self}}", TMPL_ESCAPE_HTML);
-		const struct tval *stack[1] = { d };
-		struct strbuf out = STRBUF_INIT;
-
-		nwarnings = nerrors = 0;
-		last_error[0] = '\0';
-		is_int(tmpl_render_ex(t, stack, 1, &out, NULL, NULL), -1,
-		       "self-including partial: render fails");
-		is_int(nerrors, 1, "self-including partial: one error");
-		is_str(last_error, "self:2: partials nested more than 100 deep while rendering "
-		       "loop.html (a partial that includes itself?)",
-		       "self-including partial: message names the partial and line");
-		strbuf_release(&out);
-		tmpl_free(t);
-	}
+	check_render_error("loop.html", "a\n\n{{>self}}", d,
+			   "self:2: partials nested more than 100 deep while rendering "
+			   "loop.html (a partial that includes itself?)",
+			   "self-including partial");
 	/* Twice, in a real file: the error is at the line of the first include. */
-	{
-		struct tmpl *t = compile("email.html", "<p>\n{{>twice}}\n</p>", TMPL_ESCAPE_HTML);
-		const struct tval *stack[1] = { d };
-		struct strbuf out = STRBUF_INIT;
-
-		nwarnings = nerrors = 0;
-		last_error[0] = '\0';
-		is_int(tmpl_render_ex(t, stack, 1, &out, NULL, NULL), -1,
-		       "partial including itself twice: render fails");
-		is_int(nerrors, 1, "partial including itself twice: one error");
-		is_str(last_error, "twice:3: partials nested more than 100 deep while rendering "
-		       "email.html (a partial that includes itself?)",
-		       "partial including itself twice: file:line");
-		strbuf_release(&out);
-		tmpl_free(t);
-	}
+	check_render_error("email.html", "<p>\n{{>twice}}\n</p>", d,
+			   "twice:3: partials nested more than 100 deep while rendering "
+			   "email.html (a partial that includes itself?)",
+			   "partial including itself twice");
 	tval_free(d);
 }
 
