@@ -3,24 +3,13 @@
 
 PREFIX  ?= /usr/local
 CC      ?= cc
-PKGS     = libcmark sqlite3 yaml-0.1 inih libidn2 nettle
-# libcurl and libmicrohttpd are not linked: src/base/lazylib.c dlopen()s them
-# when send or serve first needs them (their dependencies cost every other
-# command 14 ms at start).  Their headers are used; their sonames are read
-# from the -dev packages' .so links.
-LAZY_PKGS = libcurl libmicrohttpd
-soname   = $(shell objdump -p $$($(CC) -print-file-name=lib$(1).so) 2>/dev/null | awk '$$1 == "SONAME" { print $$2 }')
-CURL_SONAME := $(call soname,curl)
-MHD_SONAME  := $(call soname,microhttpd)
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(LAZY_PKGS)) \
-              $(if $(CURL_SONAME),-DNEWSBEAT_CURL_SONAME=\"$(CURL_SONAME)\") \
-              $(if $(MHD_SONAME),-DNEWSBEAT_MHD_SONAME=\"$(MHD_SONAME)\")
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lcsv -lpthread -ldl
-# The unit tests parse what we build with an independent MIME parser,
-# libetpan's (newsbeat itself does not call it).  Its .pc file drags in a
-# dpkg -specs flag that breaks sanitizer links.
-TEST_CFLAGS := $(shell pkg-config --cflags libetpan json-c)
-TEST_LIBS   := $(filter-out -specs=%,$(shell pkg-config --libs libetpan json-c))
+PKGS     = libcmark sqlite3 yaml-0.1 inih libidn2 nettle gnutls libcurl libmicrohttpd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libetpan)
+# libetpan's .pc file drags in a dpkg -specs flag that breaks sanitizer
+# links: link -letpan itself.
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -letpan -lcsv -lpthread
+TEST_CFLAGS := $(shell pkg-config --cflags json-c)
+TEST_LIBS   := $(shell pkg-config --libs json-c)
 
 WARN     = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wwrite-strings -Wformat=2 -Wvla

@@ -7,7 +7,7 @@
 #include <unistd.h>
 #include <limits.h>
 
-enum key_type { KEY_STR, KEY_PATH, KEY_INT, KEY_RATE, KEY_TLS, KEY_URL_DIR };
+enum key_type { KEY_STR, KEY_PATH, KEY_INT, KEY_RATE, KEY_TLS, KEY_URL_DIR, KEY_BOOL };
 
 struct key {
 	const char *section;
@@ -47,6 +47,14 @@ static const struct key keys[] = {
 	{ "smtp", "retry_wait", KEY_INT, S(retry_wait), "60", 0, 3600 },
 	{ "serve", "listen", KEY_STR, S(listen), "127.0.0.1:8080", 0, 0 },
 	{ "serve", "secret_env", KEY_STR, S(secret_env), "NEWSBEAT_SECRET", 0, 0 },
+	{ "bounces", "mailbox", KEY_STR, S(bounces_mailbox), "", 0, 0 },
+	{ "bounces", "password_env", KEY_STR, S(bounces_password_env), "NEWSBEAT_BOUNCES_PASSWORD", 0, 0 },
+	{ "bounces", "tls", KEY_TLS, S(bounces_tls), "required", 0, 0 },
+	{ "bounces", "ca_file", KEY_PATH, S(bounces_ca_file), "", 0, 0 },
+	{ "bounces", "processed", KEY_STR, S(bounces_processed), "move:newsbeat-processed", 0, 0 },
+	{ "bounces", "verp", KEY_BOOL, S(verp), "yes", 0, 0 },
+	{ "bounces", "soft_limit", KEY_INT, S(soft_limit), "3", 1, 100 },
+	{ "bounces", "soft_window", KEY_INT, S(soft_window), "5", 1, 100 },
 };
 #undef S
 
@@ -113,6 +121,15 @@ static int set_key(struct config *cfg, const struct key *k, const char *value,
 		*(double *)p = v;
 		return 0;
 	}
+	case KEY_BOOL:
+		if (!strcmp(value, "yes") || !strcmp(value, "true") || !strcmp(value, "1"))
+			*(int *)p = 1;
+		else if (!strcmp(value, "no") || !strcmp(value, "false") || !strcmp(value, "0"))
+			*(int *)p = 0;
+		else
+			return error("%s: [%s] %s must be 'yes' or 'no' (got '%s')",
+				     where, k->section, k->name, value);
+		return 0;
 	case KEY_TLS:
 		if (!strcmp(value, "required"))
 			*(enum config_tls *)p = CONFIG_TLS_REQUIRED;
@@ -266,4 +283,9 @@ const char *config_secret(const struct config *cfg)
 const char *config_smtp_password(const struct config *cfg)
 {
 	return env_or_null(cfg->password_env);
+}
+
+const char *config_bounces_password(const struct config *cfg)
+{
+	return env_or_null(cfg->bounces_password_env);
 }

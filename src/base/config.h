@@ -49,6 +49,16 @@ struct config {
 	/* [serve] */
 	char *listen;
 	char *secret_env;
+
+	/* [bounces] */
+	char *bounces_mailbox;	/* "" = none; imaps://, imap://, pop3s://, pop3://, maildir:, mbox: */
+	char *bounces_password_env;
+	enum config_tls bounces_tls;
+	char *bounces_ca_file;	/* "" = the system's trust store */
+	char *bounces_processed; /* "move:FOLDER" | "seen" | "delete" */
+	int verp;		/* 1: MAIL FROM is local+TOKEN@domain */
+	int soft_limit;		/* soft bounces in the last soft_window issues → bounced */
+	int soft_window;
 };
 
 /*
@@ -65,5 +75,7 @@ void config_release(struct config *cfg);
 const char *config_secret(const struct config *cfg);
 /* The SMTP password from [smtp] password_env, or NULL. */
 const char *config_smtp_password(const struct config *cfg);
+/* The bounce mailbox password from [bounces] password_env, or NULL. */
+const char *config_bounces_password(const struct config *cfg);
 
 #endif

@@ -20,7 +20,6 @@
  */
 #include "base/common.h"
 #include "base/config.h"
-#include "base/lazylib.h"
 #include "deliver/transport_internal.h"
 
 #include <curl/curl.h>
@@ -60,7 +59,7 @@ static CURLcode curl_init_result;
 
 static void curl_init_once(void)
 {
-	curl_init_result = lazy_curl.global_init(CURL_GLOBAL_DEFAULT);
+	curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
 static size_t smtp_read(char *buf, size_t size, size_t nmemb, void *data)
@@ -148,7 +147,7 @@ static void classify(struct smtp *s, CURLcode res, struct transport_status *st)
 	int replied;
 	const char *what = phase_names[s->phase];
 
-	lazy_curl.easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
 	/*
 	 * A reply counts only when the last line the server sent in this
 	 * phase carries the code libcurl reports; otherwise the code is stale
@@ -177,7 +176,7 @@ static void classify(struct smtp *s, CURLcode res, struct transport_status *st)
 	case CURLE_COULDNT_RESOLVE_HOST:
 		/* Every message would fail the same way: stop the run. */
 		st->result = TRANSPORT_FATAL;
-		transport_set_reply(st, "%s: %s%s%s", what, s->errbuf[0] ? s->errbuf : lazy_curl.easy_strerror(res),
+		transport_set_reply(st, "%s: %s%s%s", what, s->errbuf[0] ? s->errbuf : curl_easy_strerror(res),
 				    replied ? "; server said: " : "", replied ? s->last_reply : "");
 		return;
 	default:
@@ -208,11 +207,11 @@ static void classify(struct smtp *s, CURLcode res, struct transport_status *st)
 	if (s->phase == PHASE_DOT && res != CURLE_SEND_ERROR) {
 		st->result = TRANSPORT_AMBIGUOUS;
 		transport_set_reply(st, "connection lost after the final dot, the message may have "
-				    "been queued: %s", s->errbuf[0] ? s->errbuf : lazy_curl.easy_strerror(res));
+				    "been queued: %s", s->errbuf[0] ? s->errbuf : curl_easy_strerror(res));
 		return;
 	}
 	st->result = TRANSPORT_TEMPFAIL;
-	transport_set_reply(st, "%s: %s", what, s->errbuf[0] ? s->errbuf : lazy_curl.easy_strerror(res));
+	transport_set_reply(st, "%s: %s", what, s->errbuf[0] ? s->errbuf : curl_easy_strerror(res));
 }
 
 static void smtp_send(struct transport *t, const char *from, const char *rcpt,
@@ -231,27 +230,27 @@ static void smtp_send(struct transport *t, const char *from, const char *rcpt,
 		s->from_addr = xstrdup(from);
 		s->from_cmd = xmalloc(n);
 		snprintf(s->from_cmd, n, "<%s>", from);
-		lazy_curl.easy_setopt(s->curl, CURLOPT_MAIL_FROM, s->from_cmd);
+		curl_easy_setopt(s->curl, CURLOPT_MAIL_FROM, s->from_cmd);
 	}
 	snprintf(path, sizeof(path), "<%s>", rcpt);
-	rcpts = lazy_curl.slist_append(NULL, path);
+	rcpts = curl_slist_append(NULL, path);
 	if (!rcpts) {
 		st->result = TRANSPORT_TEMPFAIL;
 		transport_set_reply(st, "out of memory");
 		return;
 	}
-	lazy_curl.easy_setopt(s->curl, CURLOPT_MAIL_RCPT, rcpts);
-	lazy_curl.easy_setopt(s->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, rcpts);
+	curl_easy_setopt(s->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
 	s->msg = msg;
 	s->len = len;
 	s->off = 0;
 	s->phase = PHASE_CONNECT;
 	s->last_reply[0] = '\0';
 	s->errbuf[0] = '\0';
-	res = lazy_curl.easy_perform(s->curl);
+	res = curl_easy_perform(s->curl);
 	classify(s, res, st);
-	lazy_curl.easy_setopt(s->curl, CURLOPT_MAIL_RCPT, NULL);
-	lazy_curl.slist_free_all(rcpts);
+	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, NULL);
+	curl_slist_free_all(rcpts);
 	s->msg = NULL;
 }
 
@@ -260,7 +259,7 @@ static void smtp_close(struct transport *t)
 	struct smtp *s = (struct smtp *)t;
 
 	if (s->curl)
-		lazy_curl.easy_cleanup(s->curl);	/* sends QUIT on a live connection */
+		curl_easy_cleanup(s->curl);	/* sends QUIT on a live connection */
 	free(s->url);
 	free(s->from_addr);
 	free(s->from_cmd);
@@ -274,21 +273,21 @@ static const struct transport_ops smtp_ops = {
 /* Split the URL; returns 0 and sets *scheme / *host (caller frees with curl_free). */
 static int parse_url(const char *url, char **scheme, char **host, char **port)
 {
-	CURLU *u = lazy_curl.url();
+	CURLU *u = curl_url();
 	int r = -1;
 
 	*scheme = *host = *port = NULL;
 	if (!u)
 		return -1;
-	if (lazy_curl.url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    lazy_curl.url_get(u, CURLUPART_SCHEME, scheme, 0) != CURLUE_OK ||
-	    lazy_curl.url_get(u, CURLUPART_HOST, host, 0) != CURLUE_OK)
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, host, 0) != CURLUE_OK)
 		goto out;
-	if (lazy_curl.url_get(u, CURLUPART_PORT, port, CURLU_DEFAULT_PORT) != CURLUE_OK)
+	if (curl_url_get(u, CURLUPART_PORT, port, CURLU_DEFAULT_PORT) != CURLUE_OK)
 		*port = NULL;
 	r = 0;
 out:
-	lazy_curl.url_cleanup(u);
+	curl_url_cleanup(u);
 	return r;
 }
 
@@ -301,11 +300,9 @@ struct transport *transport_smtp_open(const struct config *cfg)
 	long use_ssl;
 	int loopback;
 
-	if (lazy_curl_load() < 0)
-		return NULL;
 	pthread_once(&curl_once, curl_init_once);
 	if (curl_init_result != CURLE_OK) {
-		error("cannot initialise libcurl: %s", lazy_curl.easy_strerror(curl_init_result));
+		error("cannot initialise libcurl: %s", curl_easy_strerror(curl_init_result));
 		return NULL;
 	}
 	if (strpbrk(cfg->smtp_url, "\r\n") || parse_url(cfg->smtp_url, &scheme, &host, &port) < 0) {
@@ -350,45 +347,45 @@ struct transport *transport_smtp_open(const struct config *cfg)
 	s->url = xstrdup(cfg->smtp_url);
 	snprintf(s->base.describe, sizeof(s->base.describe), "%s://%s:%s (%s)",
 		 scheme, host, port ? port : "?", tlsdesc);
-	s->curl = lazy_curl.easy_init();
+	s->curl = curl_easy_init();
 	if (!s->curl) {
 		error("cannot create a libcurl handle");
 		smtp_close(&s->base);
 		goto fail_url;
 	}
-	lazy_curl.easy_setopt(s->curl, CURLOPT_URL, s->url);
-	lazy_curl.easy_setopt(s->curl, CURLOPT_USE_SSL, use_ssl);
-	lazy_curl.easy_setopt(s->curl, CURLOPT_SSL_VERIFYPEER, 1L);
-	lazy_curl.easy_setopt(s->curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(s->curl, CURLOPT_URL, s->url);
+	curl_easy_setopt(s->curl, CURLOPT_USE_SSL, use_ssl);
+	curl_easy_setopt(s->curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(s->curl, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (*cfg->ca_file)
-		lazy_curl.easy_setopt(s->curl, CURLOPT_CAINFO, cfg->ca_file);
+		curl_easy_setopt(s->curl, CURLOPT_CAINFO, cfg->ca_file);
 	if (*cfg->smtp_username) {
-		lazy_curl.easy_setopt(s->curl, CURLOPT_USERNAME, cfg->smtp_username);
-		lazy_curl.easy_setopt(s->curl, CURLOPT_PASSWORD, password);
+		curl_easy_setopt(s->curl, CURLOPT_USERNAME, cfg->smtp_username);
+		curl_easy_setopt(s->curl, CURLOPT_PASSWORD, password);
 	}
-	lazy_curl.easy_setopt(s->curl, CURLOPT_UPLOAD, 1L);
-	lazy_curl.easy_setopt(s->curl, CURLOPT_READFUNCTION, smtp_read);
-	lazy_curl.easy_setopt(s->curl, CURLOPT_READDATA, s);
-	lazy_curl.easy_setopt(s->curl, CURLOPT_UPLOAD_BUFFERSIZE, 65536L);
+	curl_easy_setopt(s->curl, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(s->curl, CURLOPT_READFUNCTION, smtp_read);
+	curl_easy_setopt(s->curl, CURLOPT_READDATA, s);
+	curl_easy_setopt(s->curl, CURLOPT_UPLOAD_BUFFERSIZE, 65536L);
 	/* Debug callback: phase tracking and the server's reply text. */
-	lazy_curl.easy_setopt(s->curl, CURLOPT_VERBOSE, 1L);
-	lazy_curl.easy_setopt(s->curl, CURLOPT_DEBUGFUNCTION, smtp_debug);
-	lazy_curl.easy_setopt(s->curl, CURLOPT_DEBUGDATA, s);
-	lazy_curl.easy_setopt(s->curl, CURLOPT_ERRORBUFFER, s->errbuf);
+	curl_easy_setopt(s->curl, CURLOPT_VERBOSE, 1L);
+	curl_easy_setopt(s->curl, CURLOPT_DEBUGFUNCTION, smtp_debug);
+	curl_easy_setopt(s->curl, CURLOPT_DEBUGDATA, s);
+	curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, s->errbuf);
 	/* Worker threads: no SIGALRM-based DNS timeouts. */
-	lazy_curl.easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);
-	lazy_curl.easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT, (long)cfg->timeout);
-	lazy_curl.easy_setopt(s->curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, (long)cfg->timeout);
-	lazy_curl.easy_setopt(s->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	lazy_curl.easy_setopt(s->curl, CURLOPT_LOW_SPEED_TIME, (long)cfg->timeout);
-	lazy_curl.easy_setopt(s->curl, CURLOPT_TCP_NODELAY, 1L);
-	lazy_curl.free(scheme);
-	lazy_curl.free(host);
-	lazy_curl.free(port);
+	curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT, (long)cfg->timeout);
+	curl_easy_setopt(s->curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, (long)cfg->timeout);
+	curl_easy_setopt(s->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(s->curl, CURLOPT_LOW_SPEED_TIME, (long)cfg->timeout);
+	curl_easy_setopt(s->curl, CURLOPT_TCP_NODELAY, 1L);
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
 	return &s->base;
 fail_url:
-	lazy_curl.free(scheme);
-	lazy_curl.free(host);
-	lazy_curl.free(port);
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
 	return NULL;
 }

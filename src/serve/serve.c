@@ -1,6 +1,6 @@
 /*
  * The HTTP side of `newsbeat serve`, over libmicrohttpd (the only file that
- * calls it, through lazylib.h's table): connection handling, limits, body
+ * calls it): connection handling, limits, body
  * reading, form parsing (MHD's post processor does both application/x-www-form-urlencoded
  * and multipart/form-data, RFC 8058 §3.1), routing, and the headers every
  * response carries.
@@ -13,7 +13,6 @@
  */
 #include "base/common.h"
 #include "base/config.h"
-#include "base/lazylib.h"
 #include "serve/serve.h"
 #include "serve/serve_internal.h"
 #include "deliver/transport.h"
@@ -76,7 +75,7 @@ void serve_reply_release(struct serve_reply *r)
 
 static void add_header(struct MHD_Response *resp, const char *name, const char *value)
 {
-	if (lazy_mhd.add_response_header(resp, name, value) != MHD_YES)
+	if (MHD_add_response_header(resp, name, value) != MHD_YES)
 		warning("http: cannot add header '%s'", name);
 }
 
@@ -87,14 +86,14 @@ static enum MHD_Result queue_reply(struct MHD_Connection *c, struct serve_reply 
 	char num[32];
 
 	if (r->fd >= 0) {
-		resp = lazy_mhd.create_response_from_fd64(r->size, r->fd);
+		resp = MHD_create_response_from_fd64(r->size, r->fd);
 		if (resp)
 			r->fd = -1;	/* the response closes it */
 	} else {
 		size_t len;
 		char *buf = strbuf_detach(&r->body, &len);
 
-		resp = lazy_mhd.create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+		resp = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
 		if (!resp)
 			free(buf);
 	}
@@ -116,8 +115,8 @@ static enum MHD_Result queue_reply(struct MHD_Connection *c, struct serve_reply 
 		snprintf(num, sizeof(num), "%u", r->retry_after);
 		add_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, num);
 	}
-	ret = lazy_mhd.queue_response(c, (unsigned)r->status, resp);
-	lazy_mhd.destroy_response(resp);
+	ret = MHD_queue_response(c, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
 	return ret;
 }
 
@@ -142,7 +141,7 @@ static enum MHD_Result reply_message(struct serve *s, struct MHD_Connection *c, 
 static void client_key(struct MHD_Connection *c, char *out, size_t outlen)
 {
 	const union MHD_ConnectionInfo *ci =
-		lazy_mhd.get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 	const char *real;
 	int loopback = 0;
@@ -161,7 +160,7 @@ static void client_key(struct MHD_Connection *c, char *out, size_t outlen)
 		inet_ntop(AF_INET6, &in6->sin6_addr, out, (socklen_t)outlen);
 		loopback = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
 	}
-	real = lazy_mhd.lookup_connection_value(c, MHD_HEADER_KIND, "X-Real-IP");
+	real = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Real-IP");
 	if (loopback && real && *real && strlen(real) < outlen &&
 	    strspn(real, "0123456789abcdefABCDEF.:") == strlen(real))
 		snprintf(out, outlen, "%s", real);
@@ -186,14 +185,14 @@ static enum MHD_Result form_field(void *cls, enum MHD_ValueKind kind, const char
  */
 static int parse_form(struct MHD_Connection *c, struct request *rq, struct serve_form *f)
 {
-	struct MHD_PostProcessor *pp = lazy_mhd.create_post_processor(c, 1024, form_field, f);
+	struct MHD_PostProcessor *pp = MHD_create_post_processor(c, 1024, form_field, f);
 	int ok;
 
 	if (!pp)
 		return 415;
-	ok = lazy_mhd.post_process(pp, rq->body.buf, rq->body.len) == MHD_YES;
+	ok = MHD_post_process(pp, rq->body.buf, rq->body.len) == MHD_YES;
 	/* Destroying flushes the last urlencoded value; MHD_NO: truncated multipart. */
-	if (lazy_mhd.destroy_post_processor(pp) != MHD_YES)
+	if (MHD_destroy_post_processor(pp) != MHD_YES)
 		ok = 0;
 	return ok ? 0 : 400;
 }
@@ -216,7 +215,7 @@ static enum MHD_Result dispatch(struct serve *s, struct MHD_Connection *c, const
 	struct serve_form form = { 0 };
 	struct serve_reply r;
 	enum MHD_Result ret;
-	const char *token = lazy_mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "t");
+	const char *token = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "t");
 	int dynamic = !strcmp(url, "/unsubscribe") || !strcmp(url, "/subscribe") ||
 		!strcmp(url, "/confirm");
 
@@ -302,7 +301,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (!rq)	/* on_uri always makes one; be safe if MHD ever does not */
 		*req_cls = rq = new_request(NULL);
 	if (!rq->started) {
-		const char *cl = lazy_mhd.lookup_connection_value(c, MHD_HEADER_KIND,
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
 
 		rq->started = 1;
@@ -474,7 +473,7 @@ struct serve *serve_start(const struct config *cfg, const struct serve_options *
 		      "([serve] secret_env)", cfg->secret_env);
 		return NULL;
 	}
-	if (parse_listen(opt->listen, &ss, &sslen) < 0 || lazy_mhd_load() < 0)
+	if (parse_listen(opt->listen, &ss, &sslen) < 0)
 		return NULL;
 
 	s = xcalloc(1, sizeof(*s));
@@ -513,7 +512,7 @@ struct serve *serve_start(const struct config *cfg, const struct serve_options *
 		limit = budget > 128 ? budget - 64 : 64;
 	threads = opt->threads ? opt->threads : 2;
 
-	s->daemon = lazy_mhd.start_daemon(
+	s->daemon = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
 		(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 		0, NULL, NULL, on_request, s,
@@ -532,7 +531,7 @@ struct serve *serve_start(const struct config *cfg, const struct serve_options *
 		      errno ? strerror(errno) : "libmicrohttpd refused to start");
 		goto fail;
 	}
-	info = lazy_mhd.get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : 0;
 	return s;
 fail:
@@ -550,7 +549,7 @@ void serve_stop(struct serve *s)
 	if (!s)
 		return;
 	if (s->daemon)
-		lazy_mhd.stop_daemon(s->daemon);
+		MHD_stop_daemon(s->daemon);
 	/* After the daemon: no request can queue a mail any more. */
 	serve_mailer_stop(s->app.mailer);
 	serve_store_close(&s->app);

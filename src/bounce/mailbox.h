@@ -1,0 +1,65 @@
+#ifndef MAILBOX_H
+#define MAILBOX_H
+/*
+ * Where bounces are read from: one interface over IMAP, POP3, Maildir
+ * and mbox (libetpan), one file per backend (mailbox.c selects).
+ *
+ * TLS: required unless the host is loopback or tls = none; libetpan does
+ * no certificate verification, so the peer's chain and host name are
+ * verified here with GnuTLS before any credential is sent, against
+ * [bounces] ca_file or the system trust store.
+ *
+ * A message is disposed of (moved, flagged, deleted) only when the caller
+ * says so, after its database transaction committed: a crash re-reads it.
+ */
+#include <stddef.h>
+
+struct mailbox;
+
+struct mailbox_opts {
+	const char *spec;	/* imaps://user@host[:port]/FOLDER, imap://, pop3s://, pop3://, maildir:PATH, mbox:PATH */
+	const char *password;	/* NULL: none given */
+	int tls_none;		/* [bounces] tls = none */
+	const char *ca_file;	/* NULL or "": the system trust store */
+	const char *processed;	/* "move:FOLDER" | "seen" | "delete" */
+	int read_only;		/* --dry-run: IMAP EXAMINE + BODY.PEEK, no POP3 DELE, no file changed */
+};
+
+struct mailbox_msg {
+	char *id;		/* UID, POP3 UIDL, or file name: stable for this mailbox */
+	char *data;		/* the raw message */
+	size_t len;
+};
+void mailbox_msg_release(struct mailbox_msg *m);
+
+/* What to do with a message once it has been handled. */
+enum mailbox_disposition {
+	MAILBOX_PROCESSED,	/* per opts.processed */
+	MAILBOX_UNRECOGNIZED,	/* move to "newsbeat-unrecognized"; never deleted (POP3: kept) */
+	MAILBOX_KEEP,		/* leave it as it is */
+};
+
+/*
+ * Connect, verify, log in and select (or open the files).  Returns NULL
+ * after error() naming the mailbox (without the password) and what to do:
+ * refused certificate, wrong password, missing folder, unreachable host.
+ */
+struct mailbox *mailbox_open(const struct mailbox_opts *o);
+
+/* Messages in the mailbox when it was opened, or -1 if unknown. */
+long mailbox_count(const struct mailbox *mb);
+
+/* The next message: 1 and *m filled, 0 at the end, -1 after error(). */
+int mailbox_next(struct mailbox *mb, struct mailbox_msg *m);
+
+/* 0, or -1 after error().  A no-op with read_only. */
+int mailbox_dispose(struct mailbox *mb, const struct mailbox_msg *m,
+		    enum mailbox_disposition d);
+
+/* "imaps://user@host:993/INBOX" without the password. */
+const char *mailbox_describe(const struct mailbox *mb);
+
+/* Log out / close.  Expunges what was deleted.  NULL is fine. */
+void mailbox_close(struct mailbox *mb);
+
+#endif
