@@ -64,6 +64,7 @@ $(BUILD):
 # Unit tests (TAP) and end-to-end shell tests; tests/run prints the
 # closing "N passed, N failed" line.
 check: $(BIN) $(TESTS)
+	@scripts/check-layers
 	@tests/run $(TESTS) $(sort $(wildcard tests/e2e/t*.sh))
 
 unit: $(TESTS)
