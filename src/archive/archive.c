@@ -1262,16 +1262,16 @@ static void search_record(const struct entry *e, struct strbuf *js)
 	archive_xml_clean(&clean, text.buf, text.len);
 	strbuf_addf(&u, "issues/%s.html", e->slug);
 	strbuf_addstr(js, "{\"t\":");
-	archive_js_string(js, e->is.title, strlen(e->is.title));
+	strbuf_add_json_string(js, e->is.title, strlen(e->is.title));
 	strbuf_addstr(js, ",\"u\":");
-	archive_js_string(js, u.buf, u.len);
+	strbuf_add_json_string(js, u.buf, u.len);
 	strbuf_addstr(js, ",\"d\":");
-	archive_js_string(js, e->is.date, strlen(e->is.date));
+	strbuf_add_json_string(js, e->is.date, strlen(e->is.date));
 	strbuf_addstr(js, ",\"p\":");
-	archive_js_string(js, e->is.preheader ? e->is.preheader : "",
+	strbuf_add_json_string(js, e->is.preheader ? e->is.preheader : "",
 			  e->is.preheader ? strlen(e->is.preheader) : 0);
 	strbuf_addstr(js, ",\"x\":");
-	archive_js_string(js, clean.buf, clean.len);
+	strbuf_add_json_string(js, clean.buf, clean.len);
 	strbuf_addch(js, '}');
 	strbuf_release(&text);
 	strbuf_release(&clean);

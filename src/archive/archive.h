@@ -62,12 +62,6 @@ void archive_issue_url(const char *base_url, const char *slug, struct strbuf *ou
  */
 void archive_xml_clean(struct strbuf *out, const char *s, size_t len);
 
-/*
- * Append s as a JavaScript string literal (double-quoted) that is also safe
- * inside HTML: <, >, & and U+2028/U+2029 are \u-escaped.
- */
-void archive_js_string(struct strbuf *out, const char *s, size_t len);
-
 /* A file-name-safe slug of a tag: lower-case ASCII letters, digits, '-'. */
 void archive_tag_slug(struct strbuf *out, const char *tag);
 

@@ -67,43 +67,6 @@ void archive_xml_clean(struct strbuf *out, const char *s, size_t len)
 	strbuf_add(out, s + run, len - run);
 }
 
-void archive_js_string(struct strbuf *out, const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i, run = 0;
-
-	strbuf_grow(out, len + 2);
-	strbuf_addch(out, '"');
-	for (i = 0; i < len; i++) {
-		unsigned c = p[i];
-
-		/* The common case, copied in runs. */
-		if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' &&
-		    c != '&' && c != 0xE2)
-			continue;
-		strbuf_add(out, s + run, i - run);
-		run = i + 1;
-		if (c == '"' || c == '\\') {
-			strbuf_addch(out, '\\');
-			strbuf_addch(out, c);
-		} else if (c == '\n') {
-			strbuf_addstr(out, "\\n");
-		} else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
-			strbuf_addf(out, "\\u%04x", c);
-		} else if (i + 2 < len && p[i + 1] == 0x80 &&
-			   (p[i + 2] == 0xA8 || p[i + 2] == 0xA9)) {
-			/* U+2028/2029 end a line in older JavaScript. */
-			strbuf_addf(out, "\\u%04x", p[i + 2] == 0xA8 ? 0x2028 : 0x2029);
-			i += 2;
-			run = i + 1;
-		} else {
-			strbuf_addch(out, c);	/* another 0xE2 sequence */
-		}
-	}
-	strbuf_add(out, s + run, len - run);
-	strbuf_addch(out, '"');
-}
-
 void archive_tag_slug(struct strbuf *out, const char *tag)
 {
 	const unsigned char *p = (const unsigned char *)tag;

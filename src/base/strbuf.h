@@ -49,6 +49,12 @@ void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 /* Append `s` with &, <, >, " and ' escaped for HTML/XML text and attributes. */
 void strbuf_add_html_escaped(struct strbuf *sb, const char *s, size_t len);
+/*
+ * Append `s` as a JSON string literal, quotes included: valid JSON, and
+ * also safe inside an HTML <script> (<, >, & and U+2028/2029 escaped).
+ * `s` must be UTF-8.
+ */
+void strbuf_add_json_string(struct strbuf *sb, const char *s, size_t len);
 /* Remove trailing ASCII whitespace. */
 void strbuf_rtrim(struct strbuf *sb);
 

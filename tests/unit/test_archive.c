@@ -18,7 +18,7 @@ static void js(const char *in, const char *want, const char *name)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	archive_js_string(&sb, in, strlen(in));
+	strbuf_add_json_string(&sb, in, strlen(in));
 	is_str(sb.buf, want, "%s", name);
 	strbuf_release(&sb);
 }
