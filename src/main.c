@@ -26,6 +26,7 @@ static const char usage[] =
 	"  lists                               each list with counts by status\n"
 	"  serve [--listen ADDR:PORT]          unsubscribe / subscribe endpoints + archive\n"
 	"  bounces                             read the bounce mailbox, suppress hard bounces\n"
+	"  backup FILE                         a consistent copy of the database, safe while in use\n"
 	"\n"
 	"ISSUE is issue-42, 42, or a path to the .md file.  CONFIG defaults to\n"
 	"./config.ini; without one, built-in defaults apply and mail goes to the\n"
@@ -46,6 +47,7 @@ static const struct {
 	{ "lists", cmd_lists },
 	{ "serve", cmd_serve },
 	{ "bounces", cmd_bounces },
+	{ "backup", cmd_backup },
 };
 
 int main(int argc, char **argv)

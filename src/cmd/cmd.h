@@ -23,6 +23,7 @@ int cmd_subscribers(int argc, char **argv, struct config *cfg);
 int cmd_lists(int argc, char **argv, struct config *cfg);
 int cmd_serve(int argc, char **argv, struct config *cfg);
 int cmd_bounces(int argc, char **argv, struct config *cfg);
+int cmd_backup(int argc, char **argv, struct config *cfg);
 
 /*
  * Option helpers shared by the commands.
@@ -34,5 +35,11 @@ int usage_error(const char *usage, const char *fmt, ...) __attribute__((format(p
 int show_help(const char *usage);
 /* 1 if argv has -h or --help before any "--". */
 int wants_help(int argc, char **argv);
+/*
+ * For commands that only read: 0 if [paths] database exists, else -1
+ * after error() saying there is no newsletter here (rather than creating
+ * an empty database in a directory that is not a newsletter's).
+ */
+int need_database(const struct config *cfg);
 
 #endif

@@ -252,7 +252,8 @@ static int user_version(struct store *st, int *v)
 static int migrate(struct store *st)
 {
 	int latest = store_migrations[store_migrations_count - 1].version;
-	int v, r = 0;
+	struct strbuf bak = STRBUF_INIT;
+	int v, from, r = 0;
 	size_t i;
 
 	if (user_version(st, &v) < 0)
@@ -262,8 +263,23 @@ static int migrate(struct store *st)
 	if (v > latest)
 		return error("database '%s' has schema version %d, newer than this newsbeat knows (%d): "
 			     "use a newer newsbeat", st->path, v, latest);
-	if (store_begin(st) < 0)
+	/*
+	 * An existing database is copied before it is changed: a migration
+	 * is one transaction, but the new schema cannot be read by the
+	 * newsbeat that wrote the old one, and going back must stay possible.
+	 */
+	if (v > 0) {
+		strbuf_addf(&bak, "%s.schema-v%d.bak", st->path, v);
+		if (store_backup(st, bak.buf) < 0) {
+			strbuf_release(&bak);
+			return error("database '%s' was not upgraded: the copy of the old file failed", st->path);
+		}
+	}
+	if (store_begin(st) < 0) {
+		strbuf_release(&bak);
 		return -1;
+	}
+	from = v;
 	/* Another process may have migrated while we waited for the lock. */
 	if (user_version(st, &v) < 0)
 		r = -1;
@@ -288,9 +304,15 @@ static int migrate(struct store *st)
 	}
 	if (r) {
 		store_rollback(st);
+		strbuf_release(&bak);
 		return -1;
 	}
-	return store_commit(st);
+	r = store_commit(st);
+	if (!r && bak.len)
+		warning("database '%s' upgraded from schema version %d to %d; the old file is kept as '%s'",
+			st->path, from, latest, bak.buf);
+	strbuf_release(&bak);
+	return r;
 }
 
 struct store *store_open(const char *path)

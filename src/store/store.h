@@ -57,6 +57,12 @@ int store_status_parse(const char *name, enum store_status *out);
  * by a newer newsbeat is refused.  Returns NULL after error().
  */
 struct store *store_open(const char *path);
+/*
+ * Write a consistent copy of the open database to `dest` (0600), safe
+ * while other processes read and write it; `dest` is replaced only by a
+ * complete copy.  0, or -1 after error().
+ */
+int store_backup(struct store *st, const char *dest);
 /* Close; NULL is fine.  Open cursors must be closed first. */
 void store_close(struct store *st);
 

@@ -4,6 +4,7 @@
 #include "store/store.h"
 #include "base/strbuf.h"
 #include "tap.h"
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 #include <sys/wait.h>
@@ -261,6 +262,34 @@ static const char v1_sql[] =
 	"INSERT INTO memberships VALUES (1, 2, 'unsubscribed', '2025-06-01T00:00:00Z', 'web');"
 	"PRAGMA user_version = 1;";
 
+/* store_backup: a complete, standalone copy, 0600, while the store is open. */
+static void test_backup(void)
+{
+	struct strbuf path = STRBUF_INIT, bak = STRBUF_INIT;
+	struct store_subscriber ann = { "ann@example.org", "Ann", 0, NULL, NULL };
+	enum store_result res;
+	struct store *st, *copy;
+	struct stat sb;
+
+	db_path(&path, "live.db");
+	db_path(&bak, "live-copy.db");
+	st = store_open(path.buf);
+	ok(st && store_subscribe(st, &ann, "members", 0, &res, NULL) == 0, "a live store with a member");
+	if (!st)
+		return;
+	umask(0);
+	is_int(store_backup(st, bak.buf), 0, "store_backup while it is open");
+	umask(022);
+	ok(stat(bak.buf, &sb) == 0 && (sb.st_mode & 0777) == 0600, "  the copy is 0600 even under umask 0");
+	copy = store_open(bak.buf);
+	ok(copy && store_count(copy, "members") == 1, "  and holds the member");
+	store_close(copy);
+	is_int(store_backup(st, "/nonexistent-dir/x.db"), -1, "a backup into a missing directory fails");
+	store_close(st);
+	strbuf_release(&path);
+	strbuf_release(&bak);
+}
+
 static void test_migration(void)
 {
 	struct strbuf path = STRBUF_INIT;
@@ -317,6 +346,26 @@ static void test_migration(void)
 	sqlite3_prepare_v2(db, "SELECT count(*) FROM memberships", -1, &s, NULL);
 	ok(sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == 2, "both v1 memberships survived the rebuild");
 	sqlite3_finalize(s);
+	{
+		/* The old file was copied, as it was, before the upgrade. */
+		struct strbuf bak = STRBUF_INIT;
+		sqlite3 *old;
+		int oldv = -1;
+
+		strbuf_addf(&bak, "%s.schema-v1.bak", path.buf);
+		ok(sqlite3_open_v2(bak.buf, &old, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK,
+		   "the v1 file was kept as %s", bak.buf);
+		sqlite3_prepare_v2(old, "PRAGMA user_version", -1, &s, NULL);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			oldv = sqlite3_column_int(s, 0);
+		sqlite3_finalize(s);
+		is_int(oldv, 1, "  still at schema version 1");
+		sqlite3_prepare_v2(old, "SELECT count(*) FROM memberships", -1, &s, NULL);
+		ok(sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == 2, "  with its data");
+		sqlite3_finalize(s);
+		sqlite3_close(old);
+		strbuf_release(&bak);
+	}
 	/* A database from the future is refused. */
 	sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL);
 	sqlite3_close(db);
@@ -489,6 +538,7 @@ int main(void)
 	test_new_attrs();
 	test_lists();
 	test_migration();
+	test_backup();
 	test_cursor_batches();
 	test_batch();
 	test_concurrency();
