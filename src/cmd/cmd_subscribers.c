@@ -22,7 +22,7 @@ static const char usage[] =
 	"       newsbeat subscribers import FILE.csv|- [--list L] [--dry-run] [--resubscribe]\n"
 	"       newsbeat subscribers export [--list L] [-o FILE|-]\n"
 	"       newsbeat subscribers list [--list L] [--status S]\n"
-	"       newsbeat subscribers count [--list L]\n"
+	"       newsbeat subscribers count [--list L] [--json]\n"
 	"\n"
 	"L defaults to [newsletter] default_list.  Someone who unsubscribed, bounced\n"
 	"or complained is not re-activated by add or import without --resubscribe.\n"
@@ -34,7 +34,7 @@ static const char usage[] =
 
 struct opts {
 	const char *list, *name, *output, *status;
-	int resubscribe, dry_run;
+	int resubscribe, dry_run, json;
 	struct strbuf attrs;	/* "key\0value\0" pairs */
 	size_t nattrs;
 };
@@ -52,6 +52,7 @@ static const struct option longopts[] = {
 	{ "status", required_argument, NULL, 's' },
 	{ "resubscribe", no_argument, NULL, 'R' },
 	{ "dry-run", no_argument, NULL, 'D' },
+	{ "json", no_argument, NULL, 'J' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -63,7 +64,7 @@ static const struct {
 	{ "import", "lDR" },
 	{ "export", "lo" },
 	{ "list", "ls" },
-	{ "count", "l" },
+	{ "count", "lJ" },
 };
 
 static const char *action_opts(const char *sub)
@@ -124,6 +125,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const struct config
 		case 's': o->status = optarg; break;
 		case 'R': o->resubscribe = 1; break;
 		case 'D': o->dry_run = 1; break;
+		case 'J': o->json = 1; break;
 		case 'a': {
 			const char *eq = strchr(optarg, '=');
 
@@ -636,8 +638,8 @@ static int do_list(struct store *st, struct opts *o)
 	const struct store_recipient *r;
 	int failed;
 
-	if (o->status && store_status_parse(o->status, &s) < 0)
-		return usage_error(usage, "unknown status '%s'", o->status);
+	if (o->status)
+		store_status_parse(o->status, &s);	/* checked with the options */
 	c = store_members_open(st, o->list, s);
 	if (!c)
 		return EXIT_FAILED;
@@ -678,8 +680,13 @@ int cmd_subscribers(int argc, char **argv, struct config *cfg)
 		r = usage_error(usage, "unexpected argument '%s'", argv[optind]);
 		goto out;
 	}
-	st = store_open(cfg->database);
-	if (!st) {
+	if (o.status && store_status_parse(o.status, &(enum store_status){ 0 }) < 0) {
+		r = usage_error(usage, "unknown status '%s'", o.status);
+		goto out;
+	}
+	/* Only add and import may start a newsletter's database. */
+	if ((strcmp(sub, "add") && strcmp(sub, "import") && need_database(cfg) < 0) ||
+	    !(st = store_open(cfg->database))) {
 		r = EXIT_FAILED;
 		goto out;
 	}
@@ -696,8 +703,17 @@ int cmd_subscribers(int argc, char **argv, struct config *cfg)
 	else {
 		long long n = store_count(st, o.list);
 
-		if (n >= 0)
+		if (n >= 0 && o.json) {
+			struct strbuf js = STRBUF_INIT;
+
+			strbuf_addstr(&js, "{\"list\":");
+			strbuf_add_json_string(&js, o.list, strlen(o.list));
+			strbuf_addf(&js, ",\"active\":%lld}\n", n);
+			fputs(js.buf, stdout);
+			strbuf_release(&js);
+		} else if (n >= 0) {
 			printf("%lld\n", n);
+		}
 		r = n < 0 ? EXIT_FAILED : EXIT_OK;
 	}
 	store_close(st);

@@ -1,5 +1,8 @@
 #include "base/common.h"
+#include "base/config.h"
 #include "cmd/cmd.h"
+
+#include <unistd.h>
 
 int usage_error(const char *usage, const char *fmt, ...)
 {
@@ -32,4 +35,15 @@ int wants_help(int argc, char **argv)
 			return 1;
 	}
 	return 0;
+}
+
+int need_database(const struct config *cfg)
+{
+	if (access(cfg->database, F_OK) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return error("cannot use database '%s': %s", cfg->database, strerror(errno));
+	return error("no newsletter here: there is no database '%s' (run this in the "
+		     "newsletter's directory or give -c CONFIG; 'newsbeat subscribers add' or "
+		     "'import' starts one)", cfg->database);
 }

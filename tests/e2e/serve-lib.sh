@@ -36,11 +36,6 @@ serve_stop() {
 	SERVE_RC=$?
 }
 
-# has_store: the subscriber store commands exist in this build.
-has_store() {
-	"$NEWSBEAT" -c nl/config.ini subscribers count >/dev/null 2>&1
-}
-
 # http_code ARGS...: the status code curl gets.
 http_code() {
 	curl -s -o /dev/null -w '%{http_code}' "$@"

@@ -8,7 +8,6 @@
 command -v chromium >/dev/null || skip_all "chromium not installed (scripts/install-deps --test)"
 $PY -c 'import aiosmtpd' 2>/dev/null || skip_all "python3-aiosmtpd not installed (scripts/install-deps --test)"
 serve_setup
-has_store || skip_all "the subscriber store is not built yet"
 SMTP=$(free_port)
 mkdir got
 $PY "$SRCDIR/tests/tools/smtp_capture.py" "$SMTP" got 2>smtp.log & CAP=$!
