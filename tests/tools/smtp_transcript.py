@@ -1,0 +1,88 @@
+#!/usr/bin/python3
+"""A minimal SMTP server that records the client's side of the dialogue.
+
+    smtp_transcript.py PORT LOG
+
+Listens on 127.0.0.1:PORT (plain TCP, no pipelining advertised, AUTH PLAIN
+and LOGIN accepted with any credentials) and appends one line per command
+to LOG: "<connection number> <VERB>" (MAIL, RCPT, DATA, the final dot as
+".", QUIT, EHLO, AUTH, RSET, ...).  Messages are accepted and discarded.
+For tests that count round trips: one EHLO per connection, one AUTH per
+connection, one MAIL/RCPT/DATA per message, QUIT only at the end.
+"""
+import asyncio
+import itertools
+import sys
+
+counter = itertools.count(1)
+
+
+async def session(reader, writer, log):
+    conn = next(counter)
+
+    def note(verb):
+        log.write(f"{conn} {verb}\n")
+        log.flush()
+
+    async def reply(text):
+        writer.write(text.encode() + b"\r\n")
+        await writer.drain()
+
+    await reply("220 transcript ESMTP")
+    try:
+        while True:
+            line = await reader.readline()
+            if not line:
+                note("EOF")
+                break
+            cmd = line.decode("latin-1").rstrip("\r\n")
+            verb = cmd.split(" ", 1)[0].upper()
+            note(verb)
+            if verb in ("EHLO", "HELO"):
+                await reply("250-transcript\r\n250-AUTH PLAIN LOGIN\r\n250-SIZE 10485760\r\n250 8BITMIME")
+            elif verb == "AUTH":
+                parts = cmd.split()
+                if len(parts) >= 2 and parts[1].upper() == "LOGIN":
+                    prompts = ["334 UGFzc3dvcmQ6"]
+                    if len(parts) == 2:
+                        prompts.insert(0, "334 VXNlcm5hbWU6")
+                    for prompt in prompts:
+                        await reply(prompt)
+                        await reader.readline()
+                elif len(parts) == 2:
+                    await reply("334 ")
+                    await reader.readline()
+                await reply("235 2.7.0 authenticated")
+            elif verb in ("MAIL", "RCPT", "RSET", "NOOP"):
+                await reply("250 2.0.0 ok")
+            elif verb == "DATA":
+                await reply("354 go ahead")
+                while True:
+                    body = await reader.readline()
+                    if not body or body in (b".\r\n", b".\n"):
+                        break
+                note(".")
+                await reply("250 2.0.0 queued")
+            elif verb == "QUIT":
+                await reply("221 2.0.0 bye")
+                break
+            else:
+                await reply("502 5.5.2 not implemented")
+    except (ConnectionError, asyncio.IncompleteReadError):
+        note("RESET")
+    writer.close()
+
+
+async def main():
+    port, path = int(sys.argv[1]), sys.argv[2]
+    log = open(path, "a", encoding="ascii")
+    server = await asyncio.start_server(lambda r, w: session(r, w, log), "127.0.0.1", port)
+    async with server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
