@@ -321,8 +321,9 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 	ctx.source = send_source_open(cfg);
 	if (!ctx.source)
 		goto out;
-	if (!send_source_list_exists(ctx.source, list)) {
-		error("there is no list '%s'; see 'newsbeat lists'", list);
+	if ((has = send_source_list_exists(ctx.source, list)) <= 0) {
+		if (has == 0)
+			error("there is no list '%s'; see 'newsbeat lists'", list);
 		goto out;
 	}
 

@@ -25,7 +25,7 @@ int send_source_each(struct send_source *s, const char *list,
 /* Number of recipients send_source_each would give, or -1. */
 long send_source_count(struct send_source *s, const char *list);
 
-/* 1 if list exists in the store. */
+/* 1 if list exists in the store, 0 if not, -1 after error(). */
 int send_source_list_exists(struct send_source *s, const char *list);
 
 #endif

@@ -222,6 +222,9 @@ int store_attr_keys(struct store *st, const char *list,
  * counts[STORE_NONE] holds active members that are suppressed).  Lists in
  * name order.  0 or -1.
  */
+/* 1 if `list` exists, 0 if not, -1 after error(). */
+int store_list_exists(struct store *st, const char *list);
+
 int store_each_list(struct store *st,
 		    void (*fn)(void *data, const char *list,
 			       const long long counts[STORE_STATUS_COUNT]),

@@ -179,6 +179,13 @@ void store_cursor_close(struct store_cursor *c)
 	free(c);
 }
 
+int store_list_exists(struct store *st, const char *list)
+{
+	int64_t id = store_list_id(st, list, 0);
+
+	return id < 0 ? -1 : id > 0;
+}
+
 long long store_count(struct store *st, const char *list)
 {
 	int64_t list_id = store_list_id(st, list, 0);
