@@ -19,7 +19,7 @@
 static const char usage[] =
 	"usage: newsbeat subscribers add EMAIL [--name N] [--list L] [--attr KEY=VALUE]... [--resubscribe]\n"
 	"       newsbeat subscribers remove EMAIL [--list L]\n"
-	"       newsbeat subscribers import FILE.csv|- [--list L] [--dry-run] [--resubscribe]\n"
+	"       newsbeat subscribers import FILE.csv|- [--list L] [--dry-run] [--resubscribe] [--delimiter D]\n"
 	"       newsbeat subscribers export [--list L] [-o FILE|-]\n"
 	"       newsbeat subscribers list [--list L] [--status S]\n"
 	"       newsbeat subscribers count [--list L] [--json]\n"
@@ -28,12 +28,16 @@ static const char usage[] =
 	"or complained is not re-activated by add or import without --resubscribe.\n"
 	"CSV: a header row naming the columns; 'email' is required, 'name' optional,\n"
 	"every other column becomes an attribute usable as {{subscriber.<column>}}.\n"
+	"An 'E-mail', 'Email Address' or 'Mail' column is the email column.  The\n"
+	"delimiter (',' ';' or tab) is detected from the header row; --delimiter\n"
+	"sets it (',', ';' or 'tab').\n"
 	"S is active, pending, unsubscribed, bounced or complained.\n"
 	"import - reads the CSV from standard input; export writes to standard\n"
 	"output, also with -o - (a file named '-' is ./-).\n";
 
 struct opts {
 	const char *list, *name, *output, *status;
+	char delim;		/* --delimiter, 0: detect */
 	int resubscribe, dry_run, json;
 	struct strbuf attrs;	/* "key\0value\0" pairs */
 	size_t nattrs;
@@ -53,6 +57,7 @@ static const struct option longopts[] = {
 	{ "resubscribe", no_argument, NULL, 'R' },
 	{ "dry-run", no_argument, NULL, 'D' },
 	{ "json", no_argument, NULL, 'J' },
+	{ "delimiter", required_argument, NULL, 'd' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -61,7 +66,7 @@ static const struct {
 } actions[] = {
 	{ "add", "lnaR" },
 	{ "remove", "l" },
-	{ "import", "lDR" },
+	{ "import", "lDRd" },
 	{ "export", "lo" },
 	{ "list", "ls" },
 	{ "count", "lJ" },
@@ -107,7 +112,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const struct config
 	o->list = cfg->default_list;
 	optind = 2;
 	opterr = 0;	/* reported below, with the action */
-	while ((opt = getopt_long(argc, argv, ":l:n:a:o:s:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":l:n:a:o:s:d:", longopts, NULL)) != -1) {
 		if (opt == '?' || opt == ':') {
 			bad_option(&what, argv);
 			r = opt == '?'
@@ -126,6 +131,14 @@ static int parse_opts(int argc, char **argv, struct opts *o, const struct config
 		case 'R': o->resubscribe = 1; break;
 		case 'D': o->dry_run = 1; break;
 		case 'J': o->json = 1; break;
+		case 'd':
+			if (!strcmp(optarg, ",") || !strcmp(optarg, ";"))
+				o->delim = optarg[0];
+			else if (!strcmp(optarg, "tab") || !strcmp(optarg, "\t"))
+				o->delim = '\t';
+			else
+				return usage_error(usage, "--delimiter takes ',', ';' or 'tab' (got '%s')", optarg);
+			break;
 		case 'a': {
 			const char *eq = strchr(optarg, '=');
 
@@ -296,6 +309,21 @@ static void add_shown(struct strbuf *out, const char *s, size_t len)
 	strbuf_addch(out, '\'');
 }
 
+/* The headers spreadsheets and mail programs give the address column. */
+static int is_email_header(const char *key)
+{
+	static const char *const names[] = {
+		"email", "e_mail", "email_address", "e_mail_address", "emailaddress",
+		"mail", "email_addresse", "e_mail_adresse", "courriel", "correo",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(key, names[i]))
+			return 1;
+	return 0;
+}
+
 static int import_header(struct import *im, const struct csvio_row *row)
 {
 	size_t i;
@@ -310,7 +338,7 @@ static int import_header(struct import *im, const struct csvio_row *row)
 		long *col = NULL;
 
 		im->cols[i] = column_key(row->fields[i]);
-		if (!strcmp(im->cols[i], "email"))
+		if (is_email_header(im->cols[i]))
 			col = &im->email_col;
 		else if (!strcmp(im->cols[i], "name"))
 			col = &im->name_col;
@@ -327,8 +355,19 @@ static int import_header(struct import *im, const struct csvio_row *row)
 			*col = (long)i;
 	}
 	if (im->email_col < 0) {
-		error("%s:%lu: no 'email' column in the header row (%zu columns); the first row must name the columns, e.g. email,name",
-		      im->file, row->line, row->nfields);
+		struct strbuf found = STRBUF_INIT;
+
+		for (i = 0; i < row->nfields && i < 8; i++) {
+			if (i)
+				strbuf_addstr(&found, ", ");
+			add_shown(&found, row->fields[i], row->lens[i]);
+		}
+		if (row->nfields > 8)
+			strbuf_addstr(&found, ", ...");
+		error("%s:%lu: no 'email' column in the header row, which has %zu column(s): %s; "
+		      "the first row must name the columns, e.g. email,name",
+		      im->file, row->line, row->nfields, found.buf);
+		strbuf_release(&found);
 		return -1;
 	}
 	for (i = 0; i < row->nfields; i++)
@@ -394,7 +433,7 @@ static void *reader_main(void *data)
 {
 	struct import *im = data;
 
-	im->nrecords = csvio_read(im->in, im->file, import_row, im);
+	im->nrecords = csvio_read_delim(im->in, im->file, im->o->delim, import_row, im);
 	rowpipe_close(im->pipe);
 	return NULL;
 }

@@ -26,6 +26,9 @@ struct reader {
 	unsigned long line, record_line;
 	long records;
 	int stop;
+	char delim;
+	enum { AT_FIELD, IN_QUOTED, AFTER_CLOSE } qstate;	/* across lines, for fix_quotes */
+	struct strbuf fixed;		/* the line as libcsv gets it */
 };
 
 static void on_field(void *s, size_t len, void *data)
@@ -80,8 +83,111 @@ static int parse_error(struct reader *r, struct csv_parser *p)
 	return error("%s:%lu: cannot parse CSV: %s", r->name, r->line, csv_strerror(csv_error(p)));
 }
 
+/*
+ * The delimiter of a file whose first line is line[0..len): the most
+ * frequent of ',' ';' and tab outside quotes (Excel in much of Europe
+ * writes ';'), ',' when none appears.
+ */
+static char detect_delim(const char *line, size_t len)
+{
+	static const char cand[] = { ',', ';', '\t' };
+	size_t n[3] = { 0 }, i, k, best = 0;
+	int quoted = 0;
+
+	for (i = 0; i < len && (quoted || line[i] != '\n'); i++) {
+		if (line[i] == '"')
+			quoted = !quoted;
+		else if (!quoted)
+			for (k = 0; k < 3; k++)
+				n[k] += line[i] == cand[k];
+	}
+	for (k = 1; k < 3; k++)
+		if (n[k] > n[best])
+			best = k;
+	return cand[best];
+}
+
+/*
+ * A quote inside an unquoted field (Bob "B" Smith) is data to LibreOffice
+ * and Python's csv module, so it is here too: such a field is handed to
+ * libcsv quoted, with a warning naming the line.  Everything else stays
+ * strict (text after a closing quote, an unterminated quoted field).
+ * Unquoted fields never span lines, so one line at a time is enough; only
+ * whether a quoted field is open carries over.
+ */
+static void fix_quotes(struct reader *r, const char *in, size_t len)
+{
+	size_t i = 0, e, k;
+
+	strbuf_reset(&r->fixed);
+	while (i < len) {
+		char c = in[i];
+
+		if (r->qstate == IN_QUOTED) {
+			strbuf_addch(&r->fixed, c);
+			if (c == '"') {
+				if (i + 1 < len && in[i + 1] == '"')
+					strbuf_addch(&r->fixed, in[++i]);
+				else
+					r->qstate = AFTER_CLOSE;
+			}
+			i++;
+			continue;
+		}
+		if (c == r->delim || c == '\n' || c == '\r') {
+			strbuf_addch(&r->fixed, c);
+			r->qstate = AT_FIELD;
+			i++;
+			continue;
+		}
+		if (r->qstate == AFTER_CLOSE) {
+			strbuf_addch(&r->fixed, c);	/* libcsv refuses what follows */
+			i++;
+			continue;
+		}
+		if (c == '"') {
+			strbuf_addch(&r->fixed, c);
+			r->qstate = IN_QUOTED;
+			i++;
+			continue;
+		}
+		if (c == ' ' || c == '\t') {
+			strbuf_addch(&r->fixed, c);
+			i++;
+			continue;
+		}
+		for (e = i; e < len && in[e] != r->delim && in[e] != '\n' && in[e] != '\r'; e++)
+			;
+		if (!memchr(in + i, '"', e - i)) {
+			strbuf_add(&r->fixed, in + i, e - i);
+		} else {
+			size_t fe = e;
+
+			while (fe > i && (in[fe - 1] == ' ' || in[fe - 1] == '\t'))
+				fe--;
+			warning("%s:%lu: a quote inside an unquoted field is read as written; "
+				"quote the field to say so (\"Bob \"\"B\"\" Smith\")", r->name, r->line);
+			strbuf_addch(&r->fixed, '"');
+			for (k = i; k < fe; k++) {
+				if (in[k] == '"')
+					strbuf_addch(&r->fixed, '"');
+				strbuf_addch(&r->fixed, in[k]);
+			}
+			strbuf_addch(&r->fixed, '"');
+		}
+		i = e;
+		r->qstate = AFTER_CLOSE;	/* the field is complete */
+	}
+}
+
 long csvio_read(FILE *fp, const char *name,
 		int (*fn)(void *data, const struct csvio_row *row), void *data)
+{
+	return csvio_read_delim(fp, name, 0, fn, data);
+}
+
+long csvio_read_delim(FILE *fp, const char *name, char delim,
+		      int (*fn)(void *data, const struct csvio_row *row), void *data)
 {
 	struct csv_parser p;
 	struct reader r = { 0 };
@@ -98,12 +204,18 @@ long csvio_read(FILE *fp, const char *name,
 	r.fn = fn;
 	r.data = data;
 	r.line = 1;
+	r.delim = delim;
 	strbuf_init(&r.text, 256);
+	strbuf_init(&r.fixed, 256);
 	while (!r.stop && (n = fread(buf, 1, BLOCK, fp)) > 0) {
 		off = 0;
 		/* A UTF-8 byte order mark (spreadsheets write one) is not data. */
 		if (first && n >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3))
 			off = 3;
+		if (first && !r.delim)
+			r.delim = detect_delim(buf + off, n - off);
+		if (first)
+			csv_set_delim(&p, r.delim);
 		first = 0;
 		while (off < n && !r.stop) {
 			char *nl = memchr(buf + off, '\n', n - off);
@@ -112,7 +224,8 @@ long csvio_read(FILE *fp, const char *name,
 			/* Between records (libcsv's ROW_NOT_BEGUN state is 0): a record starting here starts on this line. */
 			if (p.pstate == 0)
 				r.record_line = r.line;
-			if (csv_parse(&p, buf + off, seg, on_field, on_record, &r) != seg) {
+			fix_quotes(&r, buf + off, seg);
+			if (csv_parse(&p, r.fixed.buf, r.fixed.len, on_field, on_record, &r) != r.fixed.len) {
 				parse_error(&r, &p);
 				goto out;
 			}
@@ -141,6 +254,7 @@ out:
 	csv_free(&p);
 	free(buf);
 	strbuf_release(&r.text);
+	strbuf_release(&r.fixed);
 	free(r.offsets);
 	free(r.lens);
 	free(r.fields);

@@ -8,9 +8,12 @@
  * file.  A UTF-8 byte order mark at the start is skipped; records may end
  * in CRLF or LF; quoted fields may hold commas, doubled quotes and line
  * breaks; blank lines are ignored; spaces around unquoted fields are
- * trimmed (libcsv's default).  Malformed quoting (a quote inside an
- * unquoted field, text after a closing quote, an unterminated quoted field
- * at the end) stops the parse with an error naming file:line.
+ * trimmed (libcsv's default).  The delimiter is ',' ';' or tab, whichever
+ * the first line uses most outside quotes (European Excel writes ';'),
+ * unless given.  A quote inside an unquoted field (Bob "B" Smith) is data,
+ * as LibreOffice and Python's csv read it, with a warning naming the line;
+ * malformed quoting (text after a closing quote, an unterminated quoted
+ * field at the end) stops the parse with an error naming file:line.
  *
  * Writing quotes a field only when it needs it (a comma, quote, CR, LF,
  * or leading/trailing space) and ends records with CRLF (RFC 4180 section 2).
@@ -36,6 +39,9 @@ struct csvio_row {
  */
 long csvio_read(FILE *fp, const char *name,
 		int (*fn)(void *data, const struct csvio_row *row), void *data);
+/* The same with the delimiter given (',' ';' '\t'); 0 detects it. */
+long csvio_read_delim(FILE *fp, const char *name, char delim,
+		      int (*fn)(void *data, const struct csvio_row *row), void *data);
 
 /* 1 if s[0..len) is valid UTF-8 (RFC 3629: no overlongs, surrogates or NUL), else 0. */
 int csvio_utf8_valid(const char *s, size_t len);

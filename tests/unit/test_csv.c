@@ -136,9 +136,13 @@ static void test_malformed(void)
 	struct collect c = { STRBUF_INIT, 0, 0, 0 };
 	const char *t;
 
-	t = "email,name\na@example.org,Alice\nb@example.org,Bo\"b\n";
-	is_int(parse(t, strlen(t), &c), -1, "a quote inside an unquoted field is an error");
-	ok(strstr(last_error.buf, "t.csv:3:") != NULL, "it names file and line: %s", last_error.buf);
+	/* As LibreOffice and Python's csv read it: data, with a warning. */
+	t = "email,name\na@example.org,Alice\nb@example.org,Bob \"B\" Smith ,x\"\n";
+	is_int(parse(t, strlen(t), &c), 3, "a quote inside an unquoted field is read as written");
+	is_str(c.out.buf, "1:email|name\n2:a@example.org|Alice\n3:b@example.org|Bob \"B\" Smith|x\"\n",
+	       "  the quotes kept, the spaces around trimmed as for any unquoted field");
+	ok(strstr(last_error.buf, "warning: t.csv:3: a quote inside an unquoted field") != NULL,
+	   "  with a warning naming file and line: %s", last_error.buf);
 
 	t = "email,name\na@example.org,\"Alice\"x\n";
 	is_int(parse(t, strlen(t), &c), -1, "text after a closing quote is an error");
@@ -154,6 +158,17 @@ static void test_malformed(void)
 	is_int(parse(t, strlen(t), &c), -1, "the callback can stop the parse");
 	is_int(c.seen, 2, "no record after the stop");
 	strbuf_release(&c.out);
+}
+
+static void test_delimiters(void)
+{
+	check("email;name;city\na@example.org;Alice;\"Lyon; France\"\n", 2,
+	      "1:email|name|city\n2:a@example.org|Alice|Lyon; France\n", "';' detected (European Excel)");
+	check("email\tname\na@example.org\tAl, Jr.\n", 2,
+	      "1:email|name\n2:a@example.org|Al, Jr.\n", "tab detected");
+	check("\"e;mail\",name\na@x.org,A\n", 2,
+	      "1:e;mail|name\n2:a@x.org|A\n", "a ';' inside quotes does not count");
+	check("email\na@example.org\n", 2, "1:email\n2:a@example.org\n", "one column: ','");
 }
 
 static void test_wide_row(void)
@@ -290,6 +305,7 @@ int main(void)
 	test_quoting();
 	test_empty();
 	test_malformed();
+	test_delimiters();
 	test_wide_row();
 	test_blocks();
 	test_utf8();

@@ -1,0 +1,46 @@
+#!/bin/sh
+# Spreadsheets as people save them: the email column under the names
+# Excel, LibreOffice, Google and mail programs give it; ';' (European
+# Excel) and tab delimited files; a quote inside an unquoted field read
+# as written, with a warning naming the line; malformed quoting still
+# refused; a missing email column names the header it found.
+. "$(dirname "$0")/lib.sh"
+NB=$NEWSBEAT
+
+mkdir nl && cd nl || exit 2
+n=0
+for h in "E-mail" "Email Address" "e-mail address" "Mail" "EMAIL"; do
+	n=$((n + 1))
+	printf '%s,Name\nh%d@example.org,H %d\n' "$h" $n $n > h$n.csv
+	"$NB" subscribers import h$n.csv > out 2> err
+	check "a header '$h' is the email column" sh -c "[ $? -eq 0 ] && $NB subscribers list | grep -q '^h$n@example.org'"
+done
+
+printf 'E-Mail;Name;Stadt\r\nanna@example.org;Anna Müller;"Köln; Ehrenfeld"\r\nben@example.org;Ben;Graz\r\n' > semi.csv
+"$NB" subscribers import semi.csv --list de > out 2> err
+check "a ';' delimited file imports" test $? -eq 0
+check "  with its fields split at ';'" sh -c "$NB subscribers export --list de | grep -q '^anna@example.org,Anna Müller,Köln; Ehrenfeld'"
+printf 'email\tname\ncy@example.org\tCy, Jr.\n' > tab.csv
+"$NB" subscribers import tab.csv --list t > out 2> err
+check "a tab delimited file imports" sh -c "[ $? -eq 0 ] && $NB subscribers list --list t | grep -q 'Cy, Jr.'"
+printf 'email;name\ndi@example.org;Di, the first\n' > forced.csv
+"$NB" subscribers import forced.csv --list f --delimiter ';' > out 2> err
+check "--delimiter ';'" sh -c "[ $? -eq 0 ] && $NB subscribers list --list f | grep -q 'Di, the first'"
+check_exit 2 "--delimiter with anything else is a usage error" "$NB" subscribers import forced.csv --delimiter '|'
+
+printf 'email,name\nbob@example.org,Bob "B" Smith\n' > quote.csv
+"$NB" subscribers import quote.csv --list q > out 2> err
+check "a quote inside an unquoted field is read as written" sh -c \
+	"[ $? -eq 0 ] && $NB subscribers list --list q | grep -q 'Bob \"B\" Smith'"
+check "  with a warning naming the file and line" grep -q 'quote.csv:2: a quote inside an unquoted field' err
+printf 'email,name\nx@example.org,"Xavier"junk\ny@example.org,Y\n' > bad.csv
+"$NB" subscribers import bad.csv --list bad > out 2> err
+check "text after a closing quote still refuses the file" test $? -ne 0
+check "  naming the line" grep -q 'bad.csv:2:' err
+check "  and nothing of it is imported" sh -c "! $NB subscribers list --list bad 2>/dev/null | grep -q y@example.org"
+
+printf 'Adresse,Nom\nz@example.org,Z\n' > noemail.csv
+"$NB" subscribers import noemail.csv > out 2> err
+check "no email column: an error" test $? -ne 0
+check "  showing the header it found" grep -q "no 'email' column in the header row, which has 2 column(s): 'Adresse', 'Nom'" err
+done_testing
