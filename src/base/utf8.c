@@ -1,5 +1,6 @@
 #include "base/common.h"
 #include "base/utf8.h"
+#include "base/strbuf.h"
 
 size_t utf8_seq_len(const char *str, size_t n)
 {
@@ -60,4 +61,34 @@ size_t utf8_width(const char *s, size_t len)
 		if (((unsigned char)s[i] & 0xc0) != 0x80)
 			w++;
 	return w;
+}
+
+/* Windows-1252's 0x80-0x9F (the WHATWG table: the five unassigned bytes stay C1 controls). */
+static const unsigned short cp1252_high[32] = {
+	0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
+	0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
+};
+
+void utf8_from_8bit(struct strbuf *out, const char *s, size_t len, int cp1252)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned c = (unsigned char)s[i];
+
+		if (cp1252 && c >= 0x80 && c < 0xA0)
+			c = cp1252_high[c - 0x80];
+		if (c < 0x80) {
+			strbuf_addch(out, (char)c);
+		} else if (c < 0x800) {
+			strbuf_addch(out, (char)(0xC0 | (c >> 6)));
+			strbuf_addch(out, (char)(0x80 | (c & 0x3F)));
+		} else {
+			strbuf_addch(out, (char)(0xE0 | (c >> 12)));
+			strbuf_addch(out, (char)(0x80 | ((c >> 6) & 0x3F)));
+			strbuf_addch(out, (char)(0x80 | (c & 0x3F)));
+		}
+	}
 }

@@ -20,4 +20,11 @@ size_t utf8_invalid_at(const char *s, size_t len);
    assume for wrapping and underlining. */
 size_t utf8_width(const char *s, size_t len);
 
+struct strbuf;
+/*
+ * Append s[0..len), Latin-1 (ISO 8859-1) or, with cp1252, Windows-1252
+ * (what Excel saves as "CSV" on Windows in Western Europe), as UTF-8.
+ */
+void utf8_from_8bit(struct strbuf *out, const char *s, size_t len, int cp1252);
+
 #endif

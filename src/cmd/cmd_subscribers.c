@@ -5,6 +5,7 @@
  */
 #include "base/common.h"
 #include "base/strbuf.h"
+#include "base/utf8.h"
 #include "base/fsutil.h"
 #include "base/config.h"
 #include "core/address.h"
@@ -14,12 +15,14 @@
 #include "cmd/cmd.h"
 
 #include <getopt.h>
+#include <strings.h>
 #include <pthread.h>
 
 static const char usage[] =
 	"usage: newsbeat subscribers add EMAIL [--name N] [--list L] [--attr KEY=VALUE]... [--resubscribe]\n"
 	"       newsbeat subscribers remove EMAIL [--list L]\n"
 	"       newsbeat subscribers import FILE.csv|- [--list L] [--dry-run] [--resubscribe] [--delimiter D]\n"
+	"                                      [--encoding utf8|latin1|cp1252]\n"
 	"       newsbeat subscribers export [--list L] [-o FILE|-]\n"
 	"       newsbeat subscribers list [--list L] [--status S]\n"
 	"       newsbeat subscribers count [--list L] [--json]\n"
@@ -30,7 +33,8 @@ static const char usage[] =
 	"every other column becomes an attribute usable as {{subscriber.<column>}}.\n"
 	"An 'E-mail', 'Email Address' or 'Mail' column is the email column.  The\n"
 	"delimiter (',' ';' or tab) is detected from the header row; --delimiter\n"
-	"sets it (',', ';' or 'tab').\n"
+	"sets it (',', ';' or 'tab').  The file must be UTF-8 unless --encoding\n"
+	"says it is Latin-1 or Windows-1252 (Excel's \"CSV\" on Windows).\n"
 	"S is active, pending, unsubscribed, bounced or complained.\n"
 	"import - reads the CSV from standard input; export writes to standard\n"
 	"output, also with -o - (a file named '-' is ./-).\n";
@@ -38,6 +42,7 @@ static const char usage[] =
 struct opts {
 	const char *list, *name, *output, *status;
 	char delim;		/* --delimiter, 0: detect */
+	int encoding;		/* --encoding: 0 UTF-8, 1 Latin-1, 2 Windows-1252 */
 	int resubscribe, dry_run, json;
 	struct strbuf attrs;	/* "key\0value\0" pairs */
 	size_t nattrs;
@@ -58,6 +63,7 @@ static const struct option longopts[] = {
 	{ "dry-run", no_argument, NULL, 'D' },
 	{ "json", no_argument, NULL, 'J' },
 	{ "delimiter", required_argument, NULL, 'd' },
+	{ "encoding", required_argument, NULL, 'e' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -66,7 +72,7 @@ static const struct {
 } actions[] = {
 	{ "add", "lnaR" },
 	{ "remove", "l" },
-	{ "import", "lDRd" },
+	{ "import", "lDRde" },
 	{ "export", "lo" },
 	{ "list", "ls" },
 	{ "count", "lJ" },
@@ -112,7 +118,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const struct config
 	o->list = cfg->default_list;
 	optind = 2;
 	opterr = 0;	/* reported below, with the action */
-	while ((opt = getopt_long(argc, argv, ":l:n:a:o:s:d:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":l:n:a:o:s:d:e:", longopts, NULL)) != -1) {
 		if (opt == '?' || opt == ':') {
 			bad_option(&what, argv);
 			r = opt == '?'
@@ -131,6 +137,16 @@ static int parse_opts(int argc, char **argv, struct opts *o, const struct config
 		case 'R': o->resubscribe = 1; break;
 		case 'D': o->dry_run = 1; break;
 		case 'J': o->json = 1; break;
+		case 'e':
+			if (!strcasecmp(optarg, "utf8") || !strcasecmp(optarg, "utf-8"))
+				o->encoding = 0;
+			else if (!strcasecmp(optarg, "latin1") || !strcasecmp(optarg, "iso-8859-1"))
+				o->encoding = 1;
+			else if (!strcasecmp(optarg, "cp1252") || !strcasecmp(optarg, "windows-1252"))
+				o->encoding = 2;
+			else
+				return usage_error(usage, "--encoding takes utf8, latin1 or cp1252 (got '%s')", optarg);
+			break;
 		case 'd':
 			if (!strcmp(optarg, ",") || !strcmp(optarg, ";"))
 				o->delim = optarg[0];
@@ -257,6 +273,9 @@ struct import {
 	size_t nkeys;
 	const char **row;	/* the reader's scratch: ncols + 2 */
 	struct strbuf email;	/* the reader's scratch */
+	struct strbuf *conv;	/* the reader's: one field each, converted by --encoding */
+	const char **cfields;	/* pointers into conv */
+	size_t *clens;
 	long counts[4], rejected;
 	FILE *report;		/* rejected rows, printed after the counts; a file
 				   so memory does not grow with a bad file */
@@ -334,6 +353,13 @@ static int import_header(struct import *im, const struct csvio_row *row)
 	im->cols = xcalloc(row->nfields + 1, sizeof(char *));
 	im->keys = xcalloc(row->nfields + 1, sizeof(*im->keys));
 	im->row = xcalloc(row->nfields + 2, sizeof(*im->row));
+	if (im->o->encoding) {
+		im->conv = xcalloc(row->nfields, sizeof(*im->conv));
+		im->cfields = xcalloc(row->nfields, sizeof(*im->cfields));
+		im->clens = xcalloc(row->nfields, sizeof(*im->clens));
+		for (i = 0; i < row->nfields; i++)
+			strbuf_init(&im->conv[i], 64);
+	}
 	for (i = 0; i < row->nfields; i++) {
 		long *col = NULL;
 
@@ -395,6 +421,7 @@ static void reject(struct import *im, const struct csvio_row *row, const char *r
 static int import_row(void *data, const struct csvio_row *row)
 {
 	struct import *im = data;
+	struct csvio_row conv_row;
 	const char *reason = NULL;
 	size_t i, n = 0;
 
@@ -405,9 +432,35 @@ static int import_row(void *data, const struct csvio_row *row)
 		}
 		return 0;
 	}
-	for (i = 0; i < row->nfields && !reason; i++)
-		if (!csvio_utf8_valid(row->fields[i], row->lens[i]))
-			reason = "not valid UTF-8 (save the file as UTF-8)";
+	if (im->o->encoding && row->nfields == im->ncols) {
+		for (i = 0; i < row->nfields; i++) {
+			strbuf_reset(&im->conv[i]);
+			utf8_from_8bit(&im->conv[i], row->fields[i], row->lens[i], im->o->encoding == 2);
+			im->cfields[i] = im->conv[i].buf;
+			im->clens[i] = im->conv[i].len;
+		}
+		conv_row = *row;
+		conv_row.fields = im->cfields;
+		conv_row.lens = im->clens;
+		row = &conv_row;
+	}
+	/*
+	 * A file that is not UTF-8 is refused whole at its first bad byte: a
+	 * row-by-row rejection would import the ASCII rows and mangle nothing
+	 * but lose every accented name.
+	 */
+	for (i = 0; !im->o->encoding && i < row->nfields; i++) {
+		size_t bad = utf8_invalid_at(row->fields[i], row->lens[i]);
+
+		if (bad < row->lens[i] || memchr(row->fields[i], '\0', row->lens[i])) {
+			error("%s:%lu: column %zu is not UTF-8 (byte 0x%02X); save the file as "
+			      "\"CSV UTF-8\", or give --encoding cp1252 (Excel on Windows) or latin1",
+			      im->file, row->line, i + 1,
+			      bad < row->lens[i] ? (unsigned char)row->fields[i][bad] : 0);
+			im->failed = 1;
+			return -1;
+		}
+	}
 	if (!reason && row->nfields != im->ncols)
 		reason = row->nfields < im->ncols ? "fewer fields than the header row"
 						  : "more fields than the header row";
@@ -564,6 +617,11 @@ out:
 	free(im.cols);
 	free(im.keys);
 	free(im.row);
+	for (i = 0; im.conv && i < im.ncols; i++)
+		strbuf_release(&im.conv[i]);
+	free(im.conv);
+	free(im.cfields);
+	free(im.clens);
 	strbuf_release(&im.email);
 	return ret;
 }

@@ -101,9 +101,8 @@ printf '%s\r\n' 'email,name' \
 	'ok3@example.org,Three,extra' \
 	'ok4@example.org,"Name with' 'a line break"' \
 	'ok5@example.org,Five' > hostile.csv
-printf 'ok6@example.org,Zo\353\r\n' >> hostile.csv
 check_exit 1 "an import with rejected rows exits 1" sh -c '"$0" subscribers import hostile.csv > out.txt' "$NB"
-check "counts: 3 added, 10 rejected" grep -q ": 3 added, 0 updated, 0 unchanged, 0 skipped (unsubscribed, bounced, complained or suppressed), 10 rejected" out.txt
+check "counts: 3 added, 9 rejected" grep -q ": 3 added, 0 updated, 0 unchanged, 0 skipped (unsubscribed, bounced, complained or suppressed), 9 rejected" out.txt
 check "line 3: two @" grep -qF "hostile.csv:3: rejected 'a@malicious.org@important.com': " out.txt
 check "line 4: comment and angle bracket" grep -qF "hostile.csv:4: rejected 'alice@example.org(<bob@example.com>': " out.txt
 check "line 5: quoted @ and space" grep -qF "hostile.csv:5: rejected '\"x@gmail.com x\"@internal.domain': " out.txt
@@ -113,8 +112,7 @@ check "line 8: CRLF inside, shown escaped" grep -qF "hostile.csv:8: rejected 'al
 check "line 11 (after a two-line record): not an address" grep -qF "hostile.csv:11: rejected 'not-an-address': " out.txt
 check "line 12: too many fields" grep -qF "hostile.csv:12: rejected 'ok3@example.org': more fields than the header row" out.txt
 check "line 13: a line break in the name" grep -qF "hostile.csv:13: rejected 'ok4@example.org': the name has a line break" out.txt
-check "line 16: invalid UTF-8" grep -qF "hostile.csv:16: rejected 'ok6@example.org': not valid UTF-8" out.txt
-check "the report has one line per rejected row" test "$(grep -c ': rejected ' out.txt)" -eq 10
+check "the report has one line per rejected row" test "$(grep -c ': rejected ' out.txt)" -eq 9
 check "nothing hostile got in" sh -c '! "$0" subscribers list | grep -Eqi "evil|malicious|internal|bob@"' "$NB"
 check "the good rows got in" sh -c '"$0" subscribers list | grep -c "^ok[125]@example.org	active" | grep -qx 3' "$NB"
 

@@ -43,4 +43,19 @@ printf 'Adresse,Nom\nz@example.org,Z\n' > noemail.csv
 "$NB" subscribers import noemail.csv > out 2> err
 check "no email column: an error" test $? -ne 0
 check "  showing the header it found" grep -q "no 'email' column in the header row, which has 2 column(s): 'Adresse', 'Nom'" err
+# Not UTF-8: refused whole at the first bad byte, with the advice, rather
+# than importing the ASCII rows and rejecting each accented one.
+printf 'email,name\nal@example.org,Al\nzoe@example.org,Zo\353\nem@example.org,\311mile\n' > latin1.csv
+"$NB" subscribers import latin1.csv --list l1 > out 2> err
+check "a Latin-1 file is refused (exit 2)" test $? -eq 2
+check "  once, naming the first bad line and byte" sh -c \
+	'[ "$(grep -c "not UTF-8" err)" = 1 ] && grep -q "latin1.csv:3: column 2 is not UTF-8 (byte 0xEB)" err'
+check "  advising --encoding" grep -q -- "--encoding cp1252 (Excel on Windows) or latin1" err
+check "  and nothing of it is imported, the ASCII rows neither" sh -c "! $NB subscribers list --list l1 2>/dev/null | grep -q al@"
+"$NB" subscribers import latin1.csv --list l1 --encoding latin1 > out 2> err
+check "--encoding latin1 converts it" sh -c "[ $? -eq 0 ] && $NB subscribers list --list l1 | grep -q 'Zoë' && $NB subscribers list --list l1 | grep -q 'Émile'"
+printf 'email,name\nfr@example.org,\223Fran\347ois\224 \200\n' > cp.csv
+"$NB" subscribers import cp.csv --list cp --encoding cp1252 > out 2> err
+check "--encoding cp1252: curly quotes and the euro sign" sh -c "[ $? -eq 0 ] && $NB subscribers list --list cp | grep -q '“François” €'"
+check_exit 2 "--encoding with an unknown name is a usage error" "$NB" subscribers import cp.csv --encoding ebcdic
 done_testing
