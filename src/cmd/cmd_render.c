@@ -11,6 +11,7 @@
 #include "core/address.h"
 #include "core/token.h"
 #include "core/compose.h"
+#include "deliver/send_source.h"
 #include "cmd/cmd.h"
 
 #include <getopt.h>
@@ -22,8 +23,10 @@ static const char usage[] =
 	"would receive it, and write DIR/issue-N.html (the HTML part), .txt (the\n"
 	"text part) and .eml (the whole message; open it in any mail client).\n"
 	"\n"
-	"  --to EMAIL   the recipient (default reader@example.org)\n"
-	"  --name NAME  the recipient's name, for {{subscriber.name}}\n"
+	"  --to EMAIL   the recipient (default reader@example.org); a member of the\n"
+	"               issue's list gets their stored name and attributes\n"
+	"  --name NAME  the recipient's name, for {{subscriber.name}} (overrides\n"
+	"               the stored one)\n"
 	"  -o DIR       where to write (default: preview/)\n"
 	"\n"
 	"Unsubscribe links are signed with the secret in the environment variable\n"
@@ -45,6 +48,72 @@ static int write_part(const char *dir, const char *slug, const char *ext,
 	return r;
 }
 
+struct render {
+	struct compose *c;
+	const struct issue *is;
+	const char *outdir;
+	const char *name;	/* --name, NULL if not given */
+};
+
+/* Compose the message for r and write its three files. 0 or -1 after error(). */
+static int render_one(void *data, const struct compose_recipient *r)
+{
+	struct render *rd = data;
+	struct compose_recipient rcpt = *r;
+	struct strbuf boundary = STRBUF_INIT, eml = STRBUF_INIT, html = STRBUF_INIT;
+	struct strbuf text = STRBUF_INIT, slug = STRBUF_INIT;
+	struct compose_output out = { &eml, &html, &text, NULL };
+	int ret = -1;
+
+	if (rd->name)
+		rcpt.name = rd->name;
+	if (compose_boundary(&boundary) < 0 ||
+	    compose_message(rd->c, &rcpt, clock_now(), boundary.buf, NULL, &out) < 0 ||
+	    mkdir_p(rd->outdir, 0755) < 0)
+		goto out;
+	issue_slug(rd->is, &slug);
+	if (write_part(rd->outdir, slug.buf, "html", &html) < 0 ||
+	    write_part(rd->outdir, slug.buf, "txt", &text) < 0 ||
+	    write_part(rd->outdir, slug.buf, "eml", &eml) < 0)
+		goto out;
+	ret = 0;
+out:
+	strbuf_release(&boundary);
+	strbuf_release(&eml);
+	strbuf_release(&html);
+	strbuf_release(&text);
+	strbuf_release(&slug);
+	return ret;
+}
+
+/*
+ * Render for a stored member when `email` is one (their name and
+ * attributes), else for a stranger with only --name.  The database is
+ * only read, and only if it exists: a preview creates nothing.
+ */
+static int render_for(const struct config *cfg, struct render *rd, const char *email,
+		      const char *list)
+{
+	struct compose_recipient rcpt = { email, NULL, list, 0, NULL, NULL };
+	struct send_source *src;
+	int found;
+
+	if (!path_exists(cfg->database))
+		return render_one(rd, &rcpt);
+	if (!(src = send_source_open(cfg)))
+		return -1;
+	found = send_source_find(src, list, email, render_one, rd);
+	send_source_close(src);
+	if (found < 0)
+		return -1;
+	if (found)
+		return 0;
+	if (strcmp(email, "reader@example.org"))
+		fprintf(stderr, "note: %s is not a member of '%s': rendered without a stored name or "
+			"attributes\n", email, list);
+	return render_one(rd, &rcpt);
+}
+
 int cmd_render(int argc, char **argv, struct config *cfg)
 {
 	static const struct option longopts[] = {
@@ -55,11 +124,8 @@ int cmd_render(int argc, char **argv, struct config *cfg)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *to = "reader@example.org", *name = NULL, *outdir = "preview";
-	struct strbuf path = STRBUF_INIT, email = STRBUF_INIT, boundary = STRBUF_INIT;
-	struct strbuf eml = STRBUF_INIT, html = STRBUF_INIT, text = STRBUF_INIT;
-	struct strbuf slug = STRBUF_INIT;
-	struct compose_output out = { &eml, &html, &text, NULL };
-	struct compose_recipient rcpt;
+	struct strbuf path = STRBUF_INIT, email = STRBUF_INIT;
+	struct render rd;
 	struct issue is;
 	struct compose *c = NULL;
 	const char *why;
@@ -88,19 +154,11 @@ int cmd_render(int argc, char **argv, struct config *cfg)
 	c = compose_prepare(cfg, &is, config_secret(cfg));
 	if (!c)
 		goto out_issue;
-	memset(&rcpt, 0, sizeof(rcpt));
-	rcpt.email = email.buf;
-	rcpt.name = name;
-	rcpt.list = is.list ? is.list : cfg->default_list;
-	if (compose_boundary(&boundary) < 0 ||
-	    compose_message(c, &rcpt, clock_now(), boundary.buf, NULL, &out) < 0)
-		goto out_compose;
-	if (mkdir_p(outdir, 0755) < 0)
-		goto out_compose;
-	issue_slug(&is, &slug);
-	if (write_part(outdir, slug.buf, "html", &html) < 0 ||
-	    write_part(outdir, slug.buf, "txt", &text) < 0 ||
-	    write_part(outdir, slug.buf, "eml", &eml) < 0)
+	rd.c = c;
+	rd.is = &is;
+	rd.outdir = outdir;
+	rd.name = name;
+	if (render_for(cfg, &rd, email.buf, is.list ? is.list : cfg->default_list) < 0)
 		goto out_compose;
 	if (!config_secret(cfg))
 		fprintf(stderr, "note: unsubscribe links are signed with a development key; "
@@ -113,10 +171,5 @@ out_issue:
 out:
 	strbuf_release(&path);
 	strbuf_release(&email);
-	strbuf_release(&boundary);
-	strbuf_release(&eml);
-	strbuf_release(&html);
-	strbuf_release(&text);
-	strbuf_release(&slug);
 	return ret;
 }

@@ -8,6 +8,7 @@
 #include "base/common.h"
 #include "base/clock.h"
 #include "base/strbuf.h"
+#include "base/fsutil.h"
 #include "base/config.h"
 #include "core/issue.h"
 #include "core/address.h"
@@ -156,44 +157,75 @@ static int confirm(void)
 	return line[0] == 'y' || line[0] == 'Y';
 }
 
+struct test_send {
+	struct send_ctx *ctx;
+	struct transport *t;
+	const char *from;
+	struct strbuf eml, msgid;
+	int bad;
+};
+
+/* Build and submit one test message to r. */
+static int send_test_one(void *data, const struct compose_recipient *r)
+{
+	struct test_send *ts = data;
+	struct transport_status st;
+
+	strbuf_reset(&ts->eml);
+	strbuf_reset(&ts->msgid);
+	if (build_message(ts->ctx, r, "[TEST] ", &ts->eml, &ts->msgid) < 0) {
+		ts->bad++;
+		return 0;
+	}
+	transport_send(ts->t, ts->from, r->email, ts->eml.buf, ts->eml.len, &st);
+	if (st.result != TRANSPORT_SENT) {
+		ts->bad++;
+		printf("test message to %s not sent: %s\n", r->email, st.reply);
+	} else if (transport_is_local(ts->t)) {
+		printf("test message for %s %s\n", r->email, st.reply);	/* "delivered to PATH" */
+	} else {
+		printf("test message sent to %s\n", r->email);
+	}
+	return 0;
+}
+
+/*
+ * --test: each address gets the message a member would, with the stored
+ * name and attributes when it is a member of the list.  The journal is
+ * not touched and no database is created.
+ */
 static int send_tests(struct send_ctx *ctx, const char *from, const char *list,
 		      char **tests, size_t ntests)
 {
-	struct transport *t = transport_open(ctx->cfg);
-	struct strbuf eml = STRBUF_INIT, msgid = STRBUF_INIT, addr = STRBUF_INIT;
-	struct transport_status st;
+	struct test_send ts = { ctx, transport_open(ctx->cfg), from, STRBUF_INIT, STRBUF_INIT, 0 };
+	struct send_source *src = NULL;
+	struct strbuf addr = STRBUF_INIT;
 	size_t i;
-	int bad = 0;
 
-	if (!t)
+	if (!ts.t)
 		return EXIT_USAGE;
+	if (path_exists(ctx->cfg->database) && !(src = send_source_open(ctx->cfg))) {
+		transport_close(ts.t);
+		return EXIT_FAILED;
+	}
 	for (i = 0; i < ntests; i++) {
-		struct compose_recipient r;
+		struct compose_recipient r = { NULL, NULL, list, 0, NULL, NULL };
+		int found = 0;
 
-		memset(&r, 0, sizeof(r));
 		strbuf_reset(&addr);
 		address_validate(tests[i], &addr, NULL);	/* checked in cmd_send */
 		r.email = addr.buf;
-		r.list = list;
-		strbuf_reset(&eml);
-		strbuf_reset(&msgid);
-		if (build_message(ctx, &r, "[TEST] ", &eml, &msgid) < 0) {
-			bad++;
-			continue;
-		}
-		transport_send(t, from, addr.buf, eml.buf, eml.len, &st);
-		if (st.result == TRANSPORT_SENT) {
-			printf("test message sent to %s\n", addr.buf);
-		} else {
-			bad++;
-			printf("test message to %s not sent: %s\n", addr.buf, st.reply);
-		}
+		if (src && (found = send_source_find(src, list, addr.buf, send_test_one, &ts)) < 0)
+			ts.bad++;
+		if (!found)
+			send_test_one(&ts, &r);
 	}
-	transport_close(t);
-	strbuf_release(&eml);
-	strbuf_release(&msgid);
+	send_source_close(src);
+	transport_close(ts.t);
+	strbuf_release(&ts.eml);
+	strbuf_release(&ts.msgid);
 	strbuf_release(&addr);
-	return bad ? EXIT_FAILED : EXIT_OK;
+	return ts.bad ? EXIT_FAILED : EXIT_OK;
 }
 
 static void print_summary(const struct sender_result *res, const long c[JOURNAL_NSTATES],

@@ -64,3 +64,24 @@ int send_source_list_exists(struct send_source *s, const char *list)
 {
 	return store_list_exists(s->st, list);
 }
+
+int send_source_find(struct send_source *s, const char *list, const char *email,
+		     int (*fn)(void *data, const struct compose_recipient *r), void *data)
+{
+	struct store_cursor *c = store_member_open(s->st, list, email);
+	const struct store_recipient *r;
+	int ret = 0;
+
+	if (!c)
+		return -1;
+	if ((r = store_cursor_next(c))) {
+		struct compose_recipient cr = { r->email, r->name, list, r->nattrs,
+						r->attr_keys, r->attr_values };
+
+		ret = fn(data, &cr) < 0 ? -1 : 1;
+	} else if (store_cursor_failed(c)) {
+		ret = -1;
+	}
+	store_cursor_close(c);
+	return ret;
+}

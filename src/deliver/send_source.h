@@ -22,6 +22,15 @@ void send_source_close(struct send_source *s);
 int send_source_each(struct send_source *s, const char *list,
 		     int (*fn)(void *data, const struct compose_recipient *r), void *data);
 
+/*
+ * Call fn once with `email`'s stored name and attributes when it is a
+ * member of list (in any status): previews and test sends of a real
+ * member.  1 when found (fn's -1 is returned as -1), 0 when not, -1 after
+ * error().
+ */
+int send_source_find(struct send_source *s, const char *list, const char *email,
+		     int (*fn)(void *data, const struct compose_recipient *r), void *data);
+
 /* Number of recipients send_source_each would give, or -1. */
 long send_source_count(struct send_source *s, const char *list);
 

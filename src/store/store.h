@@ -193,6 +193,12 @@ struct store_recipient {
 };
 struct store_cursor;
 
+/*
+ * The one member `email` (normalized) of `list`, in whatever status, as a
+ * cursor that yields it or nothing; NULL after error().  `email` must
+ * outlive the cursor.
+ */
+struct store_cursor *store_member_open(struct store *st, const char *list, const char *email);
 /* Recipients of `list`; NULL after error().  A list that does not exist has none. */
 struct store_cursor *store_recipients_open(struct store *st, const char *list);
 /*

@@ -25,6 +25,12 @@ static const char members_sql[] =
 	" WHERE m.list_id = ?1 AND m.subscriber_id > ?2 AND (?4 = '' OR m.status = ?4)"
 	" ORDER BY m.subscriber_id LIMIT ?3";
 
+static const char member_sql[] =
+	"SELECT s.id, s.email, s.name, m.status, m.updated"
+	" FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id"
+	" WHERE m.list_id = ?1 AND m.subscriber_id > ?2 AND s.email = ?4"
+	" ORDER BY m.subscriber_id LIMIT ?3";
+
 static const char attrs_sql[] =
 	"SELECT key, value FROM attributes WHERE subscriber_id = ?1 ORDER BY key";
 
@@ -33,7 +39,7 @@ struct store_cursor {
 	sqlite3_stmt *stmt;	/* own statement: two cursors may be open */
 	int64_t list_id;
 	int64_t last_id;
-	const char *status;	/* "" or a status name (static) */
+	const char *param;	/* ?4: "" or a status name (static), or an address */
 	int in_batch;		/* rows read from the current batch */
 	int done, failed;
 	struct store_recipient rec;
@@ -44,7 +50,7 @@ struct store_cursor {
 };
 
 static struct store_cursor *cursor_open(struct store *st, const char *sql, const char *list,
-					const char *status)
+					const char *param)
 {
 	struct store_cursor *c = xcalloc(1, sizeof(*c));
 	int64_t list_id = store_list_id(st, list, 0);
@@ -55,7 +61,7 @@ static struct store_cursor *cursor_open(struct store *st, const char *sql, const
 	}
 	c->st = st;
 	c->list_id = list_id;
-	c->status = status;
+	c->param = param;
 	c->done = list_id == 0;
 	strbuf_init(&c->strings, 256);
 	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->stmt, NULL) != SQLITE_OK) {
@@ -70,6 +76,11 @@ static struct store_cursor *cursor_open(struct store *st, const char *sql, const
 struct store_cursor *store_recipients_open(struct store *st, const char *list)
 {
 	return cursor_open(st, recipients_sql, list, "active");
+}
+
+struct store_cursor *store_member_open(struct store *st, const char *list, const char *email)
+{
+	return cursor_open(st, member_sql, list, email);
 }
 
 struct store_cursor *store_members_open(struct store *st, const char *list, enum store_status status)
@@ -108,7 +119,7 @@ const struct store_recipient *store_cursor_next(struct store_cursor *c)
 		sqlite3_bind_int64(c->stmt, 2, c->last_id);
 		sqlite3_bind_int(c->stmt, 3, BATCH);
 		if (sqlite3_bind_parameter_count(c->stmt) >= 4)
-			store_bind_text(c->stmt, 4, c->status);
+			store_bind_text(c->stmt, 4, c->param);
 	}
 	rc = sqlite3_step(c->stmt);
 	if (rc == SQLITE_DONE) {
