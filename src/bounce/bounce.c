@@ -239,6 +239,42 @@ static void fill_from_text(const struct bounce_doc *d, struct bounce_message *m)
 	bounce_message_release(&t);
 }
 
+/*
+ * A delivery-status block in the text: a report whose MIME structure is
+ * broken or missing (no Content-Type, two of them), or a bounce forwarded
+ * by a person with "> " quoting.  Read from its first block on.
+ */
+static int dsn_in_text(const struct bounce_doc *d, struct bounce_message *m)
+{
+	const char *t = d->text.buf, *p, *q;
+	size_t n = d->text.len, i;
+	struct strbuf sb = STRBUF_INIT;
+
+	p = bounce_memcasemem(t, n, "final-recipient:");
+	if (!p || !bounce_memcasemem(p, n - (size_t)(p - t), "action:"))
+		return 0;
+	q = bounce_memcasemem(t, (size_t)(p - t), "reporting-mta:");
+	if (q)
+		p = q;
+	while (p > t && p[-1] != '\n')
+		p--;
+	for (i = (size_t)(p - t); i < n;) {
+		const char *nl = memchr(t + i, '\n', n - i);
+		size_t e = nl ? (size_t)(nl - t) + 1 : n, s0 = i;
+
+		if (t[s0] == '>') {
+			s0++;
+			if (s0 < e && t[s0] == ' ')
+				s0++;
+		}
+		strbuf_add(&sb, t + s0, e - s0);
+		i = e;
+	}
+	bounce_dsn_parse(sb.buf, sb.len, m);
+	strbuf_release(&sb);
+	return m->nrcpt > 0;
+}
+
 int bounce_parse(const char *raw, size_t len, struct bounce_message *out)
 {
 	struct bounce_doc d;
@@ -252,13 +288,18 @@ int bounce_parse(const char *raw, size_t len, struct bounce_message *out)
 	envelope(&d, out);
 	if (d.has_feedback || !strcmp(d.report_type, "feedback-report")) {
 		bounce_arf_parse(d.feedback.buf, d.feedback.len, out);
-	} else if (d.has_status) {
-		bounce_dsn_parse(d.status.buf, d.status.len, out);
+	} else if (d.has_status || dsn_in_text(&d, out)) {
+		if (d.has_status)
+			bounce_dsn_parse(d.status.buf, d.status.len, out);
 		fill_from_text(&d, out);
 		for (size_t i = 0; i < out->nrcpt; i++) {
 			struct bounce_recipient *rc = &out->rcpt[i];
 
-			bounce_reason_classify(rc, d.text.buf, d.text.len);
+			/* The report's text speaks of this recipient only when it is the only one. */
+			if (out->nrcpt == 1)
+				bounce_reason_classify(rc, d.text.buf, d.text.len);
+			else
+				bounce_reason_classify(rc, NULL, 0);
 		}
 		if (!out->nrcpt && bounce_heuristics(&d, out) == 0)
 			out->kind = BOUNCE_UNKNOWN;

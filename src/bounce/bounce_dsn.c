@@ -30,7 +30,7 @@ static char *after_type(const char *v)
 	return bounce_one_line(v, strlen(v));
 }
 
-static void recipient_block(const struct bounce_fields *f, struct bounce_message *m)
+static void recipient(const struct bounce_fields *f, struct bounce_message *m)
 {
 	const char *final = bounce_fields_get(f, "Final-Recipient");
 	const char *orig = bounce_fields_get(f, "Original-Recipient");
@@ -69,6 +69,35 @@ static void recipient_block(const struct bounce_fields *f, struct bounce_message
 			 !strncasecmp(action, "expanded", 8))
 			r->kind = BOUNCE_DELIVERED;
 	}
+}
+
+/*
+ * A block normally holds one recipient, but some servers run several
+ * together without the blank line: a second Final-Recipient (or an
+ * second Original-Recipient) starts the next one.
+ */
+static void recipient_block(const struct bounce_fields *f, struct bounce_message *m)
+{
+	struct bounce_fields one = { 0 };
+	int has_final = 0, has_orig = 0;
+
+	for (size_t i = 0; i < f->n; i++) {
+		int is_final = !strcasecmp(f->v[i].name, "Final-Recipient");
+		int is_orig = !strcasecmp(f->v[i].name, "Original-Recipient");
+
+		if ((is_final && has_final) || (is_orig && has_orig)) {
+			recipient(&one, m);
+			one.n = 0;
+			has_final = has_orig = 0;
+		}
+		has_final |= is_final;
+		has_orig |= is_orig;
+		ALLOC_GROW(one.v, one.n + 1, one.alloc);
+		one.v[one.n++] = f->v[i];
+	}
+	recipient(&one, m);
+	/* The fields are borrowed from f. */
+	free(one.v);
 }
 
 static int blank_line(const char *p, size_t n)

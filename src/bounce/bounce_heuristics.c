@@ -27,7 +27,7 @@ static const char *const original_markers[] = {
 	"------ original message ------",
 	"--- the header of the original message",
 	"original message headers:",
-	"----- transcript of session follows",
+	"------- returned message --------",
 	"----- message header follows",
 	"----- original message headers -----",
 	"the original message was received at",
@@ -40,7 +40,7 @@ static const char *const original_markers[] = {
 
 static const char *const mailer_locals[] = {
 	"mailer-daemon", "postmaster", "mail-daemon", "maildaemon", "mailerdaemon",
-	"mdaemon", "bounce", "bounces", "mail.delivery", "mail-delivery", "no-reply-bounce",
+	"mdaemon", "post_master", "bounce", "bounces", "mail.delivery", "mail-delivery", "no-reply-bounce",
 	"double-bounce",
 };
 
@@ -120,14 +120,17 @@ static int ignored_address(const char *a, const struct bounce_message *m)
 static char *address_line(const char *l, size_t n)
 {
 	static const char *const labels[] = {
-		"rcpt to:", "to:", "recipient:", "recipient address:", "address:", "original-recipient:",
-		"final-recipient:", "failed recipient:", "your message to", "delivery to", "delivery to the following recipient failed permanently:",
+		"rcpt to:", "to:", "recipient:", "recipient address:", "address:", "failed recipient:", "your message to", "delivery to", "delivery to the following recipient failed permanently:",
 	};
 	size_t i = 0;
 	const char *at;
 
-	while (i < n && (l[i] == ' ' || l[i] == '\t' || l[i] == '*' || l[i] == '-'))
+	while (i < n && (l[i] == ' ' || l[i] == '\t' || l[i] == '*' || l[i] == '-' || l[i] == '>'))
 		i++;
+	/* Sendmail's transcript: "554 <a@b>... 550 Host unknown". */
+	if (n - i > 4 && (l[i] == '4' || l[i] == '5') && l[i + 1] >= '0' && l[i + 1] <= '9' &&
+	    l[i + 2] >= '0' && l[i + 2] <= '9' && l[i + 3] == ' ')
+		i += 4;
 	for (size_t k = 0; k < ARRAY_SIZE(labels); k++) {
 		size_t ln = strlen(labels[k]);
 
@@ -174,6 +177,36 @@ static int has_code(const char *s, size_t n)
 	return bounce_find_status(s, n, st) || bounce_find_reply_code(s, n);
 }
 
+/*
+ * The first line of t[0..n) holding a status or reply code becomes r's
+ * diagnostic, after any words r already has.  1 if there was one.
+ */
+static int code_line(const char *t, size_t n, struct bounce_recipient *r)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		const char *nl = memchr(t + i, '\n', n - i);
+		size_t e = nl ? (size_t)(nl - t) : n;
+
+		if (has_code(t + i, e - i)) {
+			struct strbuf sb = STRBUF_INIT;
+
+			if (r->diagnostic) {
+				strbuf_addstr(&sb, r->diagnostic);
+				strbuf_addch(&sb, ' ');
+			}
+			strbuf_add(&sb, t + i, e - i);
+			free(r->diagnostic);
+			r->diagnostic = bounce_one_line(sb.buf, sb.len);
+			strbuf_release(&sb);
+			return 1;
+		}
+		i = nl ? e + 1 : n;
+	}
+	return 0;
+}
+
 /* The words gathered for r become its diagnostic (unless it has one). */
 static void finish(struct bounce_recipient *r, struct strbuf *diag)
 {
@@ -189,7 +222,7 @@ int bounce_heuristics(const struct bounce_doc *d, struct bounce_message *m)
 	enum bounce_kind said;
 	size_t first = m->nrcpt;
 	struct bounce_recipient *cur = NULL;
-	struct strbuf diag = STRBUF_INIT;
+	struct strbuf diag = STRBUF_INIT, before = STRBUF_INIT, cur_before = STRBUF_INIT;
 	int lines = 0;
 
 	if (!bounce_from_mailer(d))
@@ -233,6 +266,10 @@ int bounce_heuristics(const struct bounce_doc *d, struct bounce_message *m)
 				continue;
 			} else {
 				finish(cur, &diag);
+				if (cur && !cur->diagnostic && cur_before.len)
+					cur->diagnostic = bounce_one_line(cur_before.buf, cur_before.len);
+				strbuf_reset(&cur_before);
+				strbuf_addbuf(&cur_before, &before);
 				cur = bounce_add_recipient(m);
 				cur->address = a;
 				cur->kind = said;
@@ -249,6 +286,10 @@ int bounce_heuristics(const struct bounce_doc *d, struct bounce_message *m)
 					strbuf_add(&diag, rest, ln - (size_t)(rest - l));
 			}
 			lines = 0;
+		} else if (!cur && !blank) {
+			/* Lotus Notes writes the reason above the address: keep the last line. */
+			strbuf_reset(&before);
+			strbuf_add(&before, l, ln);
 		} else if (cur && !cur->diagnostic) {
 			/*
 			 * A blank line ends the words once they hold a code;
@@ -266,34 +307,31 @@ int bounce_heuristics(const struct bounce_doc *d, struct bounce_message *m)
 		i = nl ? e + 1 : n;
 	}
 	finish(cur, &diag);
+	if (cur && !cur->diagnostic && cur_before.len)
+		cur->diagnostic = bounce_one_line(cur_before.buf, cur_before.len);
 	strbuf_release(&diag);
+	strbuf_release(&before);
+	strbuf_release(&cur_before);
 	/*
 	 * No address line: one recipient, the returned message's To, with the
 	 * report's words (the first lines that carry a code or a reason).
 	 */
 	if (m->nrcpt == first) {
 		struct bounce_recipient *r = bounce_add_recipient(m);
-		char st[16];
-		const char *p = NULL;
 
 		r->address = m->orig_to ? xstrdup(m->orig_to) : NULL;
 		r->kind = said;
-		if (bounce_find_status(t, n, st)) {
-			/* The line holding the first status code. */
-			p = strstr(t, st);
-		}
-		if (p) {
-			const char *s = p, *e2;
-
-			while (s > t && s[-1] != '\n')
-				s--;
-			e2 = memchr(p, '\n', n - (size_t)(p - t));
-			r->diagnostic = bounce_one_line(s, (e2 ? (size_t)(e2 - s) : n - (size_t)(s - t)));
-		} else {
+		if (!code_line(t, n, r))
 			r->diagnostic = bounce_one_line(t, n < 400 ? n : 400);
-		}
 	}
+	/*
+	 * One recipient whose words carry no code (Lotus Notes, Verizon put
+	 * the words above the address): the report's first line with one.
+	 */
+	if (m->nrcpt == first + 1 && !(m->rcpt[first].diagnostic &&
+				       has_code(m->rcpt[first].diagnostic, strlen(m->rcpt[first].diagnostic))))
+		code_line(t, n, &m->rcpt[first]);
 	for (size_t k = first; k < m->nrcpt; k++)
-		bounce_reason_classify(&m->rcpt[k], t, n);
+		bounce_reason_classify(&m->rcpt[k], m->nrcpt == first + 1 ? t : NULL, n);
 	return 1;
 }

@@ -202,6 +202,17 @@ int bounce_mime_read(const char *raw, size_t len, struct bounce_doc *d)
 					*c = (char)(*c - 'A' + 'a');
 		}
 		walk(top, d, 0, &html_only, &html);
+		/*
+		 * A multipart whose boundary is not in the body (a broken
+		 * or edited report): read the whole body as text.
+		 */
+		if (top->mm_type == MAILMIME_MULTIPLE && clist_count(top->mm_data.mm_multipart.mm_mp_list) < 2 &&
+		    !d->has_status && !d->has_feedback && hend < len) {
+			size_t n = len - hend;
+
+			strbuf_reset(&d->text);
+			strbuf_add(&d->text, raw + hend, n < BOUNCE_TEXT_MAX ? n : BOUNCE_TEXT_MAX);
+		}
 		mailmime_free(mm);
 	} else if (hend < len) {
 		size_t n = len - hend;

@@ -57,6 +57,27 @@ int bounce_find_status(const char *s, size_t n, char out[16])
 	return 0;
 }
 
+/* x.0.0 and the like say nothing about the cause. */
+static int generic_status(const char *st)
+{
+	return !st[0] || !strncmp(st + 1, ".0.0", 4);
+}
+
+/* The first code in s[0..n) that is not x.0.0; 0 if none. */
+static int bounce_find_specific_status(const char *s, size_t n, char out[16])
+{
+	size_t i = 0;
+
+	while (i < n && bounce_find_status(s + i, n - i, out)) {
+		const char *p = memmem(s + i, n - i, out, strlen(out));
+
+		if (!generic_status(out))
+			return 1;
+		i = (size_t)(p - s) + strlen(out);
+	}
+	return 0;
+}
+
 int bounce_find_reply_code(const char *s, size_t n)
 {
 	for (size_t i = 0; i + 3 <= n; i++) {
@@ -119,8 +140,7 @@ static const struct {
 	{ "spamdetected", W("spam", "junk mail", "unsolicited", "bulk mail", "content filter rejected",
 			    "appears to be unsolicited", "message content rejected", "detected as spam") },
 	{ "blocked", W("blocked", "blacklist", "black list", "blocklist", "block list", "denylist",
-		       "spamhaus", "spamcop", "dnsbl", "rbl", "sorbs", "barracudacentral", "listed at", "listed in",
-		       "is listed", "client host rejected", "banned", "not allowed to send mail from",
+		       "spamhaus", "spamcop", "dnsbl", "rbl", "sorbs", "barracudacentral", "listed at", "is listed", "client host rejected", "banned", "not allowed to send mail from",
 		       "your ip", "access denied", "refused to talk", "connection refused by",
 		       "dynamic ip", "dynamic address", "residential", "bad ip",
 		       "poor reputation", "service unavailable, client host", "mail from ip") },
@@ -141,6 +161,14 @@ static const struct {
 		       "mailbox is frozen", "expired account", "account expired", "locked", "closed",
 		       "temporarily unavailable", "has been terminated", "no longer active", "dormant",
 		       "is unavailable") },
+	{ "hostunknown", W("host not found", "host unknown", "unknown host", "domain not found",
+			   "domain does not exist", "no such domain", "unknown domain", "name or service not known",
+			   "unrouteable mail domain", "unroutable domain", "nxdomain", "domain name not found",
+			   "dns error", "host or domain name not found",
+			   "non-existent hosts", "nonexistent domain", "bad destination system", "domain is invalid",
+			   "invalid domain", "domain lookup failed", "hostname lookup", 
+			   "not a valid domain", "no such host", "couldn't find any host",
+			   "unable to resolve", "couldn't find a mail exchanger", "could not find a mail exchanger", "domain is not reachable", "not our domain", "not hosted here") },
 	{ "mailererror", W("procmail", "mailer error", "couldn't create", "command died", "command output:",
 			   "mail.local", "unable to create", "x-unix", "local delivery failed", "pipe to |") },
 	{ "userunknown", W("user unknown", "unknown user", "no such user", "unknown recipient",
@@ -159,16 +187,8 @@ static const struct {
 			   "no mail box", "mailbox name not allowed", "could not deliver mail to this user",
 			   "invalid-recipient", "adresse inconnue", "destinataire inconnu", "unbekannt",
 			   "not have an account", "no user", "recipient does not", "rejected: user") },
-	{ "hostunknown", W("host not found", "host unknown", "unknown host", "domain not found",
-			   "domain does not exist", "no such domain", "unknown domain", "name or service not known",
-			   "unrouteable mail domain", "unroutable domain", "nxdomain", "domain name not found",
-			   "dns error", "host or domain name not found",
-			   "non-existent hosts", "nonexistent domain", "bad destination system", "domain is invalid",
-			   "invalid domain", "domain lookup failed", "hostname lookup", "no route to host",
-			   "unrouteable", "not a valid domain", "no such host", "couldn't find any host",
-			   "unable to resolve", "couldn't find a mail exchanger", "could not find a mail exchanger", "domain is not reachable", "not our domain", "not hosted here") },
 	{ "notaccept", W("does not accept mail", "not accepting mail", "accepts no mail", "null mx",
-			 "not accept any mail", "does not receive mail", "no mx found", "no mx record found") },
+			 "not accept any mail", "not accepting network messages", "system not accepting", "does not receive mail", "no mx found", "no mx record found") },
 	{ "expired", W("retry timeout exceeded", "retry time", "delivery time expired", "message expired",
 		       "has been delayed", "could not be delivered within", "gave up", "giving up",
 		       "too long", "queue too long", "time limit", "timeout", "timed out", "time out",
@@ -182,7 +202,7 @@ static const struct {
 			   "system failure", "resources temporarily") },
 	{ "syntaxerror", W("syntax error", "command unrecognized", "unrecognized command", "line too long") },
 	{ "contenterror", W("content", "header error", "invalid header", "malformed", "mime") },
-	{ "filtered", W("filtered", "delivery not authorized", "refused by recipient", "not authorized to receive",
+	{ "filtered", W("filtered", "recipient preferences", "refused due to recipient", "delivery not authorized", "refused by recipient", "not authorized to receive",
 			"rejected by recipient", "message rejected") },
 	{ "rejected", W("rejected", "denied", "refused", "sender address", "not allowed", "unacceptable",
 			"domain of sender", "sender domain", "no such sender", "bad sender") },
@@ -211,7 +231,7 @@ static const char *reason_from_words(const char *s, size_t n)
 static const char *reason_from_status(const char *st)
 {
 	static const struct { const char *code; const char *reason; } codes[] = {
-		{ "1.1", "userunknown" }, { "1.2", "hostunknown" }, { "1.3", "userunknown" },
+		{ "1.0", "userunknown" }, { "1.1", "userunknown" }, { "1.2", "hostunknown" }, { "1.3", "userunknown" },
 		{ "1.4", "userunknown" }, { "1.6", "hasmoved" }, { "1.7", "rejected" },
 		{ "1.8", "rejected" }, { "1.10", "notaccept" },
 		{ "2.0", "filtered" }, { "2.1", "suspend" }, { "2.2", "mailboxfull" },
@@ -261,11 +281,6 @@ static int reason_blames_sender(const char *reason)
 	return 0;
 }
 
-/* x.0.0 and the like say nothing about the cause. */
-static int generic_status(const char *st)
-{
-	return !st[0] || !strncmp(st + 1, ".0.0", 4);
-}
 
 /*
  * Codes precise about something other than the address: the mailbox's
@@ -280,12 +295,36 @@ static int status_outweighs(const char *st)
 	       !strcmp(st + 2, "3.4") || !strcmp(st + 2, "1.7") || !strcmp(st + 2, "1.8");
 }
 
-/* "550 : User unknown": the refusal names no address (filters answer so). */
+/*
+ * "550 : User unknown", "550 user unknown": the refusal names no address,
+ * as filters answer; a server refusing a recipient names it.
+ */
 static int names_no_address(const char *d)
 {
 	const char *p = d ? strstr(d, " : ") : NULL;
 
-	return p && p - d <= 5;
+	return !d || (p && p - d <= 5) || !strchr(d, '@');
+}
+
+/*
+ * What some systems write instead of an RFC 3463 code, as precise and
+ * documented as one: Exchange 2000/2003's "(000C05A6) Unknown Recipient",
+ * Exchange Online's directory-based edge blocking ("Recipient address
+ * rejected: Access denied": no such recipient in the directory), Lotus
+ * Notes / Domino's directory look-up.  They all mean the address does
+ * not exist.
+ */
+static int vendor_code(const char *d)
+{
+	static const char *const codes[] = {
+		"(000c05a6)", "recipient address rejected: access denied",
+		"not listed in domino directory", "not listed in public name & address book",
+	};
+
+	for (size_t i = 0; d && i < ARRAY_SIZE(codes); i++)
+		if (bounce_memcasemem(d, strlen(d), codes[i]))
+			return 1;
+	return 0;
 }
 
 enum smtp_stage { STAGE_UNKNOWN, STAGE_MAIL, STAGE_RCPT, STAGE_DATA };
@@ -316,6 +355,26 @@ static enum smtp_stage stage_in(const char *s, size_t n)
 			found = stages[i].stage;
 		}
 	return found;
+}
+
+/*
+ * Words that say outright the account or domain does not exist, which a
+ * content filter does not say: believed even after DATA.  "Unknown user"
+ * is not among them (filters answer so).
+ */
+static int explicit_absence(const char *d, size_t n)
+{
+	static const char *const words[] = {
+		"doesn't have a", "does not have an account", "invalid recipient", "destinataire invalide",
+		"account does not exist", "address does not exist", "does not exist",
+	};
+
+	if (!d)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
+		if (bounce_memcasemem(d, n, words[i]))
+			return 1;
+	return 0;
 }
 
 static int hard_reason(const char *reason)
@@ -355,7 +414,18 @@ void bounce_reason_classify(struct bounce_recipient *r, const char *extra, size_
 	char st[16];
 	int permanent, temporary, cls, weak;
 
-	if (diag && generic_status(r->status) && bounce_find_status(diag, dlen, st))
+	/*
+	 * The remote server's own code, in its words, is better evidence than
+	 * the code the reporting MTA derived (Sendmail writes Status: 5.1.1
+	 * over a "550 5.7.1 ... blacklisted").  When neither says anything
+	 * precise, the report's text may (Sendmail's transcript).
+	 */
+	if (diag && bounce_find_status(diag, dlen, st) && !generic_status(st))
+		memcpy(r->status, st, sizeof(st));
+	else if (diag && !r->status[0] && bounce_find_status(diag, dlen, st))
+		memcpy(r->status, st, sizeof(st));
+	if (generic_status(r->status) && extra && bounce_find_specific_status(extra, extralen, st) &&
+	    (r->status[0] ? st[0] == r->status[0] : st[0] != '2'))
 		memcpy(r->status, st, sizeof(st));
 	if (!r->reply_code && diag)
 		r->reply_code = bounce_find_reply_code(diag, dlen);
@@ -366,7 +436,9 @@ void bounce_reason_classify(struct bounce_recipient *r, const char *extra, size_
 		return;
 	}
 	words = reason_from_words(diag, dlen);
-	coded = reason_from_status(r->status);
+	coded = vendor_code(diag) ? "userunknown" : reason_from_status(r->status);
+	if (vendor_code(diag))
+		words = coded;
 	if (!words && !diag && extra)
 		words = reason_from_words(extra, extralen);
 	stage = stage_in(diag, dlen);
@@ -378,11 +450,15 @@ void bounce_reason_classify(struct bounce_recipient *r, const char *extra, size_
 	 * content, 5.7.x policy...) outweighs vague words about it; the
 	 * sender's address (x.1.7, x.1.8) is never the recipient's fault.
 	 */
-	if (words && hard_reason(words) && coded && status_outweighs(r->status))
+	if (words && hard_reason(words) && coded && status_outweighs(r->status) && !vendor_code(diag))
+		r->reason = coded;
+	/* "Rejected" is the vaguest of words; a precise code about the address says more. */
+	if (words && !strcmp(words, "rejected") && coded && hard_reason(coded) && r->status[2] == '1')
 		r->reason = coded;
 	if (stage == STAGE_MAIL && hard_reason(r->reason))
 		r->reason = "rejected";
-	if (stage == STAGE_DATA && hard_reason(r->reason) && !(coded && hard_reason(coded)))
+	if (stage == STAGE_DATA && hard_reason(r->reason) && !(coded && hard_reason(coded)) &&
+	    !explicit_absence(diag, dlen))
 		r->reason = "filtered";
 	if (hard_reason(r->reason) && text_says_exists(extra, extralen))
 		r->reason = "suspend";
@@ -392,8 +468,10 @@ void bounce_reason_classify(struct bounce_recipient *r, const char *extra, size_
 	 * status and a 5xx reply that names the address: filters and
 	 * appliances that refuse a message after DATA use the same words.
 	 */
-	weak = hard_reason(r->reason) && !(coded && hard_reason(coded)) && stage != STAGE_RCPT &&
-	       (r->status[0] != '5' || r->reply_code / 100 != 5 || names_no_address(diag));
+	weak = !strcmp(r->reason, "userunknown") && !(coded && hard_reason(coded)) && stage != STAGE_RCPT &&
+	       !vendor_code(diag) &&
+	       (r->status[0] != '5' || r->reply_code / 100 != 5 ||
+		(names_no_address(diag) && !explicit_absence(diag, dlen)));
 	r->blames_sender = reason_blames_sender(r->reason);
 	if (said == BOUNCE_DELAYED) {
 		r->kind = BOUNCE_DELAYED;
@@ -414,6 +492,9 @@ void bounce_reason_classify(struct bounce_recipient *r, const char *extra, size_
 	 */
 	r->kind = BOUNCE_SOFT;
 	if (!permanent || r->blames_sender || weak)
+		return;
+	/* The sending MTA's own DNS answer, but one it means to retry. */
+	if (!strcmp(r->reason, "hostunknown") && !coded && diag && bounce_memcasemem(diag, dlen, "try again"))
 		return;
 	if (!strcmp(r->reason, "userunknown") || !strcmp(r->reason, "hostunknown") ||
 	    !strcmp(r->reason, "hasmoved"))
