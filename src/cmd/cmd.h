@@ -24,6 +24,8 @@ int cmd_lists(int argc, char **argv, struct config *cfg);
 int cmd_serve(int argc, char **argv, struct config *cfg);
 int cmd_bounces(int argc, char **argv, struct config *cfg);
 int cmd_backup(int argc, char **argv, struct config *cfg);
+/* newsbeat bounces scan: needs no config (called from cmd_bounces). */
+int cmd_bounces_scan(int argc, char **argv);
 
 /*
  * Option helpers shared by the commands.

@@ -11,6 +11,8 @@ static const char usage[] =
 int cmd_bounces(int argc, char **argv, struct config *cfg)
 {
 	(void)cfg;
+	if (argc > 1 && !strcmp(argv[1], "scan"))
+		return cmd_bounces_scan(argc - 1, argv + 1);
 	if (wants_help(argc, argv))
 		return show_help(usage);
 	fputs("newsbeat: error: 'bounces' is not implemented in this version\n", stderr);
