@@ -62,4 +62,42 @@ const char *mailbox_describe(const struct mailbox *mb);
 /* Log out / close.  Expunges what was deleted.  NULL is fine. */
 void mailbox_close(struct mailbox *mb);
 
+/*
+ * A mailbox spec taken apart (pure: no I/O, callable on any string, so
+ * it can be fuzzed).  Forms:
+ *   imaps://USER@HOST[:PORT][/FOLDER]   TLS from the start (993)
+ *   imap://USER@HOST[:PORT][/FOLDER]    STARTTLS (143)
+ *   pop3s://USER@HOST[:PORT][/]         TLS from the start (995)
+ *   pop3://USER@HOST[:PORT][/]          STLS (110)
+ *   maildir:PATH   mbox:PATH
+ * USER and FOLDER are percent-decoded ("me%40example.org" is the login
+ * "me@example.org"); FOLDER defaults to INBOX; HOST may be an IPv6
+ * literal in brackets (stored without them).  A password in the spec
+ * ("user:secret@") is refused: it belongs in the environment.
+ */
+enum mailbox_scheme {
+	MAILBOX_IMAPS,
+	MAILBOX_IMAP,
+	MAILBOX_POP3S,
+	MAILBOX_POP3,
+	MAILBOX_MAILDIR,
+	MAILBOX_MBOX,
+};
+
+struct mailbox_spec {
+	enum mailbox_scheme scheme;
+	char *user;		/* decoded; NULL for maildir/mbox */
+	char *host;		/* NULL for maildir/mbox */
+	unsigned port;		/* the scheme's default when not given */
+	char *folder;		/* IMAP only (default "INBOX"); NULL otherwise */
+	char *path;		/* maildir/mbox only */
+};
+
+/*
+ * 0 and *s filled (release with mailbox_spec_release), or -1 after
+ * error() saying what is wrong with the spec and how to write it.
+ */
+int mailbox_spec_parse(const char *spec, struct mailbox_spec *s);
+void mailbox_spec_release(struct mailbox_spec *s);
+
 #endif
