@@ -7,7 +7,9 @@
 #   (pass it as the CA file; without it verification must fail).
 # It also listens on 127.0.0.2, a loopback address the certificate does
 # not name.  Ports: $IMAP_PORT (STARTTLS), $IMAPS_PORT, $POP3_PORT (STLS),
-# $POP3S_PORT.  It is stopped when the test exits.
+# $POP3S_PORT.  It is stopped when the test exits (or by stop_dovecot;
+# start_dovecot again keeps the mail).  $DOVECOT_EXTRA, if set, is added
+# to the configuration (imap_capability = ... to hide MOVE, say).
 #   dovecot_save USER FOLDER FILE   deliver FILE into USER's FOLDER
 #   dovecot_maildir USER            the path of USER's Maildir
 
@@ -90,6 +92,7 @@ service pop3-login {
     ssl = yes
   }
 }
+${DOVECOT_EXTRA:-}
 CONF
 	dovecot -n -c "$DOVECOT_CONF" >/dev/null 2>"$DOVECOT_DIR/config.err" || {
 		cat "$DOVECOT_DIR/config.err" >&2
@@ -100,6 +103,20 @@ CONF
 	at_exit stop_dovecot
 	wait_port "$IMAPS_PORT" && wait_port "$IMAP_PORT" &&
 		wait_port "$POP3S_PORT" && wait_port "$POP3_PORT"
+}
+
+# dovecot_logins: how many logins (any protocol) the server has seen.
+dovecot_logins() { grep -c -- '-login: Info: Login: ' "$DOVECOT_DIR/dovecot.log"; }
+
+# maildir_state DIR: one line per message of the Maildir++ DIR and its
+# folders, "FOLDER NAME FLAGS", whether in new/ or cur/ (servers move
+# messages from new/ to cur/ on their own; that is not a change of ours).
+maildir_state() {
+	(cd "$1" && find . -path '*/new/*' -o -path '*/cur/*' | sort | while read -r f; do
+		dir=${f%/*/*}; base=${f##*/}; flags=
+		case $base in *:2,*) flags=${base#*:2,}; base=${base%%:2,*} ;; esac
+		echo "${dir#./} $base $flags"
+	done | sort)
 }
 
 # A small message with a distinct subject (the tests find messages by it).
