@@ -35,10 +35,18 @@ TOOLS    = $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.
 export NEWSBEAT_TOOLS := $(CURDIR)/$(BUILD)/tools
 BENCHES  = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
-.PHONY: all check unit e2e debug install clean golden bench demo
+.PHONY: all check unit e2e debug install uninstall clean golden bench demo FORCE
 all: $(BIN)
 
-$(BUILD)/%.o: src/%.c $(HDRS) | $(BUILD)
+# Every object depends on the flags it was built with (the install prefix
+# among them: the binary looks for its templates there), so
+# `make install PREFIX=X` after a plain `make` rebuilds for X.
+$(BUILD)/CFLAGS: FORCE | $(BUILD)
+	@printf '%s\n' '$(subst ','\'',$(ALL_CFLAGS))' | cmp -s - $@ || \
+	  printf '%s\n' '$(subst ','\'',$(ALL_CFLAGS))' > $@
+FORCE:
+
+$(BUILD)/%.o: src/%.c $(HDRS) $(BUILD)/CFLAGS | $(BUILD)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -71,6 +79,7 @@ $(BUILD):
 # Unit tests (TAP) and end-to-end shell tests; tests/run prints the
 # closing "N passed, N failed" line.
 check: $(BIN) $(TESTS) $(TOOLS)
+	@scripts/check-layers
 	@tests/run $(TESTS) $(sort $(wildcard tests/e2e/t*.sh))
 
 unit: $(TESTS)
@@ -92,10 +101,18 @@ bench: $(BIN) $(BENCHES)
 golden: $(BIN)
 	tests/golden/regen
 
+TEMPLATES = $(filter-out templates/README.md,$(wildcard templates/*))
 install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/newsbeat/templates
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/newsbeat/templates \
+	  $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/newsbeat
-	install -m 644 templates/* $(DESTDIR)$(PREFIX)/share/newsbeat/templates/
+	install -m 644 $(TEMPLATES) $(DESTDIR)$(PREFIX)/share/newsbeat/templates/
+	install -m 644 docs/newsbeat.1 $(DESTDIR)$(PREFIX)/share/man/man1/newsbeat.1
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/newsbeat $(DESTDIR)$(PREFIX)/share/man/man1/newsbeat.1
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/newsbeat/,$(TEMPLATES))
+	-rmdir $(DESTDIR)$(PREFIX)/share/newsbeat/templates $(DESTDIR)$(PREFIX)/share/newsbeat 2>/dev/null
 
 clean:
 	rm -rf build build-debug newsbeat newsbeat-debug

@@ -3,6 +3,7 @@
  * rebuild stays safe and incremental.
  */
 #include "base/common.h"
+#include "base/testhook.h"
 #include "base/strbuf.h"
 #include "base/fsutil.h"
 #include "base/config.h"
@@ -1562,8 +1563,8 @@ static int do_rename(struct undo *u, const char *from, const char *to)
 	static int kill_there;
 
 	if (countdown == -1) {
-		const char *e = getenv("NEWSBEAT_TEST_FAIL_RENAME");
-		const char *k = getenv("NEWSBEAT_TEST_KILL_RENAME");
+		const char *e = testhook("NEWSBEAT_TEST_FAIL_RENAME");
+		const char *k = testhook("NEWSBEAT_TEST_KILL_RENAME");
 
 		kill_there = k && *k;
 		countdown = kill_there ? atol(k) : e && *e ? atol(e) : 0;

@@ -2,6 +2,7 @@
  * newsbeat archive [-o DIR] — build the static web archive (see archive.h).
  */
 #include "base/common.h"
+#include "base/clock.h"
 #include "base/strbuf.h"
 #include "base/config.h"
 #include "core/compose.h"
@@ -51,7 +52,7 @@ int cmd_archive(int argc, char **argv, struct config *cfg)
 		outdir = cfg->archive_dir;
 	if (!*outdir)
 		return usage_error(usage, "-o needs a directory");
-	if (archive_build(cfg, outdir, compose_now(), &st) < 0) {
+	if (archive_build(cfg, outdir, clock_now(), &st) < 0) {
 		error("archive not built; the previous one in '%s' is unchanged", outdir);
 		return EXIT_FAILED;
 	}

@@ -5,6 +5,7 @@
  * or parsed.
  */
 #include "base/common.h"
+#include "base/clock.h"
 #include "cmd/cmd.h"
 #include "base/config.h"
 #include "core/issue.h"
@@ -92,7 +93,7 @@ static void check_composed(struct lint *l, const struct config *cfg, const struc
 
 	if (!c)
 		return;	/* the template errors are findings already (check_report) */
-	if (compose_message(c, &r, compose_now(), "=_newsbeat-check", NULL, &out) == 0)
+	if (compose_message(c, &r, clock_now(), "=_newsbeat-check", NULL, &out) == 0)
 		lint_html_size(l, html.len);
 	compose_each_unfilled(c, on_unfilled, d);
 	strbuf_release(&html);

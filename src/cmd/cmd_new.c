@@ -2,6 +2,7 @@
  * newsbeat new [--title T]: start the next issue from a skeleton.
  */
 #include "base/common.h"
+#include "base/clock.h"
 #include "base/strbuf.h"
 #include "base/fsutil.h"
 #include "base/config.h"
@@ -65,7 +66,7 @@ int cmd_new(int argc, char **argv, struct config *cfg)
 	};
 	const char *title = "Untitled issue";
 	struct strbuf sb = STRBUF_INIT, path = STRBUF_INIT, name = STRBUF_INIT;
-	time_t now = compose_now();
+	time_t now = clock_now();
 	struct tm tm;
 	int opt, n, fd, ret = EXIT_USAGE;
 	const char *p;

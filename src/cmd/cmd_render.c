@@ -3,6 +3,7 @@
  * A preview of exactly what one subscriber would receive.
  */
 #include "base/common.h"
+#include "base/clock.h"
 #include "base/strbuf.h"
 #include "base/fsutil.h"
 #include "base/config.h"
@@ -92,7 +93,7 @@ int cmd_render(int argc, char **argv, struct config *cfg)
 	rcpt.name = name;
 	rcpt.list = is.list ? is.list : cfg->default_list;
 	if (compose_boundary(&boundary) < 0 ||
-	    compose_message(c, &rcpt, compose_now(), boundary.buf, NULL, &out) < 0)
+	    compose_message(c, &rcpt, clock_now(), boundary.buf, NULL, &out) < 0)
 		goto out_compose;
 	if (mkdir_p(outdir, 0755) < 0)
 		goto out_compose;

@@ -6,6 +6,7 @@
  * due row.  Running it again resumes.  See docs/delivery.md.
  */
 #include "base/common.h"
+#include "base/clock.h"
 #include "base/strbuf.h"
 #include "base/config.h"
 #include "core/issue.h"
@@ -86,7 +87,7 @@ static int build_message(const struct send_ctx *ctx, const struct compose_recipi
 
 	ret = compose_boundary(&boundary);
 	if (ret == 0)
-		ret = compose_message(ctx->compose, r, compose_now(), boundary.buf, prefix, &out);
+		ret = compose_message(ctx->compose, r, clock_now(), boundary.buf, prefix, &out);
 	strbuf_release(&boundary);
 	return ret;
 }

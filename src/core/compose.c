@@ -12,6 +12,7 @@
 #include "core/mime.h"
 #include "core/token.h"
 #include "core/compose.h"
+#include "base/testhook.h"
 #include "base/utf8.h"
 
 #include <time.h>
@@ -36,29 +37,11 @@ struct compose {
 	size_t npartial_names, partial_names_alloc;
 };
 
-time_t compose_now(void)
-{
-	const char *s = getenv("NEWSBEAT_NOW");
-	struct tm tm;
-
-	if (s && *s) {
-		memset(&tm, 0, sizeof(tm));
-		if (sscanf(s, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-			   &tm.tm_hour, &tm.tm_min, &tm.tm_sec) == 6) {
-			tm.tm_year -= 1900;
-			tm.tm_mon -= 1;
-			return timegm(&tm);
-		}
-		warning("NEWSBEAT_NOW='%s' is not YYYY-MM-DDTHH:MM:SSZ; using the clock", s);
-	}
-	return time(NULL);
-}
-
 int compose_boundary(struct strbuf *out)
 {
-	const char *fixed = getenv("NEWSBEAT_BOUNDARY");
+	const char *fixed = testhook("NEWSBEAT_BOUNDARY");
 
-	if (fixed && *fixed) {
+	if (fixed) {
 		strbuf_addstr(out, fixed);
 		return 0;
 	}

@@ -90,7 +90,5 @@ void compose_each_unfilled(const struct compose *c,
  */
 int compose_boundary(struct strbuf *out);
 
-/* The current time: NEWSBEAT_NOW (ISO 8601 UTC, for tests) or time(). */
-time_t compose_now(void);
 
 #endif

@@ -4,6 +4,7 @@
  * are in store_cursor.c; the schema is in store_schema.c.
  */
 #include "base/common.h"
+#include "base/clock.h"
 #include "store/store_internal.h"
 #include "base/strbuf.h"
 
@@ -67,20 +68,9 @@ void store_now(char buf[32])
 {
 	time_t t = time(NULL);
 
-	/*
-	 * Worked out once per second per thread (an import asks for every
-	 * row): the NEWSBEAT_NOW override (tests) or the clock.
-	 */
+	/* Worked out once per second per thread: an import asks for every row. */
 	if (t != now_cached_at || !now_cached[0]) {
-		const char *env = getenv("NEWSBEAT_NOW");
-		struct tm tm;
-
-		if (env && *env && strlen(env) < sizeof(now_cached)) {
-			memcpy(now_cached, env, strlen(env) + 1);
-		} else {
-			gmtime_r(&t, &tm);
-			strftime(now_cached, sizeof(now_cached), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		}
+		clock_format_utc(clock_now(), now_cached);
 		now_cached_at = t;
 	}
 	memcpy(buf, now_cached, sizeof(now_cached));
