@@ -11,6 +11,10 @@
  *
  * A message is disposed of (moved, flagged, deleted) only when the caller
  * says so, after its database transaction committed: a crash re-reads it.
+ *
+ * The caller should ignore SIGPIPE while a network mailbox is open: a
+ * server that drops the connection mid-command would otherwise end the
+ * process silently instead of making the call fail with error().
  */
 #include <stddef.h>
 

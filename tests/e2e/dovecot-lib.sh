@@ -41,8 +41,12 @@ start_dovecot() {
 	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$DOVECOT_DIR/key.pem" \
 		-out "$DOVECOT_CERT" -days 2 -subj /CN=127.0.0.1 \
 		-addext "subjectAltName=IP:127.0.0.1,DNS:localhost" 2>/dev/null || return 1
-	IMAP_PORT=$(free_port) IMAPS_PORT=$(free_port)
-	POP3_PORT=$(free_port) POP3S_PORT=$(free_port)
+	# Four distinct ports (free_port may hand out a port twice in a row).
+	while :; do
+		IMAP_PORT=$(free_port) IMAPS_PORT=$(free_port)
+		POP3_PORT=$(free_port) POP3S_PORT=$(free_port)
+		[ "$(printf '%s\n' $IMAP_PORT $IMAPS_PORT $POP3_PORT $POP3S_PORT | sort -u | wc -l)" -eq 4 ] && break
+	done
 	# The mail processes run as nobody: they must be able to reach home.
 	chmod 755 "$TMP" "$DOVECOT_DIR"
 	chown nobody:nogroup "$DOVECOT_HOME"

@@ -14,6 +14,7 @@
 #include "bounce/mailbox.h"
 
 #include <getopt.h>
+#include <signal.h>
 
 static void usage(void)
 {
@@ -39,6 +40,7 @@ int main(int argc, char **argv)
 	struct mailbox_msg m;
 	int c, r, ret = 0;
 
+	signal(SIGPIPE, SIG_IGN);
 	o.processed = "move:newsbeat-processed";
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
