@@ -148,7 +148,11 @@ static int ensure_folder(struct mailbox *mb, struct imap *im, const char *folder
 
 static int list_uids(struct mailbox *mb, struct imap *im)
 {
-	struct mailimap_search_key *key = mailimap_search_key_new_all();
+	/* \Deleted means gone: a crash between COPY + \Deleted and EXPUNGE
+	 * must not hand the message out a second time. */
+	struct mailimap_search_key *key = mailimap_search_key_new(MAILIMAP_SEARCH_KEY_UNDELETED,
+		NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+		NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL);
 	clist *res = NULL;
 	clistiter *it;
 	size_t alloc = 0;
@@ -162,6 +166,22 @@ static int list_uids(struct mailbox *mb, struct imap *im)
 		im->uids[im->nuids++] = *(uint32_t *)clist_content(it);
 	}
 	mailimap_search_result_free(res);
+	return 0;
+}
+
+/*
+ * IMAP folder names are 7-bit (modified UTF-7, RFC 3501 5.1.3); a UTF-8
+ * name would reach the server as bytes it reads differently.
+ */
+static int check_folder_name(struct mailbox *mb, const char *folder)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)folder; *p; p++)
+		if (*p >= 0x80 || *p < 0x20)
+			return error("%s: folder '%s': only ASCII folder names are supported; "
+				     "write other names in IMAP's modified UTF-7 (RFC 3501 5.1.3)",
+				     mb->desc, folder);
 	return 0;
 }
 
@@ -334,8 +354,12 @@ static const struct mailbox_ops imap_ops = { imap_next, imap_dispose, imap_close
 
 int mailbox_imap_open(struct mailbox *mb)
 {
-	struct imap *im = xcalloc(1, sizeof(*im));
+	struct imap *im;
 
+	if (check_folder_name(mb, mb->spec.folder) < 0 ||
+	    (mb->move_folder && check_folder_name(mb, mb->move_folder) < 0))
+		return -1;
+	im = xcalloc(1, sizeof(*im));
 	im->s = mailimap_new(0, NULL);
 	if (!im->s) {
 		imap_free(im);

@@ -154,4 +154,14 @@ check "  and expunged from INBOX" test -z "$(maildir_state "$MD" | grep '^\. ')"
 load eleven
 "$TOOL" --ca-file "$DOVECOT_CERT" --dispose processed --processed delete "$IMAPS/INBOX" >out 2>err
 check "without UIDPLUS, delete: expunged at close" test -z "$(maildir_state "$MD" | grep '^\. ')"
+load twelve thirteen
+doveadm -c "$DOVECOT_CONF" flags add -u ann '\Deleted' mailbox INBOX subject twelve
+"$TOOL" --ca-file "$DOVECOT_CERT" --dry-run "$IMAPS/INBOX" >out 2>err
+check "a message flagged \\Deleted (a crash before EXPUNGE) is not handed out" \
+	test "$(grep -c '^[0-9]* [0-9]*$' out)" -eq 1
+
+before=$(dovecot_logins)
+"$TOOL" --ca-file "$DOVECOT_CERT" "$IMAPS/Bo$(printf '\303\244')te" >out 2>err
+check "a non-ASCII folder name: refused, saying how to write it" grep -q "only ASCII folder names.*modified UTF-7" err
+check "  before connecting" test "$(dovecot_logins)" -eq "$before"
 done_testing
