@@ -29,11 +29,17 @@ check "  the error says the certificate is not trusted and what to set" \
 check "  no message was listed" test ! -s out
 check "  no login was attempted" test "$(dovecot_logins)" -eq "$before"
 
-"$TOOL" --ca-file "$DOVECOT_CERT" --dry-run "$IMAPS/INBOX" >out 2>err
+printf 'Subject: dots\r\n\r\n.leading dot\r\n..two dots\r\n.\r\nend\r\n' > dots.eml
+dovecot_save ann INBOX dots.eml
+mkdir saved
+"$TOOL" --ca-file "$DOVECOT_CERT" --dry-run --save saved "$IMAPS/INBOX" >out 2>err
 check "imaps:// with ca_file: exit 0" test $? -eq 0
-check "  three messages listed with UIDs and sizes" \
-	test "$(grep -c '^[0-9]* [0-9]*$' out)" -eq 3
-check "  count 3" grep -qx "count 3" out
+check "  each message arrives byte for byte (CRLF, leading dots, a lone dot)" \
+	sh -c "cmp -s saved/1.eml one.eml && cmp -s saved/4.eml dots.eml"
+check "  four messages listed with UIDs and sizes" \
+	test "$(grep -c '^[0-9]* [0-9]*$' out)" -eq 4
+check "  count 4" grep -qx "count 4" out
+doveadm -c "$DOVECOT_CONF" expunge -u ann mailbox INBOX subject dots
 check "  described without the password" grep -qx "opened $IMAPS/INBOX" out
 check "  no error output" test ! -s err
 

@@ -25,10 +25,16 @@ check "  the error says the certificate is not trusted and what to set" \
 	grep -q "certificate of 127.0.0.1 not trusted.*set \[bounces\] ca_file" err
 check "  no login was attempted" test "$(dovecot_logins)" -eq "$before"
 
-"$TOOL" --ca-file "$DOVECOT_CERT" --dry-run "$POP3S" >out 2>err
+printf 'Subject: dots\r\n\r\n.leading dot\r\n..two dots\r\n.\r\nend\r\n' > dots.eml
+dovecot_save bob INBOX dots.eml
+mkdir saved
+"$TOOL" --ca-file "$DOVECOT_CERT" --dry-run --save saved "$POP3S" >out 2>err
 check "pop3s:// with ca_file: exit 0" test $? -eq 0
-check "  count 3" grep -qx "count 3" out
-check "  three messages with their UIDL and size" test "$(grep -c '^[0-9A-Fa-f]* [0-9]*$' out)" -eq 3
+check "  each message arrives byte for byte (CRLF, leading dots, a lone dot)" \
+	sh -c "cmp -s saved/1.eml one.eml && cmp -s saved/4.eml dots.eml"
+check "  count 4" grep -qx "count 4" out
+check "  four messages with their UIDL and size" test "$(grep -c '^[0-9A-Fa-f]* [0-9]*$' out)" -eq 4
+doveadm -c "$DOVECOT_CONF" expunge -u bob mailbox INBOX subject dots
 
 before=$(dovecot_logins)
 "$TOOL" --ca-file "$DOVECOT_CERT" --dry-run "pop3s://bob@127.0.0.2:$POP3S_PORT" >out 2>err

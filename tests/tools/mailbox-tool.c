@@ -4,11 +4,13 @@
  *
  *   mailbox-tool [--dry-run] [--dispose processed|unrecognized|keep]
  *                [--processed move:FOLDER|seen|delete] [--ca-file FILE]
- *                [--tls-none] SPEC
+ *                [--tls-none] [--save DIR] SPEC
  *
- * Prints "count N" (the mailbox's count, -1 if unknown), then "ID SIZE"
- * for each message, disposing of each as told; the password comes from
- * $NEWSBEAT_BOUNCES_PASSWORD.  Exit 0, or 1 after an error.
+ * Prints "opened DESCRIPTION", "count N" (the mailbox's count, -1 if
+ * unknown), then "ID SIZE" for each message, disposing of each as told
+ * (and with --save writing it to DIR/1.eml, DIR/2.eml, ...); the
+ * password comes from $NEWSBEAT_BOUNCES_PASSWORD.  Exit 0, or 1 after an
+ * error.
  */
 #include "base/common.h"
 #include "bounce/mailbox.h"
@@ -20,7 +22,7 @@ static void usage(void)
 {
 	fputs("usage: mailbox-tool [--dry-run] [--dispose processed|unrecognized|keep]\n"
 	      "                    [--processed move:FOLDER|seen|delete] [--ca-file FILE]\n"
-	      "                    [--tls-none] SPEC\n", stderr);
+	      "                    [--tls-none] [--save DIR] SPEC\n", stderr);
 	exit(2);
 }
 
@@ -32,12 +34,15 @@ int main(int argc, char **argv)
 		{ "processed", required_argument, NULL, 'p' },
 		{ "ca-file", required_argument, NULL, 'c' },
 		{ "tls-none", no_argument, NULL, 't' },
+		{ "save", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct mailbox_opts o = { 0 };
 	enum mailbox_disposition disp = MAILBOX_KEEP;
 	struct mailbox *mb;
 	struct mailbox_msg m;
+	const char *save = NULL;
+	long n = 0;
 	int c, r, ret = 0;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -48,6 +53,7 @@ int main(int argc, char **argv)
 		case 'p': o.processed = optarg; break;
 		case 'c': o.ca_file = optarg; break;
 		case 't': o.tls_none = 1; break;
+		case 's': save = optarg; break;
 		case 'd':
 			if (!strcmp(optarg, "processed"))
 				disp = MAILBOX_PROCESSED;
@@ -71,6 +77,17 @@ int main(int argc, char **argv)
 	printf("opened %s\ncount %ld\n", mailbox_describe(mb), mailbox_count(mb));
 	while ((r = mailbox_next(mb, &m)) == 1) {
 		printf("%s %zu\n", m.id, m.len);
+		if (save) {
+			char path[4096];
+			FILE *f;
+
+			snprintf(path, sizeof(path), "%s/%ld.eml", save, ++n);
+			f = fopen(path, "wb");
+			if (!f || fwrite(m.data, 1, m.len, f) != m.len || fclose(f)) {
+				perror(path);
+				ret = 1;
+			}
+		}
 		if (mailbox_dispose(mb, &m, disp) < 0)
 			ret = 1;
 		mailbox_msg_release(&m);
