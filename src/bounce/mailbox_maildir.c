@@ -218,7 +218,8 @@ int mailbox_maildir_open(struct mailbox *mb)
 		return -1;
 	}
 	/* Maildir names begin with the delivery time: sorted is roughly oldest first. */
-	qsort(md->names, md->n, sizeof(*md->names), cmp_names);
+	if (md->n)
+		qsort(md->names, md->n, sizeof(*md->names), cmp_names);
 	mb->count = (long)md->n;
 	mb->ops = &maildir_ops;
 	mb->priv = md;
