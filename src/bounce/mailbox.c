@@ -9,6 +9,7 @@
 #include "bounce/mailbox_internal.h"
 
 #include <strings.h>
+#include <unistd.h>
 
 static const struct {
 	const char *prefix;
@@ -269,6 +270,12 @@ struct mailbox *mailbox_open(const struct mailbox_opts *o)
 	mb->ca_file = o->ca_file && *o->ca_file ? xstrdup(o->ca_file) : NULL;
 	mb->count = -1;
 	describe(mb);
+	/* Before connecting: a typo in ca_file is not a certificate problem. */
+	if (mb->ca_file && mb->spec.host && access(mb->ca_file, R_OK) < 0) {
+		error("[bounces] ca_file '%s': %s", mb->ca_file, strerror(errno));
+		mailbox_free(mb);
+		return NULL;
+	}
 	switch (mb->spec.scheme) {
 	case MAILBOX_IMAPS:
 	case MAILBOX_IMAP:

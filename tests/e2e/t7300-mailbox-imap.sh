@@ -102,6 +102,11 @@ check "missing folder: exit 1" test $? -eq 1
 check "  the error names the folder" grep -q "folder 'Bounces' does not exist" err
 "$TOOL" --ca-file "$DOVECOT_CERT" "imaps://ann@127.0.0.1:$(free_port)/INBOX" >out 2>err
 check "nobody listening: a clear error naming host and port" grep -q "cannot connect with TLS to 127.0.0.1 port" err
+"$TOOL" --ca-file missing.pem "$IMAPS/INBOX" >out 2>err
+check "a ca_file that does not exist: named" grep -q "ca_file 'missing.pem': No such file" err
+echo "not a certificate" > bad.pem
+"$TOOL" --ca-file bad.pem "$IMAPS/INBOX" >out 2>err
+check "a ca_file without a certificate: named" grep -q "ca_file 'bad.pem'" err
 "$TOOL" "imaps://ann:secret@127.0.0.1:$IMAPS_PORT/INBOX" >out 2>err
 check "a password in the spec is refused, and not echoed" \
 	sh -c "grep -q 'password in the mailbox spec is refused' err && ! grep -q secret err"
