@@ -30,7 +30,13 @@ struct mailbox_opts {
 };
 
 struct mailbox_msg {
-	char *id;		/* UID, POP3 UIDL, or file name: stable for this mailbox */
+	/*
+	 * Stable for this mailbox while the message stays where it is: the
+	 * IMAP UID ("42"), the POP3 UIDL, the Maildir file relative to PATH
+	 * ("new/1700000000.M1P2.host"), the mbox byte offset of its "From "
+	 * line ("1234").
+	 */
+	char *id;
 	char *data;		/* the raw message */
 	size_t len;
 };
@@ -38,8 +44,9 @@ void mailbox_msg_release(struct mailbox_msg *m);
 
 /* What to do with a message once it has been handled. */
 enum mailbox_disposition {
-	MAILBOX_PROCESSED,	/* per opts.processed */
-	MAILBOX_UNRECOGNIZED,	/* move to "newsbeat-unrecognized"; never deleted (POP3: kept) */
+	MAILBOX_PROCESSED,	/* per opts.processed (POP3: delete, or kept; mbox: always kept) */
+	MAILBOX_UNRECOGNIZED,	/* move to "newsbeat-unrecognized" (Maildir: PATH/.newsbeat-unrecognized);
+				 * never deleted (POP3, mbox: kept) */
 	MAILBOX_KEEP,		/* leave it as it is */
 };
 
