@@ -30,6 +30,9 @@ OBJS     = $(SRCS:src/%.c=$(BUILD)/%.o)
 LIB      = $(BUILD)/libnewsbeat.a
 BIN      = newsbeat
 TESTS    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+# Test drivers for modules no command exposes on its own (tests/tools/*.c).
+TOOLS    = $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
+export NEWSBEAT_TOOLS := $(CURDIR)/$(BUILD)/tools
 BENCHES  = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
 .PHONY: all check unit e2e debug install uninstall clean golden bench demo FORCE
@@ -57,6 +60,10 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(LIB) | $(BUILD)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(TEST_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS) $(TEST_LIBS)
 
+$(BUILD)/tools/%: tests/tools/%.c $(LIB) | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS)
+
 $(BUILD)/bench/%: bench/%.c $(LIB) | $(BUILD)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS)
@@ -71,14 +78,14 @@ $(BUILD):
 
 # Unit tests (TAP) and end-to-end shell tests; tests/run prints the
 # closing "N passed, N failed" line.
-check: $(BIN) $(TESTS)
+check: $(BIN) $(TESTS) $(TOOLS)
 	@scripts/check-layers
 	@tests/run $(TESTS) $(sort $(wildcard tests/e2e/t*.sh))
 
 unit: $(TESTS)
 	@tests/run $(TESTS)
 
-e2e: $(BIN)
+e2e: $(BIN) $(TOOLS)
 	@tests/run $(sort $(wildcard tests/e2e/t*.sh))
 
 # ASan + UBSan build of everything, then the whole suite under it.

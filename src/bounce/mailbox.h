@@ -11,6 +11,10 @@
  *
  * A message is disposed of (moved, flagged, deleted) only when the caller
  * says so, after its database transaction committed: a crash re-reads it.
+ *
+ * The caller should ignore SIGPIPE while a network mailbox is open: a
+ * server that drops the connection mid-command would otherwise end the
+ * process silently instead of making the call fail with error().
  */
 #include <stddef.h>
 
@@ -26,7 +30,13 @@ struct mailbox_opts {
 };
 
 struct mailbox_msg {
-	char *id;		/* UID, POP3 UIDL, or file name: stable for this mailbox */
+	/*
+	 * Stable for this mailbox while the message stays where it is: the
+	 * IMAP UID ("42"), the POP3 UIDL, the Maildir file relative to PATH
+	 * ("new/1700000000.M1P2.host"), the mbox byte offset of its "From "
+	 * line ("1234").
+	 */
+	char *id;
 	char *data;		/* the raw message */
 	size_t len;
 };
@@ -34,8 +44,9 @@ void mailbox_msg_release(struct mailbox_msg *m);
 
 /* What to do with a message once it has been handled. */
 enum mailbox_disposition {
-	MAILBOX_PROCESSED,	/* per opts.processed */
-	MAILBOX_UNRECOGNIZED,	/* move to "newsbeat-unrecognized"; never deleted (POP3: kept) */
+	MAILBOX_PROCESSED,	/* per opts.processed (POP3: delete, or kept; mbox: always kept) */
+	MAILBOX_UNRECOGNIZED,	/* move to "newsbeat-unrecognized" (Maildir: PATH/.newsbeat-unrecognized);
+				 * never deleted (POP3, mbox: kept) */
 	MAILBOX_KEEP,		/* leave it as it is */
 };
 
@@ -61,5 +72,43 @@ const char *mailbox_describe(const struct mailbox *mb);
 
 /* Log out / close.  Expunges what was deleted.  NULL is fine. */
 void mailbox_close(struct mailbox *mb);
+
+/*
+ * A mailbox spec taken apart (pure: no I/O, callable on any string, so
+ * it can be fuzzed).  Forms:
+ *   imaps://USER@HOST[:PORT][/FOLDER]   TLS from the start (993)
+ *   imap://USER@HOST[:PORT][/FOLDER]    STARTTLS (143)
+ *   pop3s://USER@HOST[:PORT][/]         TLS from the start (995)
+ *   pop3://USER@HOST[:PORT][/]          STLS (110)
+ *   maildir:PATH   mbox:PATH
+ * USER and FOLDER are percent-decoded ("me%40example.org" is the login
+ * "me@example.org"); FOLDER defaults to INBOX; HOST may be an IPv6
+ * literal in brackets (stored without them).  A password in the spec
+ * ("user:secret@") is refused: it belongs in the environment.
+ */
+enum mailbox_scheme {
+	MAILBOX_IMAPS,
+	MAILBOX_IMAP,
+	MAILBOX_POP3S,
+	MAILBOX_POP3,
+	MAILBOX_MAILDIR,
+	MAILBOX_MBOX,
+};
+
+struct mailbox_spec {
+	enum mailbox_scheme scheme;
+	char *user;		/* decoded; NULL for maildir/mbox */
+	char *host;		/* NULL for maildir/mbox */
+	unsigned port;		/* the scheme's default when not given */
+	char *folder;		/* IMAP only (default "INBOX"); NULL otherwise */
+	char *path;		/* maildir/mbox only */
+};
+
+/*
+ * 0 and *s filled (release with mailbox_spec_release), or -1 after
+ * error() saying what is wrong with the spec and how to write it.
+ */
+int mailbox_spec_parse(const char *spec, struct mailbox_spec *s);
+void mailbox_spec_release(struct mailbox_spec *s);
 
 #endif

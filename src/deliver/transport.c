@@ -5,8 +5,6 @@
 #include "base/config.h"
 #include "deliver/transport_internal.h"
 
-#include <strings.h>
-
 struct transport *transport_open(const struct config *cfg)
 {
 	if (!*cfg->smtp_url)
@@ -105,27 +103,6 @@ int transport_check_crlf(const char *msg, size_t len)
 	for (p = msg; p < end && (q = memchr(p, '\r', (size_t)(end - p))); p = q + 1)
 		if (q + 1 >= end || q[1] != '\n')
 			return -1;
-	return 0;
-}
-
-int transport_host_is_loopback(const char *host)
-{
-	size_t n = strlen(host);
-
-	if (!strcasecmp(host, "localhost") || !strcmp(host, "::1") || !strcmp(host, "[::1]"))
-		return 1;
-	if (!strncmp(host, "127.", 4)) {
-		const char *p;
-		int dots = 0;
-
-		for (p = host; *p; p++) {
-			if (*p == '.')
-				dots++;
-			else if (*p < '0' || *p > '9')
-				return 0;
-		}
-		return dots == 3 && n <= 15;
-	}
 	return 0;
 }
 

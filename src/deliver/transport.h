@@ -70,7 +70,5 @@ void transport_close(struct transport *t);
 int transport_check_address(const char *addr, const char **why);
 /* 0 if msg has only CRLF line endings (no bare CR, no bare LF), else -1. */
 int transport_check_crlf(const char *msg, size_t len);
-/* 1 for "localhost", 127.0.0.0/8, "::1" (with or without brackets). */
-int transport_host_is_loopback(const char *host);
 
 #endif

@@ -20,6 +20,7 @@
  */
 #include "base/common.h"
 #include "base/config.h"
+#include "base/host.h"
 #include "deliver/transport_internal.h"
 
 #include <curl/curl.h>
@@ -310,7 +311,7 @@ struct transport *transport_smtp_open(const struct config *cfg)
 		      cfg->smtp_url);
 		return NULL;
 	}
-	loopback = transport_host_is_loopback(host);
+	loopback = host_is_loopback(host);
 	if (!strcasecmp(scheme, "smtps")) {
 		use_ssl = CURLUSESSL_ALL;
 		tlsdesc = "TLS";

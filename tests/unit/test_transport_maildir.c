@@ -6,6 +6,7 @@
 #include "base/strbuf.h"
 #include "base/config.h"
 #include "base/fsutil.h"
+#include "base/host.h"
 #include "deliver/transport.h"
 #include "tap.h"
 
@@ -131,12 +132,12 @@ int main(void)
 	ok(transport_check_crlf("a\r\nb\r\n", 6) == 0, "CRLF only passes");
 	ok(transport_check_crlf("\n", 1) < 0, "leading bare LF refused");
 	ok(transport_check_crlf("a\r", 2) < 0, "trailing CR refused");
-	ok(transport_host_is_loopback("127.0.0.1") && transport_host_is_loopback("localhost") &&
-	   transport_host_is_loopback("::1") && transport_host_is_loopback("[::1]"),
+	ok(host_is_loopback("127.0.0.1") && host_is_loopback("localhost") &&
+	   host_is_loopback("::1") && host_is_loopback("[::1]"),
 	   "loopback hosts recognised");
-	ok(!transport_host_is_loopback("127.0.0.1.evil.example") &&
-	   !transport_host_is_loopback("mail.example.org") &&
-	   !transport_host_is_loopback("10.0.0.1"), "other hosts are not loopback");
+	ok(!host_is_loopback("127.0.0.1.evil.example") &&
+	   !host_is_loopback("mail.example.org") &&
+	   !host_is_loopback("10.0.0.1"), "other hosts are not loopback");
 	transport_close(t);
 
 	/* Unique names from several threads at once. */
