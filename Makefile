@@ -32,7 +32,7 @@ BIN      = newsbeat
 TESTS    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 BENCHES  = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
-.PHONY: all check unit e2e debug install clean golden bench demo
+.PHONY: all check unit e2e debug tsan install clean golden bench demo
 all: $(BIN)
 
 $(BUILD)/%.o: src/%.c $(HDRS) | $(BUILD)
@@ -79,6 +79,17 @@ debug:
 	  EXTRA_LDFLAGS="-fsanitize=address,undefined" BIN=newsbeat-debug \
 	  NEWSBEAT=$(CURDIR)/newsbeat-debug check
 
+# ThreadSanitizer (gcc) over the tests that run threads: the sender's
+# workers, the row pipe, serve's mailer, the archive's page workers.  Any
+# report fails the run (exit 66); nothing is suppressed.
+TSAN_TESTS = test_sender test_rowpipe test_serve test_archive
+tsan:
+	$(MAKE) BUILD=build-tsan CC=gcc OPT="-O1 -g -fno-omit-frame-pointer" \
+	  EXTRA_CFLAGS="-fsanitize=thread" EXTRA_LDFLAGS="-fsanitize=thread" \
+	  $(TSAN_TESTS:%=build-tsan/tests/%)
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 $$TSAN_OPTIONS" \
+	  tests/run $(TSAN_TESTS:%=build-tsan/tests/%)
+
 bench: $(BIN) $(BENCHES)
 
 # Regenerate golden files for review with `git diff tests/golden`.
@@ -91,7 +102,7 @@ install: $(BIN)
 	install -m 644 templates/* $(DESTDIR)$(PREFIX)/share/newsbeat/templates/
 
 clean:
-	rm -rf build build-debug newsbeat newsbeat-debug
+	rm -rf build build-debug build-tsan newsbeat newsbeat-debug
 
 # The main job on the sample newsletter in this directory: import the sample
 # members, send the latest issue through the Maildir outbox, build the archive.

@@ -49,7 +49,10 @@ struct sender_opts {
 	 */
 	int check_subscribers;
 	void *data;
-	/* Set (e.g. by a SIGINT handler) to stop after the messages in flight. */
+	/*
+	 * Set (e.g. by a SIGINT handler) to stop after the messages in
+	 * flight.  Only the thread calling sender_run reads it.
+	 */
 	volatile sig_atomic_t *stop;
 	struct progress *progress;	/* may be NULL */
 	/*
