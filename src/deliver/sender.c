@@ -361,10 +361,14 @@ static void deliver(struct worker *w, struct journal_row *row, int checked,
 	strbuf_reset(eml);
 	strbuf_reset(msgid);
 	if (o->build(o->data, row, eml, msgid) < 0) {
-		out.state = JOURNAL_FAILED;
-		out.reply = "the message could not be built (see the error above)";
-		record(w, row->id, now, &out);
-		atomic_fetch_add(&r->failed, 1);
+		/*
+		 * A message that cannot be built is a fault of the config or
+		 * the templates, not of the recipient, and the next one would
+		 * meet it too: stop, leave every row due for after the fix.
+		 */
+		journal_release_row(o->journal, row->id);
+		stop_fatal(r, "a message could not be built (see the error above); "
+			   "nobody was marked failed: fix it and run send again");
 		return;
 	}
 	rate_wait(r);
