@@ -35,7 +35,7 @@ TOOLS    = $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.
 export NEWSBEAT_TOOLS := $(CURDIR)/$(BUILD)/tools
 BENCHES  = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
-.PHONY: all check unit e2e debug install uninstall clean golden bench demo FORCE
+.PHONY: all check unit e2e debug tsan install uninstall clean golden bench demo FORCE
 all: $(BIN)
 
 # Every object depends on the flags it was built with (the install prefix
@@ -95,6 +95,17 @@ debug:
 	  EXTRA_LDFLAGS="-fsanitize=address,undefined" BIN=newsbeat-debug \
 	  NEWSBEAT=$(CURDIR)/newsbeat-debug check
 
+# ThreadSanitizer (gcc) over the tests that run threads: the sender's
+# workers, the row pipe, serve's mailer, the archive's page workers.  Any
+# report fails the run (exit 66); nothing is suppressed.
+TSAN_TESTS = test_sender test_rowpipe test_serve test_archive
+tsan:
+	$(MAKE) BUILD=build-tsan CC=gcc OPT="-O1 -g -fno-omit-frame-pointer" \
+	  EXTRA_CFLAGS="-fsanitize=thread" EXTRA_LDFLAGS="-fsanitize=thread" \
+	  $(TSAN_TESTS:%=build-tsan/tests/%)
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 $$TSAN_OPTIONS" \
+	  tests/run $(TSAN_TESTS:%=build-tsan/tests/%)
+
 bench: $(BIN) $(BENCHES)
 
 # Regenerate golden files for review with `git diff tests/golden`.
@@ -115,7 +126,7 @@ uninstall:
 	-rmdir $(DESTDIR)$(PREFIX)/share/newsbeat/templates $(DESTDIR)$(PREFIX)/share/newsbeat 2>/dev/null
 
 clean:
-	rm -rf build build-debug newsbeat newsbeat-debug
+	rm -rf build build-debug build-tsan newsbeat newsbeat-debug
 
 # The main job on the sample newsletter in this directory: import the sample
 # members, send the latest issue through the Maildir outbox, build the archive.

@@ -44,7 +44,14 @@ struct run {
 	long ok_since_slowdown;
 	/* results */
 	atomic_long sent, failed, retry, cancelled, ambiguous, attempted;
-	int fatal;
+	/*
+	 * Why workers stop early.  Both are read without the lock on every
+	 * message; fatal is set only by stop_fatal (fatal_reply written
+	 * first, under the lock), stopped only by the main thread, which
+	 * copies the caller's *o->stop: a flag a signal handler sets is
+	 * not meant to be read from other threads.
+	 */
+	atomic_int fatal, stopped;
 	char fatal_reply[512];
 	double start;
 };
@@ -71,7 +78,7 @@ static void sleep_seconds(double s)
 
 static int stopping(struct run *r)
 {
-	return r->fatal || (r->o->stop && *r->o->stop);
+	return atomic_load(&r->fatal) || atomic_load(&r->stopped);
 }
 
 int64_t sender_backoff(int backoff, int attempts)
@@ -84,13 +91,19 @@ int64_t sender_backoff(int backoff, int attempts)
 	return d < 86400 ? d : 86400;
 }
 
+/* Stop the run for `reply` (the first reason is kept).  Called with r->lock held. */
+static void stop_fatal_locked(struct run *r, const char *reply)
+{
+	if (!atomic_load(&r->fatal)) {
+		snprintf(r->fatal_reply, sizeof(r->fatal_reply), "%.500s", reply);
+		atomic_store(&r->fatal, 1);
+	}
+}
+
 static void stop_fatal(struct run *r, const char *reply)
 {
 	pthread_mutex_lock(&r->lock);
-	if (!r->fatal) {
-		r->fatal = 1;
-		snprintf(r->fatal_reply, sizeof(r->fatal_reply), "%.500s", reply);
-	}
+	stop_fatal_locked(r, reply);
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -142,8 +155,7 @@ static int dispense(struct run *r, struct journal_row *row)
 				n = (int)(o->limit - r->handed);
 			n = journal_claim(o->journal, o->issue, (int64_t)time(NULL), r->batch, n, &r->cursor);
 			if (n < 0) {
-				r->fatal = 1;
-				snprintf(r->fatal_reply, sizeof(r->fatal_reply), "journal error");
+				stop_fatal_locked(r, "journal error (see the error above)");
 				return 0;
 			}
 			r->nbatch = n;
@@ -349,10 +361,14 @@ static void deliver(struct worker *w, struct journal_row *row, int checked,
 	strbuf_reset(eml);
 	strbuf_reset(msgid);
 	if (o->build(o->data, row, eml, msgid) < 0) {
-		out.state = JOURNAL_FAILED;
-		out.reply = "the message could not be built (see the error above)";
-		record(w, row->id, now, &out);
-		atomic_fetch_add(&r->failed, 1);
+		/*
+		 * A message that cannot be built is a fault of the config or
+		 * the templates, not of the recipient, and the next one would
+		 * meet it too: stop, leave every row due for after the fix.
+		 */
+		journal_release_row(o->journal, row->id);
+		stop_fatal(r, "a message could not be built (see the error above); "
+			   "nobody was marked failed: fix it and run send again");
 		return;
 	}
 	rate_wait(r);
@@ -524,10 +540,7 @@ int sender_run(const struct sender_opts *o, struct sender_result *res)
 	for (i = 0; i < n; i++) {
 		if (pthread_create(&w[i].tid, NULL, worker_main, &w[i]) != 0) {
 			error("cannot start a sender thread");
-			pthread_mutex_lock(&r.lock);
-			r.fatal = 1;
-			snprintf(r.fatal_reply, sizeof(r.fatal_reply), "cannot start threads");
-			pthread_mutex_unlock(&r.lock);
+			stop_fatal(&r, "cannot start threads");
 			break;
 		}
 		pthread_mutex_lock(&r.lock);
@@ -543,6 +556,8 @@ int sender_run(const struct sender_opts *o, struct sender_result *res)
 		/* Workers leave when nothing is left, on a fatal error or a stop. */
 		busy = r.running > 0;
 		pthread_mutex_unlock(&r.lock);
+		if (o->stop && *o->stop)
+			atomic_store(&r.stopped, 1);
 		if (o->progress) {
 			long s = atomic_load(&r.sent), f = atomic_load(&r.failed);
 			long left = base_due - s - f - atomic_load(&r.cancelled);
@@ -584,7 +599,7 @@ out:
 	res->cancelled = atomic_load(&r.cancelled);
 	res->ambiguous = atomic_load(&r.ambiguous);
 	res->attempted = atomic_load(&r.attempted);
-	res->fatal = r.fatal;
+	res->fatal = atomic_load(&r.fatal);
 	memcpy(res->fatal_reply, r.fatal_reply, sizeof(res->fatal_reply));
 	res->seconds = mono() - r.start;
 	pthread_mutex_destroy(&r.lock);

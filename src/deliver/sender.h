@@ -14,6 +14,7 @@
  *                            failed after max_attempts or retry_for seconds
  *   dropped after the dot  → ambiguous: retried once, then failed
  *   fatal (auth, TLS, sender refused) → the run stops; the row stays due
+ *   message cannot be built → the run stops; the row stays due
  */
 #include <signal.h>
 #include <stdint.h>
@@ -34,7 +35,8 @@ struct sender_opts {
 	/*
 	 * Build row's message into eml (and its Message-ID into msgid).
 	 * Called from worker threads at once: must be thread-safe.
-	 * Returns 0, or -1 after error(): the row is marked failed.
+	 * Returns 0, or -1 after error(): a fault of the run, not of the
+	 * recipient (config, templates): the run stops, every row stays due.
 	 */
 	int (*build)(void *data, const struct journal_row *row, struct strbuf *eml,
 		     struct strbuf *msgid);
@@ -49,7 +51,10 @@ struct sender_opts {
 	 */
 	int check_subscribers;
 	void *data;
-	/* Set (e.g. by a SIGINT handler) to stop after the messages in flight. */
+	/*
+	 * Set (e.g. by a SIGINT handler) to stop after the messages in
+	 * flight.  Only the thread calling sender_run reads it.
+	 */
 	volatile sig_atomic_t *stop;
 	struct progress *progress;	/* may be NULL */
 	/*

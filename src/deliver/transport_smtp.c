@@ -17,6 +17,11 @@
  *    connection dropped following the final dot): the phase is tracked
  *    from the commands libcurl sends (debug callback) and the reply is
  *    classified by code AND phase.
+ *  - After a timeout (e.g. waiting for the reply to the final dot) 7.88.1
+ *    keeps the connection for the next message: the late reply is then
+ *    read as the reply to the next MAIL FROM and every reply after it is
+ *    one step behind.  So after any failed transfer the connection is
+ *    shut down and the handle replaced: the next message starts afresh.
  */
 #include "base/common.h"
 #include "base/config.h"
@@ -26,6 +31,8 @@
 #include <curl/curl.h>
 #include <pthread.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 enum smtp_phase {
 	PHASE_CONNECT,		/* nothing sent yet: greeting, TLS handshake */
@@ -44,7 +51,12 @@ static const char *const phase_names[] = {
 struct smtp {
 	struct transport base;
 	CURL *curl;
+	curl_socket_t sock;	/* the connection's socket, CURL_SOCKET_BAD when closed */
+	/* what a new handle is set up with (smtp_handle) */
 	char *url;
+	long use_ssl;
+	char *ca_file, *username, *password;
+	long timeout;
 	char *from_addr;	/* envelope sender of the last message */
 	char *from_cmd;		/* "<from_addr>" as given to CURLOPT_MAIL_FROM */
 	/* per message */
@@ -132,6 +144,85 @@ static int smtp_debug(CURL *h, curl_infotype type, char *data, size_t size, void
 			s->phase = PHASE_BODY;
 	}
 	return 0;
+}
+
+/* Socket callbacks: they only keep track of the connection's socket. */
+static int smtp_sockopt(void *data, curl_socket_t fd, curlsocktype purpose)
+{
+	struct smtp *s = data;
+
+	if (purpose == CURLSOCKTYPE_IPCXN)
+		s->sock = fd;
+	return CURL_SOCKOPT_OK;
+}
+
+static int smtp_closesocket(void *data, curl_socket_t fd)
+{
+	struct smtp *s = data;
+
+	if (fd == s->sock)
+		s->sock = CURL_SOCKET_BAD;
+	return close(fd);
+}
+
+/* A new easy handle with every option; 0, or -1 (out of memory). */
+static int smtp_handle(struct smtp *s)
+{
+	CURL *h = curl_easy_init();
+
+	if (!h)
+		return -1;
+	s->curl = h;
+	s->sock = CURL_SOCKET_BAD;
+	/* The envelope sender goes into the new handle with the next message. */
+	free(s->from_addr);
+	s->from_addr = NULL;
+	curl_easy_setopt(h, CURLOPT_URL, s->url);
+	curl_easy_setopt(h, CURLOPT_USE_SSL, s->use_ssl);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (s->ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, s->ca_file);
+	if (s->username) {
+		curl_easy_setopt(h, CURLOPT_USERNAME, s->username);
+		curl_easy_setopt(h, CURLOPT_PASSWORD, s->password);
+	}
+	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(h, CURLOPT_READFUNCTION, smtp_read);
+	curl_easy_setopt(h, CURLOPT_READDATA, s);
+	curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 65536L);
+	/* Debug callback: phase tracking and the server's reply text. */
+	curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, smtp_debug);
+	curl_easy_setopt(h, CURLOPT_DEBUGDATA, s);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, s->errbuf);
+	curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, smtp_sockopt);
+	curl_easy_setopt(h, CURLOPT_SOCKOPTDATA, s);
+	curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION, smtp_closesocket);
+	curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, s);
+	/* Worker threads: no SIGALRM-based DNS timeouts. */
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, s->timeout);
+	curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT, s->timeout);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, s->timeout);
+	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+	return 0;
+}
+
+/*
+ * After a failed transfer the connection is in an unknown state (a reply
+ * may still be on its way): shut it down, so that the QUIT curl sends at
+ * cleanup fails at once instead of waiting out the timeout, and replace
+ * the handle.
+ */
+static void smtp_drop_connection(struct smtp *s)
+{
+	if (s->sock != CURL_SOCKET_BAD)
+		shutdown(s->sock, SHUT_RDWR);
+	curl_easy_cleanup(s->curl);
+	s->curl = NULL;
+	(void)smtp_handle(s);	/* on failure the next message reports it */
 }
 
 static int slow_down_code(int code)
@@ -223,6 +314,11 @@ static void smtp_send(struct transport *t, const char *from, const char *rcpt,
 	char path[260];
 	CURLcode res;
 
+	if (!s->curl && smtp_handle(s) < 0) {
+		st->result = TRANSPORT_TEMPFAIL;
+		transport_set_reply(st, "cannot create a libcurl handle");
+		return;
+	}
 	if (!s->from_addr || strcmp(s->from_addr, from) != 0) {
 		size_t n = strlen(from) + 3;
 
@@ -253,6 +349,8 @@ static void smtp_send(struct transport *t, const char *from, const char *rcpt,
 	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, NULL);
 	curl_slist_free_all(rcpts);
 	s->msg = NULL;
+	if (res != CURLE_OK)
+		smtp_drop_connection(s);
 }
 
 static void smtp_close(struct transport *t)
@@ -262,6 +360,11 @@ static void smtp_close(struct transport *t)
 	if (s->curl)
 		curl_easy_cleanup(s->curl);	/* sends QUIT on a live connection */
 	free(s->url);
+	free(s->ca_file);
+	free(s->username);
+	if (s->password)
+		explicit_bzero(s->password, strlen(s->password));
+	free(s->password);
 	free(s->from_addr);
 	free(s->from_cmd);
 	free(s);
@@ -346,40 +449,20 @@ struct transport *transport_smtp_open(const struct config *cfg)
 	s = xcalloc(1, sizeof(*s));
 	s->base.ops = &smtp_ops;
 	s->url = xstrdup(cfg->smtp_url);
+	s->use_ssl = use_ssl;
+	s->ca_file = *cfg->ca_file ? xstrdup(cfg->ca_file) : NULL;
+	if (*cfg->smtp_username) {
+		s->username = xstrdup(cfg->smtp_username);
+		s->password = xstrdup(password);
+	}
+	s->timeout = (long)cfg->timeout;
 	snprintf(s->base.describe, sizeof(s->base.describe), "%s://%s:%s (%s)",
 		 scheme, host, port ? port : "?", tlsdesc);
-	s->curl = curl_easy_init();
-	if (!s->curl) {
+	if (smtp_handle(s) < 0) {
 		error("cannot create a libcurl handle");
 		smtp_close(&s->base);
 		goto fail_url;
 	}
-	curl_easy_setopt(s->curl, CURLOPT_URL, s->url);
-	curl_easy_setopt(s->curl, CURLOPT_USE_SSL, use_ssl);
-	curl_easy_setopt(s->curl, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(s->curl, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (*cfg->ca_file)
-		curl_easy_setopt(s->curl, CURLOPT_CAINFO, cfg->ca_file);
-	if (*cfg->smtp_username) {
-		curl_easy_setopt(s->curl, CURLOPT_USERNAME, cfg->smtp_username);
-		curl_easy_setopt(s->curl, CURLOPT_PASSWORD, password);
-	}
-	curl_easy_setopt(s->curl, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(s->curl, CURLOPT_READFUNCTION, smtp_read);
-	curl_easy_setopt(s->curl, CURLOPT_READDATA, s);
-	curl_easy_setopt(s->curl, CURLOPT_UPLOAD_BUFFERSIZE, 65536L);
-	/* Debug callback: phase tracking and the server's reply text. */
-	curl_easy_setopt(s->curl, CURLOPT_VERBOSE, 1L);
-	curl_easy_setopt(s->curl, CURLOPT_DEBUGFUNCTION, smtp_debug);
-	curl_easy_setopt(s->curl, CURLOPT_DEBUGDATA, s);
-	curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, s->errbuf);
-	/* Worker threads: no SIGALRM-based DNS timeouts. */
-	curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT, (long)cfg->timeout);
-	curl_easy_setopt(s->curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, (long)cfg->timeout);
-	curl_easy_setopt(s->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(s->curl, CURLOPT_LOW_SPEED_TIME, (long)cfg->timeout);
-	curl_easy_setopt(s->curl, CURLOPT_TCP_NODELAY, 1L);
 	curl_free(scheme);
 	curl_free(host);
 	curl_free(port);

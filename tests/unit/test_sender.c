@@ -22,10 +22,15 @@
 
 static char dir[] = "/tmp/nb-sender.XXXXXX";
 
+/* The recipient whose message cannot be built (set between runs only). */
+static const char *build_fails_for;
+
 static int build(void *data, const struct journal_row *row, struct strbuf *eml,
 		 struct strbuf *msgid)
 {
 	(void)data;
+	if (build_fails_for && !strcmp(row->email, build_fails_for))
+		return error("test: the message to %s cannot be built", row->email);
 	strbuf_addf(eml, "From: news@example.org\r\nTo: %s\r\nSubject: test\r\n\r\n"
 		     "Hello %s\r\n.a line with a dot\r\n", row->email, row->name);
 	strbuf_addf(msgid, "%s.id@example.org", row->email);
@@ -269,6 +274,26 @@ int main(void)
 		is_int(odd_sent, 0, "no odd-numbered recipient was sent to");
 	}
 	journal_close(j);
+	/*
+	 * A message that cannot be built stops the run: the config or the
+	 * templates are at fault, not the recipient, so nobody is failed
+	 * and the rows stay due for the run after the fix.
+	 */
+	j = fresh_journal("unbuildable", 10);
+	build_fails_for = "user3@example.org";
+	run(&cfg, j, 0, 0, &res);
+	journal_counts(j, 1, c);
+	ok(res.fatal && strstr(res.fatal_reply, "could not be built"),
+	   "a build failure stops the run, saying why (%s)", res.fatal_reply);
+	is_int(c[JOURNAL_FAILED], 0, "nobody marked failed for a message that cannot be built");
+	is_int(c[JOURNAL_SENT] + c[JOURNAL_PENDING], 10, "every row is sent or still pending");
+	ok(c[JOURNAL_PENDING] >= 1, "the unbuildable recipient stays due");
+	build_fails_for = NULL;
+	run(&cfg, j, 0, 0, &res);
+	journal_counts(j, 1, c);
+	is_int(c[JOURNAL_SENT], 10, "after the fix the next run sends the rest");
+	journal_close(j);
+
 	/* The same run without checks sends to everyone. */
 	j = fresh_journal("nocheck", 20);
 	run(&cfg, j, 0, 0, &res);
