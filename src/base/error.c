@@ -7,7 +7,7 @@ void set_report_routine(report_fn fn)
 	report_routine = fn;
 }
 
-static void vreport(const char *level, const char *fmt, va_list ap)
+NB_PRINTF(2, 0) static void vreport(const char *level, const char *fmt, va_list ap)
 {
 	char msg[4096];
 
