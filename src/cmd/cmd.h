@@ -35,4 +35,12 @@ int show_help(const char *usage);
 /* 1 if argv has -h or --help before any "--". */
 int wants_help(int argc, char **argv);
 
+/*
+ * s as it may be printed to a terminal (strbuf_add_shown: controls and
+ * invalid UTF-8 escaped).  The result lives in *scratch and is replaced
+ * on the next call with the same scratch; strbuf_release it when done.
+ */
+struct strbuf;
+const char *shown(struct strbuf *scratch, const char *s);
+
 #endif

@@ -160,6 +160,7 @@ static int send_tests(struct send_ctx *ctx, const char *from, const char *list,
 {
 	struct transport *t = transport_open(ctx->cfg);
 	struct strbuf eml = STRBUF_INIT, msgid = STRBUF_INIT, addr = STRBUF_INIT;
+	struct strbuf shownb = STRBUF_INIT;
 	struct transport_status st;
 	size_t i;
 	int bad = 0;
@@ -185,10 +186,11 @@ static int send_tests(struct send_ctx *ctx, const char *from, const char *list,
 			printf("test message sent to %s\n", addr.buf);
 		} else {
 			bad++;
-			printf("test message to %s not sent: %s\n", addr.buf, st.reply);
+			printf("test message to %s not sent: %s\n", addr.buf, shown(&shownb, st.reply));
 		}
 	}
 	transport_close(t);
+	strbuf_release(&shownb);
 	strbuf_release(&eml);
 	strbuf_release(&msgid);
 	strbuf_release(&addr);
@@ -240,7 +242,7 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 	size_t ntests = 0, tests_alloc = 0, i;
 	int dry_run = 0, yes = 0, opt, ret = EXIT_USAGE, lockfd = -1, has;
 	long limit = 0;
-	struct strbuf path = STRBUF_INIT, from = STRBUF_INIT;
+	struct strbuf path = STRBUF_INIT, from = STRBUF_INIT, sb = STRBUF_INIT;
 	struct strbuf snap_list = STRBUF_INIT;
 	struct send_ctx ctx;
 	struct issue is;
@@ -288,6 +290,10 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 			error("--test '%s' is not a usable address: %s", tests[i], why);
 			goto out;
 		}
+	}
+	if (list_opt && issue_list_check(list_opt, &sb) < 0) {
+		error("--list %s", sb.buf);
+		goto out;
 	}
 	if (envelope_from(cfg, &from) < 0)
 		goto out;
@@ -368,9 +374,9 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 			      "issue %d to list '%s'", is.number, list);
 			goto out;
 		}
-		fprintf(stderr, "issue:      %d  %s\n", is.number, is.title);
-		fprintf(stderr, "subject:    %s\n", compose_subject(ctx.compose));
-		fprintf(stderr, "list:       %s\n", list);
+		fprintf(stderr, "issue:      %d  %s\n", is.number, shown(&sb, is.title));
+		fprintf(stderr, "subject:    %s\n", shown(&sb, compose_subject(ctx.compose)));
+		fprintf(stderr, "list:       %s\n", shown(&sb, list));
 		if (has)
 			fprintf(stderr, "recipients: %ld left to send (resuming; %ld already sent)\n",
 				n, c[JOURNAL_SENT]);
@@ -455,6 +461,7 @@ out:
 	strbuf_release(&path);
 	strbuf_release(&from);
 	strbuf_release(&snap_list);
+	strbuf_release(&sb);
 	free(tests);
 	return ret;
 }

@@ -77,6 +77,47 @@ static int node_line(const struct fm *f, const yaml_node_t *n)
 	return (int)n->start_mark.line + f->base;
 }
 
+int issue_text_check(const char *s, size_t len, struct strbuf *why)
+{
+	size_t i = 0;
+
+	if (memchr(s, '\n', len) || memchr(s, '\r', len)) {
+		strbuf_addstr(why, "contains a line break; it becomes a mail header, keep it on one line");
+		return -1;
+	}
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+		size_t n = utf8_seq_len(s + i, len - i);
+
+		if (!n) {
+			strbuf_addstr(why, "is not valid UTF-8; write it as UTF-8");
+			return -1;
+		}
+		/* C0 (TAB aside), DEL and C1 (U+0080..U+009F): terminal and header poison. */
+		if ((c < 0x20 && c != '\t') || c == 0x7f || c == '\0' ||
+		    (n == 2 && c == 0xc2 && (unsigned char)s[i + 1] < 0xa0)) {
+			unsigned cp = n == 2 ? (unsigned char)s[i + 1] : c;
+
+			if (cp == 0)
+				strbuf_addstr(why, "contains a NUL character; remove it");
+			else
+				strbuf_addf(why, "contains a control character (0x%02x); remove it", cp);
+			return -1;
+		}
+		i += n;
+	}
+	return 0;
+}
+
+int issue_list_check(const char *s, struct strbuf *why)
+{
+	if (!*s) {
+		strbuf_addstr(why, "is empty; name a list, e.g. members");
+		return -1;
+	}
+	return issue_text_check(s, strlen(s), why);
+}
+
 /* A string field: a scalar, not empty, no line breaks when it becomes a header. */
 static int get_string(const struct fm *f, const char *key, yaml_node_t *v,
 		      int header, char **out)
@@ -89,20 +130,19 @@ static int get_string(const struct fm *f, const char *key, yaml_node_t *v,
 			     f->path, node_line(f, v), key, key);
 	s = (const char *)v->data.scalar.value;
 	len = v->data.scalar.length;
+	if (header) {
+		struct strbuf why = STRBUF_INIT;
+		int r = 0;
+
+		if (issue_text_check(s, len, &why) < 0)
+			r = error("%s:%d: '%s' %s", f->path, node_line(f, v), key, why.buf);
+		strbuf_release(&why);
+		if (r < 0)
+			return r;
+	}
 	if (memchr(s, '\0', len))
 		return error("%s:%d: '%s' contains a NUL character; remove it",
 			     f->path, node_line(f, v), key);
-	if (header && (memchr(s, '\n', len) || memchr(s, '\r', len)))
-		return error("%s:%d: '%s' contains a line break; it becomes a mail header, keep it on one line",
-			     f->path, node_line(f, v), key);
-	if (header) {
-		size_t i;
-
-		for (i = 0; i < len; i++)
-			if ((unsigned char)s[i] < 0x20 && s[i] != '\t')
-				return error("%s:%d: '%s' contains a control character (0x%02x); remove it",
-					     f->path, node_line(f, v), key, (unsigned char)s[i]);
-	}
 	if (utf8_invalid_at(s, len) != len)
 		return error("%s:%d: '%s' is not valid UTF-8; save the file as UTF-8",
 			     f->path, node_line(f, v), key);
@@ -146,6 +186,7 @@ static int set_field(struct issue *is, const struct fm *f, const char *key,
 	} else if (!strcmp(key, "list")) {
 		if (get_string(f, key, v, 1, &is->list) < 0)
 			return -1;
+		/* The header-text rule is get_string's; only emptiness is left. */
 		if (!*is->list)
 			return error("%s:%d: 'list' is empty; name a list (e.g. list: members) or remove the line",
 				     f->path, line);

@@ -20,7 +20,7 @@
  * problem; an unclosed quote at its opening line), missing or mistyped
  * fields, duplicate fields, impossible dates (2026-02-30), CR/LF/NUL or
  * other control characters in title, subject, preheader, list (they become
- * headers), empty title, invalid UTF-8 anywhere (the line is named), NUL
+ * headers: issue_text_check), empty title, invalid UTF-8 anywhere (the line is named), NUL
  * bytes, a body over ISSUE_MAX_BODY bytes (cmark 0.30.2 has a quadratic
  * case, CVE-2023-22486, so input size is bounded).  Unknown fields: a
  * warning("FILE:LINE: unknown field ...") only.  A UTF-8 BOM is skipped;
@@ -52,6 +52,20 @@ struct issue {
 	int title_line, subject_line, preheader_line;
 };
 
+struct strbuf;
+
+/*
+ * The rule for text that becomes a mail header or names a list, from the
+ * front matter (title, subject, preheader, list) or the command line
+ * (--list, new --title): valid UTF-8 without NUL, CR, LF or any other
+ * control character — C0 but TAB, DEL, C1 (U+0080..U+009F).  Returns 0,
+ * or -1 after appending the reason to why, to follow the field's name:
+ * "contains a control character (0x1b); remove it".
+ */
+int issue_text_check(const char *s, size_t len, struct strbuf *why);
+/* A list name: not empty, and issue_text_check.  0, or -1 with the reason in why. */
+int issue_list_check(const char *s, struct strbuf *why);
+
 /* Parse buf (len bytes).  path is used in messages only.  Returns 0 or -1 after error(). */
 int issue_parse(struct issue *is, const char *path, const char *buf, size_t len);
 /* Read and parse a file. */
@@ -68,7 +82,6 @@ char *issue_subject(const struct issue *is, const char *newsletter_name);
  * "issues/issue-42.md:3: ...".  Returns 0, or -1 after error() saying
  * which name was tried.
  */
-struct strbuf;
 int issue_resolve(const char *issues_dir, const char *arg, struct strbuf *out);
 
 /*

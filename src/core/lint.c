@@ -402,18 +402,27 @@ size_t lint_count(const struct lint *l, enum lint_level level)
 void lint_print(const struct lint *l, const char *path, FILE *fp)
 {
 	size_t i, ne = lint_count(l, LINT_ERROR), nw = lint_count(l, LINT_WARNING);
+	struct strbuf sb = STRBUF_INIT, out = STRBUF_INIT;
 
+	/* Findings quote the text: escaped, it cannot drive the terminal. */
 	for (i = 0; i < l->n; i++) {
 		const struct lint_finding *f = &l->v[i];
 
-		fprintf(fp, "%s:", f->file ? f->file : path);
+		strbuf_reset(&sb);
+		strbuf_addstr(&sb, f->file ? f->file : path);
+		strbuf_addch(&sb, ':');
 		if (f->line)
-			fprintf(fp, "%d:", f->line);
-		fprintf(fp, " %s: %s", f->level == LINT_ERROR ? "error" : "warning", f->message);
+			strbuf_addf(&sb, "%d:", f->line);
+		strbuf_addf(&sb, " %s: %s", f->level == LINT_ERROR ? "error" : "warning", f->message);
 		if (f->hint)
-			fprintf(fp, " (%s)", f->hint);
+			strbuf_addf(&sb, " (%s)", f->hint);
+		strbuf_reset(&out);
+		strbuf_add_shown(&out, sb.buf, sb.len, NULL);
+		fputs(out.buf, fp);
 		fputc('\n', fp);
 	}
+	strbuf_release(&sb);
+	strbuf_release(&out);
 	if (!ne && !nw)
 		fprintf(fp, "%s: no problems found\n", path);
 	else
