@@ -184,12 +184,17 @@ static int set_field(struct issue *is, const struct fm *f, const char *key,
 			return -1;
 		is->preheader_line = line;
 	} else if (!strcmp(key, "list")) {
-		if (get_string(f, key, v, 1, &is->list) < 0)
+		struct strbuf why = STRBUF_INIT;
+		int r = 0;
+
+		if (get_string(f, key, v, 0, &is->list) < 0)
 			return -1;
-		/* The header-text rule is get_string's; only emptiness is left. */
-		if (!*is->list)
-			return error("%s:%d: 'list' is empty; name a list (e.g. list: members) or remove the line",
-				     f->path, line);
+		/* The one rule for list names, which --list also takes. */
+		if (issue_list_check(is->list, &why) < 0)
+			r = error("%s:%d: 'list' %s (or remove the line)", f->path, line, why.buf);
+		strbuf_release(&why);
+		if (r < 0)
+			return r;
 	} else if (!strcmp(key, "issue")) {
 		const char *s = (const char *)v->data.scalar.value;
 		char *end;
@@ -227,6 +232,7 @@ not_number:
 		if (v->type != YAML_SEQUENCE_NODE)
 			return error("%s:%d: 'tags' must be a list, e.g. tags: [research, meetings]",
 				     f->path, line);
+		is->tags_line = line;
 		for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
 			yaml_node_t *t = yaml_document_get_node(f->doc, *it);
 			char *s = NULL;
@@ -455,6 +461,41 @@ char *issue_subject(const struct issue *is, const char *newsletter_name)
 void issue_slug(const struct issue *is, struct strbuf *out)
 {
 	strbuf_addf(out, "issue-%d", is->number);
+}
+
+int issue_tag_slug(const char *tag, struct strbuf *out)
+{
+	const unsigned char *p = (const unsigned char *)tag;
+	size_t start = out->len;
+	uint32_t h = 2166136261u;	/* FNV-1a: stable across builds and machines */
+	int dash = 0;
+
+	for (; *p; p++) {
+		h = (h ^ *p) * 16777619u;
+		if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    (*p >= 'A' && *p <= 'Z') || *p >= 0x80) {
+			if (dash && out->len > start)
+				strbuf_addch(out, '-');
+			dash = 0;
+			if (*p >= 0x80)
+				strbuf_addf(out, "%02x", *p);	/* non-ASCII letters keep their identity */
+			else if (*p >= 'A' && *p <= 'Z')
+				strbuf_addch(out, *p - 'A' + 'a');
+			else
+				strbuf_addch(out, *p);
+		} else {
+			dash = 1;
+		}
+	}
+	if (out->len == start)
+		strbuf_addstr(out, "tag");
+	if (out->len - start <= ISSUE_TAG_SLUG_MAX)
+		return 0;
+	strbuf_setlen(out, start + ISSUE_TAG_SLUG_MAX - 9);
+	while (out->buf[out->len - 1] == '-')
+		strbuf_setlen(out, out->len - 1);
+	strbuf_addf(out, "-%08x", (unsigned)h);
+	return 1;
 }
 
 static int all_digits(const char *s)

@@ -49,7 +49,7 @@ struct issue {
 	size_t body_len;
 	int body_line;		/* line number of the body's first line in the file */
 	/* Where each front matter field is (0 when absent), for `check`. */
-	int title_line, subject_line, preheader_line;
+	int title_line, subject_line, preheader_line, tags_line;
 };
 
 struct strbuf;
@@ -92,5 +92,18 @@ int issue_list(const char *issues_dir, char ***paths, size_t *n);
 
 /* The "slug" used for file names and URLs: "issue-42". Appends to out. */
 void issue_slug(const struct issue *is, struct strbuf *out);
+
+/*
+ * The slug of a tag, for the archive's tags/<slug>.html: lower-case ASCII
+ * letters and digits, each run of other ASCII as one '-' (none at the
+ * ends), non-ASCII bytes as two hex digits, "tag" when nothing is left.
+ * At most ISSUE_TAG_SLUG_MAX bytes, well under the 255-byte limit of a
+ * file name: a longer one is cut and ends in '-' and 8 hex digits of a
+ * hash of the whole tag, so distinct long tags keep distinct pages.
+ * Appends to out; returns 1 when the slug was shortened (check warns),
+ * else 0.
+ */
+#define ISSUE_TAG_SLUG_MAX 120
+int issue_tag_slug(const char *tag, struct strbuf *out);
 
 #endif
