@@ -521,7 +521,7 @@ static int load_issues(struct build *b, time_t now, struct archive_stats *st)
 		e->web_url = strbuf_detach(&sb, NULL);
 		e->tag_slugs = xcalloc(e->is.ntags + 1, sizeof(char *));
 		for (k = 0; k < e->is.ntags; k++) {
-			archive_tag_slug(&sb, e->is.tags[k]);
+			issue_tag_slug(e->is.tags[k], &sb);
 			e->tag_slugs[k] = strbuf_detach(&sb, NULL);
 		}
 		b->n++;

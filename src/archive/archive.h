@@ -62,8 +62,6 @@ void archive_issue_url(const char *base_url, const char *slug, struct strbuf *ou
  */
 void archive_xml_clean(struct strbuf *out, const char *s, size_t len);
 
-/* A file-name-safe slug of a tag: lower-case ASCII letters, digits, '-'. */
-void archive_tag_slug(struct strbuf *out, const char *tag);
 
 /* Plain searchable text from Markdown (markup and template tags stripped). */
 void archive_search_text(struct strbuf *out, const char *md, size_t len);

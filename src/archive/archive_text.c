@@ -67,37 +67,6 @@ void archive_xml_clean(struct strbuf *out, const char *s, size_t len)
 	strbuf_add(out, s + run, len - run);
 }
 
-void archive_tag_slug(struct strbuf *out, const char *tag)
-{
-	const unsigned char *p = (const unsigned char *)tag;
-	size_t start = out->len;
-	int dash = 0;
-
-	for (; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')) {
-			if (dash && out->len > start)
-				strbuf_addch(out, '-');
-			dash = 0;
-			strbuf_addch(out, *p);
-		} else if (*p >= 'A' && *p <= 'Z') {
-			if (dash && out->len > start)
-				strbuf_addch(out, '-');
-			dash = 0;
-			strbuf_addch(out, *p - 'A' + 'a');
-		} else if (*p >= 0x80) {
-			/* Non-ASCII letters keep their identity as hex bytes. */
-			if (dash && out->len > start)
-				strbuf_addch(out, '-');
-			dash = 0;
-			strbuf_addf(out, "%02x", *p);
-		} else {
-			dash = 1;
-		}
-	}
-	if (out->len == start)
-		strbuf_addstr(out, "tag");
-}
-
 /*
  * Good enough for search: drop template tags, link targets, and Markdown
  * punctuation; collapse white space.  Not a renderer — it only feeds the

@@ -1,4 +1,5 @@
 #include "base/common.h"
+#include "base/strbuf.h"
 
 static report_fn report_routine;
 
@@ -7,17 +8,25 @@ void set_report_routine(report_fn fn)
 	report_routine = fn;
 }
 
-static void vreport(const char *level, const char *fmt, va_list ap)
+NB_PRINTF(2, 0) static void vreport(const char *level, const char *fmt, va_list ap)
 {
 	char msg[4096];
+	struct strbuf shown = STRBUF_INIT;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/*
+	 * Messages quote what came from outside (a CSV cell, a list name, a
+	 * server's reply): escaped, it cannot drive the terminal or forge a
+	 * second line of output.
+	 */
+	strbuf_add_shown(&shown, msg, strlen(msg), NULL);
 	if (report_routine) {
-		report_routine(level, msg);
-		return;
+		report_routine(level, shown.buf);
+	} else {
+		fflush(stdout);
+		fprintf(stderr, "newsbeat: %s: %s\n", level, shown.buf);
 	}
-	fflush(stdout);
-	fprintf(stderr, "newsbeat: %s: %s\n", level, msg);
+	strbuf_release(&shown);
 }
 
 int error(const char *fmt, ...)

@@ -1,5 +1,6 @@
 #include "base/common.h"
 #include "base/strbuf.h"
+#include "base/utf8.h"
 
 char strbuf_slopbuf[1];
 
@@ -131,6 +132,42 @@ void strbuf_add_html_escaped(struct strbuf *sb, const char *s, size_t len)
 		start = i + 1;
 	}
 	strbuf_add(sb, s + start, len - start);
+}
+
+void strbuf_add_shown(struct strbuf *sb, const char *s, size_t len, const char *quote)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+		size_t n;
+
+		if (c >= 0x20 && c < 0x7f) {
+			if (quote && strchr(quote, c))
+				strbuf_addch(sb, '\\');
+			strbuf_addch(sb, c);
+			i++;
+			continue;
+		}
+		if (c == '\t' || c == '\n' || c == '\r') {
+			strbuf_addch(sb, '\\');
+			strbuf_addch(sb, c == '\t' ? 't' : c == '\n' ? 'n' : 'r');
+			i++;
+			continue;
+		}
+		n = c >= 0x80 ? utf8_seq_len(s + i, len - i) : 0;
+		if (!n) {
+			strbuf_addf(sb, "\\x%02x", c);
+			i++;
+		} else if (n == 2 && c == 0xc2 && (unsigned char)s[i + 1] < 0xa0) {
+			/* U+0080..U+009F: CSI and friends for terminals that take C1. */
+			strbuf_addf(sb, "\\u%04x", (unsigned char)s[i + 1]);
+			i += 2;
+		} else {
+			strbuf_add(sb, s + i, n);
+			i += n;
+		}
+	}
 }
 
 void strbuf_rtrim(struct strbuf *sb)

@@ -55,6 +55,17 @@ void strbuf_add_html_escaped(struct strbuf *sb, const char *s, size_t len);
  * `s` must be UTF-8.
  */
 void strbuf_add_json_string(struct strbuf *sb, const char *s, size_t len);
+/*
+ * Append s[0..len) as it may be shown on a terminal: the bytes that could
+ * move the cursor, recolour or retitle the window, or hide what follows
+ * become visible escapes — C0 controls and DEL as \t \n \r or \xNN, C1
+ * controls (U+0080..U+009F) as \u0080..\u009f, bytes of invalid UTF-8 as
+ * \xNN — and each byte in `quote` (may be NULL; e.g. "\\'" when the
+ * result goes between single quotes) gets a backslash before it.
+ * Printable ASCII and well-formed UTF-8 are kept.  Every printer of
+ * outside text (messages, lists, names, header cells) goes through it.
+ */
+void strbuf_add_shown(struct strbuf *sb, const char *s, size_t len, const char *quote);
 /* Remove trailing ASCII whitespace. */
 void strbuf_rtrim(struct strbuf *sb);
 

@@ -44,4 +44,12 @@ int wants_help(int argc, char **argv);
  */
 int need_database(const struct config *cfg);
 
+/*
+ * s as it may be printed to a terminal (strbuf_add_shown: controls and
+ * invalid UTF-8 escaped).  The result lives in *scratch and is replaced
+ * on the next call with the same scratch; strbuf_release it when done.
+ */
+struct strbuf;
+const char *shown(struct strbuf *scratch, const char *s);
+
 #endif

@@ -2,6 +2,7 @@
  * newsbeat lists: each list with its member counts by status.
  */
 #include "base/common.h"
+#include "base/strbuf.h"
 #include "base/config.h"
 #include "base/strbuf.h"
 #include "store/store.h"
@@ -34,10 +35,13 @@ static void print_json(void *data, const char *list, const long long c[STORE_STA
 
 static void print_list(void *data, const char *list, const long long c[STORE_STATUS_COUNT])
 {
+	struct strbuf sb = STRBUF_INIT;
+
 	(void)data;
-	printf("%-20s %8lld %8lld %12lld %8lld %10lld %10lld\n", list, c[STORE_ACTIVE],
+	printf("%-20s %8lld %8lld %12lld %8lld %10lld %10lld\n", shown(&sb, list), c[STORE_ACTIVE],
 	       c[STORE_PENDING], c[STORE_UNSUBSCRIBED], c[STORE_BOUNCED], c[STORE_COMPLAINED],
 	       c[STORE_NONE]);
+	strbuf_release(&sb);
 }
 
 int cmd_lists(int argc, char **argv, struct config *cfg)

@@ -170,6 +170,7 @@ static int send_test_one(void *data, const struct compose_recipient *r)
 {
 	struct test_send *ts = data;
 	struct transport_status st;
+	struct strbuf sb = STRBUF_INIT;
 
 	strbuf_reset(&ts->eml);
 	strbuf_reset(&ts->msgid);
@@ -180,12 +181,13 @@ static int send_test_one(void *data, const struct compose_recipient *r)
 	transport_send(ts->t, ts->from, r->email, ts->eml.buf, ts->eml.len, &st);
 	if (st.result != TRANSPORT_SENT) {
 		ts->bad++;
-		printf("test message to %s not sent: %s\n", r->email, st.reply);
+		printf("test message to %s not sent: %s\n", r->email, shown(&sb, st.reply));
 	} else if (transport_is_local(ts->t)) {
-		printf("test message for %s %s\n", r->email, st.reply);	/* "delivered to PATH" */
+		printf("test message for %s %s\n", r->email, shown(&sb, st.reply));	/* "delivered to PATH" */
 	} else {
 		printf("test message sent to %s\n", r->email);
 	}
+	strbuf_release(&sb);
 	return 0;
 }
 
@@ -273,7 +275,7 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 	size_t ntests = 0, tests_alloc = 0, i;
 	int dry_run = 0, yes = 0, opt, ret = EXIT_USAGE, lockfd = -1, has;
 	long limit = 0;
-	struct strbuf path = STRBUF_INIT, from = STRBUF_INIT;
+	struct strbuf path = STRBUF_INIT, from = STRBUF_INIT, sb = STRBUF_INIT;
 	struct strbuf snap_list = STRBUF_INIT;
 	struct send_ctx ctx;
 	struct issue is;
@@ -321,6 +323,10 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 			error("--test '%s' is not a usable address: %s", tests[i], why);
 			goto out;
 		}
+	}
+	if (list_opt && issue_list_check(list_opt, &sb) < 0) {
+		error("--list %s", sb.buf);
+		goto out;
 	}
 	if (envelope_from(cfg, &from) < 0)
 		goto out;
@@ -402,9 +408,9 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 			      "issue %d to list '%s'", is.number, list);
 			goto out;
 		}
-		fprintf(stderr, "issue:      %d  %s\n", is.number, is.title);
-		fprintf(stderr, "subject:    %s\n", compose_subject(ctx.compose));
-		fprintf(stderr, "list:       %s\n", list);
+		fprintf(stderr, "issue:      %d  %s\n", is.number, shown(&sb, is.title));
+		fprintf(stderr, "subject:    %s\n", shown(&sb, compose_subject(ctx.compose)));
+		fprintf(stderr, "list:       %s\n", shown(&sb, list));
 		if (has)
 			fprintf(stderr, "recipients: %ld left to send (resuming; %ld already sent)\n",
 				n, c[JOURNAL_SENT]);
@@ -489,6 +495,7 @@ out:
 	strbuf_release(&path);
 	strbuf_release(&from);
 	strbuf_release(&snap_list);
+	strbuf_release(&sb);
 	free(tests);
 	return ret;
 }

@@ -25,13 +25,17 @@ static const char usage[] =
 
 static int print_entry(void *data, const struct journal_entry *e)
 {
+	struct strbuf sb = STRBUF_INIT;
+
 	(void)data;
-	printf("%-9s %s", journal_state_name(e->state), e->email);
+	printf("%-9s %s", journal_state_name(e->state), shown(&sb, e->email));
 	if (e->attempts)
 		printf("  (%d attempt%s)", e->attempts, e->attempts == 1 ? "" : "s");
+	/* The server's words: escaped, they cannot drive the terminal. */
 	if (e->reply && *e->reply)
-		printf("  %s", e->reply);
+		printf("  %s", shown(&sb, e->reply));
 	putchar('\n');
+	strbuf_release(&sb);
 	return 0;
 }
 

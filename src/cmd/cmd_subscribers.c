@@ -11,6 +11,7 @@
 #include "core/address.h"
 #include "store/store.h"
 #include "core/csvio.h"
+#include "core/issue.h"
 #include "base/rowpipe.h"
 #include "cmd/cmd.h"
 
@@ -130,7 +131,15 @@ static int parse_opts(int argc, char **argv, struct opts *o, const struct config
 		if (!strchr(allowed, opt))
 			return usage_error(usage, "'subscribers %s' does not take --%s", sub, long_name(opt));
 		switch (opt) {
-		case 'l': o->list = optarg; break;
+		case 'l':
+			/* The front matter's rule for list:, so both name the same lists. */
+			if (issue_list_check(optarg, &what) < 0) {
+				r = usage_error(usage, "--list %s", what.buf);
+				strbuf_release(&what);
+				return r;
+			}
+			o->list = optarg;
+			break;
 		case 'n': o->name = optarg; break;
 		case 'o': o->output = optarg; break;
 		case 's': o->status = optarg; break;
@@ -306,23 +315,8 @@ static char *column_key(const char *name)
 /* `s` for a one-line report: at most 80 bytes, control characters escaped. */
 static void add_shown(struct strbuf *out, const char *s, size_t len)
 {
-	size_t i;
-
 	strbuf_addch(out, '\'');
-	for (i = 0; i < len && i < 80; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '\r')
-			strbuf_addstr(out, "\\r");
-		else if (c == '\n')
-			strbuf_addstr(out, "\\n");
-		else if (c < 0x20 || c == 0x7f)
-			strbuf_addf(out, "\\x%02x", c);
-		else if (c == '\\' || c == '\'')
-			strbuf_addf(out, "\\%c", c);
-		else
-			strbuf_addch(out, (char)c);
-	}
+	strbuf_add_shown(out, s, len < 80 ? len : 80, "\\'");
 	if (len > 80)
 		strbuf_addstr(out, "...");
 	strbuf_addch(out, '\'');
@@ -733,6 +727,7 @@ static int do_list(struct store *st, struct opts *o)
 	enum store_status s = STORE_NONE;
 	struct store_cursor *c;
 	const struct store_recipient *r;
+	struct strbuf e = STRBUF_INIT, n = STRBUF_INIT;
 	int failed;
 
 	if (o->status)
@@ -740,8 +735,12 @@ static int do_list(struct store *st, struct opts *o)
 	c = store_members_open(st, o->list, s);
 	if (!c)
 		return EXIT_FAILED;
+	/* Escaped: a tab in a name would shift the columns, an ESC drive the terminal. */
 	while ((r = store_cursor_next(c)))
-		printf("%s\t%s\t%s\n", r->email, store_status_name(r->status), r->name);
+		printf("%s\t%s\t%s\n", shown(&e, r->email), store_status_name(r->status),
+		       shown(&n, r->name));
+	strbuf_release(&e);
+	strbuf_release(&n);
 	failed = store_cursor_failed(c);
 	store_cursor_close(c);
 	return failed ? EXIT_FAILED : EXIT_OK;

@@ -1,21 +1,31 @@
 #include "base/common.h"
 #include "base/config.h"
 #include "cmd/cmd.h"
+#include "base/strbuf.h"
 
 #include <unistd.h>
 
 int usage_error(const char *usage, const char *fmt, ...)
 {
 	va_list ap;
+	struct strbuf msg = STRBUF_INIT, out = STRBUF_INIT;
 
-	fflush(stdout);
-	fputs("newsbeat: error: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	strbuf_vaddf(&msg, fmt, ap);
 	va_end(ap);
-	fputs("\n\n", stderr);
+	fflush(stdout);
+	fprintf(stderr, "newsbeat: error: %s\n\n", shown(&out, msg.buf));
 	fputs(usage, stderr);
+	strbuf_release(&msg);
+	strbuf_release(&out);
 	return EXIT_USAGE;
+}
+
+const char *shown(struct strbuf *scratch, const char *s)
+{
+	strbuf_reset(scratch);
+	strbuf_add_shown(scratch, s, strlen(s), NULL);
+	return scratch->buf;
 }
 
 int show_help(const char *usage)

@@ -16,7 +16,8 @@
  * field at the end) stops the parse with an error naming file:line.
  *
  * Writing quotes a field only when it needs it (a comma, quote, CR, LF,
- * or leading/trailing space) and ends records with CRLF (RFC 4180 section 2).
+ * leading/trailing space, or a leading U+FEFF that a reader would take for
+ * a byte order mark) and ends records with CRLF (RFC 4180 section 2).
  */
 #include <stddef.h>
 #include <stdio.h>

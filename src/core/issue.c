@@ -77,6 +77,47 @@ static int node_line(const struct fm *f, const yaml_node_t *n)
 	return (int)n->start_mark.line + f->base;
 }
 
+int issue_text_check(const char *s, size_t len, struct strbuf *why)
+{
+	size_t i = 0;
+
+	if (memchr(s, '\n', len) || memchr(s, '\r', len)) {
+		strbuf_addstr(why, "contains a line break; it becomes a mail header, keep it on one line");
+		return -1;
+	}
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+		size_t n = utf8_seq_len(s + i, len - i);
+
+		if (!n) {
+			strbuf_addstr(why, "is not valid UTF-8; write it as UTF-8");
+			return -1;
+		}
+		/* C0 (TAB aside), DEL and C1 (U+0080..U+009F): terminal and header poison. */
+		if ((c < 0x20 && c != '\t') || c == 0x7f || c == '\0' ||
+		    (n == 2 && c == 0xc2 && (unsigned char)s[i + 1] < 0xa0)) {
+			unsigned cp = n == 2 ? (unsigned char)s[i + 1] : c;
+
+			if (cp == 0)
+				strbuf_addstr(why, "contains a NUL character; remove it");
+			else
+				strbuf_addf(why, "contains a control character (0x%02x); remove it", cp);
+			return -1;
+		}
+		i += n;
+	}
+	return 0;
+}
+
+int issue_list_check(const char *s, struct strbuf *why)
+{
+	if (!*s) {
+		strbuf_addstr(why, "is empty; name a list, e.g. members");
+		return -1;
+	}
+	return issue_text_check(s, strlen(s), why);
+}
+
 /* A string field: a scalar, not empty, no line breaks when it becomes a header. */
 static int get_string(const struct fm *f, const char *key, yaml_node_t *v,
 		      int header, char **out)
@@ -89,20 +130,19 @@ static int get_string(const struct fm *f, const char *key, yaml_node_t *v,
 			     f->path, node_line(f, v), key, key);
 	s = (const char *)v->data.scalar.value;
 	len = v->data.scalar.length;
+	if (header) {
+		struct strbuf why = STRBUF_INIT;
+		int r = 0;
+
+		if (issue_text_check(s, len, &why) < 0)
+			r = error("%s:%d: '%s' %s", f->path, node_line(f, v), key, why.buf);
+		strbuf_release(&why);
+		if (r < 0)
+			return r;
+	}
 	if (memchr(s, '\0', len))
 		return error("%s:%d: '%s' contains a NUL character; remove it",
 			     f->path, node_line(f, v), key);
-	if (header && (memchr(s, '\n', len) || memchr(s, '\r', len)))
-		return error("%s:%d: '%s' contains a line break; it becomes a mail header, keep it on one line",
-			     f->path, node_line(f, v), key);
-	if (header) {
-		size_t i;
-
-		for (i = 0; i < len; i++)
-			if ((unsigned char)s[i] < 0x20 && s[i] != '\t')
-				return error("%s:%d: '%s' contains a control character (0x%02x); remove it",
-					     f->path, node_line(f, v), key, (unsigned char)s[i]);
-	}
 	if (utf8_invalid_at(s, len) != len)
 		return error("%s:%d: '%s' is not valid UTF-8; save the file as UTF-8",
 			     f->path, node_line(f, v), key);
@@ -144,11 +184,17 @@ static int set_field(struct issue *is, const struct fm *f, const char *key,
 			return -1;
 		is->preheader_line = line;
 	} else if (!strcmp(key, "list")) {
-		if (get_string(f, key, v, 1, &is->list) < 0)
+		struct strbuf why = STRBUF_INIT;
+		int r = 0;
+
+		if (get_string(f, key, v, 0, &is->list) < 0)
 			return -1;
-		if (!*is->list)
-			return error("%s:%d: 'list' is empty; name a list (e.g. list: members) or remove the line",
-				     f->path, line);
+		/* The one rule for list names, which --list also takes. */
+		if (issue_list_check(is->list, &why) < 0)
+			r = error("%s:%d: 'list' %s (or remove the line)", f->path, line, why.buf);
+		strbuf_release(&why);
+		if (r < 0)
+			return r;
 	} else if (!strcmp(key, "issue")) {
 		const char *s = (const char *)v->data.scalar.value;
 		char *end;
@@ -186,6 +232,7 @@ not_number:
 		if (v->type != YAML_SEQUENCE_NODE)
 			return error("%s:%d: 'tags' must be a list, e.g. tags: [research, meetings]",
 				     f->path, line);
+		is->tags_line = line;
 		for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
 			yaml_node_t *t = yaml_document_get_node(f->doc, *it);
 			char *s = NULL;
@@ -414,6 +461,41 @@ char *issue_subject(const struct issue *is, const char *newsletter_name)
 void issue_slug(const struct issue *is, struct strbuf *out)
 {
 	strbuf_addf(out, "issue-%d", is->number);
+}
+
+int issue_tag_slug(const char *tag, struct strbuf *out)
+{
+	const unsigned char *p = (const unsigned char *)tag;
+	size_t start = out->len;
+	uint32_t h = 2166136261u;	/* FNV-1a: stable across builds and machines */
+	int dash = 0;
+
+	for (; *p; p++) {
+		h = (h ^ *p) * 16777619u;
+		if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    (*p >= 'A' && *p <= 'Z') || *p >= 0x80) {
+			if (dash && out->len > start)
+				strbuf_addch(out, '-');
+			dash = 0;
+			if (*p >= 0x80)
+				strbuf_addf(out, "%02x", *p);	/* non-ASCII letters keep their identity */
+			else if (*p >= 'A' && *p <= 'Z')
+				strbuf_addch(out, *p - 'A' + 'a');
+			else
+				strbuf_addch(out, *p);
+		} else {
+			dash = 1;
+		}
+	}
+	if (out->len == start)
+		strbuf_addstr(out, "tag");
+	if (out->len - start <= ISSUE_TAG_SLUG_MAX)
+		return 0;
+	strbuf_setlen(out, start + ISSUE_TAG_SLUG_MAX - 9);
+	while (out->buf[out->len - 1] == '-')
+		strbuf_setlen(out, out->len - 1);
+	strbuf_addf(out, "-%08x", (unsigned)h);
+	return 1;
 }
 
 static int all_digits(const char *s)

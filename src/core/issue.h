@@ -20,7 +20,7 @@
  * problem; an unclosed quote at its opening line), missing or mistyped
  * fields, duplicate fields, impossible dates (2026-02-30), CR/LF/NUL or
  * other control characters in title, subject, preheader, list (they become
- * headers), empty title, invalid UTF-8 anywhere (the line is named), NUL
+ * headers: issue_text_check), empty title, invalid UTF-8 anywhere (the line is named), NUL
  * bytes, a body over ISSUE_MAX_BODY bytes (cmark 0.30.2 has a quadratic
  * case, CVE-2023-22486, so input size is bounded).  Unknown fields: a
  * warning("FILE:LINE: unknown field ...") only.  A UTF-8 BOM is skipped;
@@ -49,8 +49,22 @@ struct issue {
 	size_t body_len;
 	int body_line;		/* line number of the body's first line in the file */
 	/* Where each front matter field is (0 when absent), for `check`. */
-	int title_line, subject_line, preheader_line;
+	int title_line, subject_line, preheader_line, tags_line;
 };
+
+struct strbuf;
+
+/*
+ * The rule for text that becomes a mail header or names a list, from the
+ * front matter (title, subject, preheader, list) or the command line
+ * (--list, new --title): valid UTF-8 without NUL, CR, LF or any other
+ * control character — C0 but TAB, DEL, C1 (U+0080..U+009F).  Returns 0,
+ * or -1 after appending the reason to why, to follow the field's name:
+ * "contains a control character (0x1b); remove it".
+ */
+int issue_text_check(const char *s, size_t len, struct strbuf *why);
+/* A list name: not empty, and issue_text_check.  0, or -1 with the reason in why. */
+int issue_list_check(const char *s, struct strbuf *why);
 
 /* Parse buf (len bytes).  path is used in messages only.  Returns 0 or -1 after error(). */
 int issue_parse(struct issue *is, const char *path, const char *buf, size_t len);
@@ -68,7 +82,6 @@ char *issue_subject(const struct issue *is, const char *newsletter_name);
  * "issues/issue-42.md:3: ...".  Returns 0, or -1 after error() saying
  * which name was tried.
  */
-struct strbuf;
 int issue_resolve(const char *issues_dir, const char *arg, struct strbuf *out);
 
 /*
@@ -79,5 +92,18 @@ int issue_list(const char *issues_dir, char ***paths, size_t *n);
 
 /* The "slug" used for file names and URLs: "issue-42". Appends to out. */
 void issue_slug(const struct issue *is, struct strbuf *out);
+
+/*
+ * The slug of a tag, for the archive's tags/<slug>.html: lower-case ASCII
+ * letters and digits, each run of other ASCII as one '-' (none at the
+ * ends), non-ASCII bytes as two hex digits, "tag" when nothing is left.
+ * At most ISSUE_TAG_SLUG_MAX bytes, well under the 255-byte limit of a
+ * file name: a longer one is cut and ends in '-' and 8 hex digits of a
+ * hash of the whole tag, so distinct long tags keep distinct pages.
+ * Appends to out; returns 1 when the slug was shortened (check warns),
+ * else 0.
+ */
+#define ISSUE_TAG_SLUG_MAX 120
+int issue_tag_slug(const char *tag, struct strbuf *out);
 
 #endif

@@ -265,7 +265,9 @@ void lint_issue(struct lint *l, const struct issue *is, const struct markdown *m
 {
 	struct ctx c = { l, is, is->body_line - 1, NULL, 0, 0 };
 	struct markdown_visitor v = { v_image, v_link, v_text, v_html, v_code, &c };
+	struct strbuf slug = STRBUF_INIT;
 	const char *p;
+	size_t i;
 
 	if (is->title)
 		check_placeholders(l, is->title, strlen(is->title), is->title_line, "the title");
@@ -279,6 +281,16 @@ void lint_issue(struct lint *l, const struct issue *is, const struct markdown *m
 	if (!p || !*p)
 		lint_add(l, NULL, is->body_line, LINT_ERROR, "write the issue below the closing '---'",
 			 "the issue has no text");
+
+	for (i = 0; i < is->ntags; i++) {
+		strbuf_reset(&slug);
+		if (issue_tag_slug(is->tags[i], &slug))
+			lint_add(l, NULL, is->tags_line, LINT_WARNING, "shorten the tag",
+				 "tag '%.40s...' is too long for a file name: its archive page is "
+				 "tags/%.40s....html, cut to %d characters", is->tags[i], slug.buf,
+				 ISSUE_TAG_SLUG_MAX);
+	}
+	strbuf_release(&slug);
 
 	markdown_visit(m, &v);
 	check_lines(&c);
@@ -402,18 +414,27 @@ size_t lint_count(const struct lint *l, enum lint_level level)
 void lint_print(const struct lint *l, const char *path, FILE *fp)
 {
 	size_t i, ne = lint_count(l, LINT_ERROR), nw = lint_count(l, LINT_WARNING);
+	struct strbuf sb = STRBUF_INIT, out = STRBUF_INIT;
 
+	/* Findings quote the issue's text: escaped, it cannot drive the terminal. */
 	for (i = 0; i < l->n; i++) {
 		const struct lint_finding *f = &l->v[i];
 
-		fprintf(fp, "%s:", f->file ? f->file : path);
+		strbuf_reset(&sb);
+		strbuf_addstr(&sb, f->file ? f->file : path);
+		strbuf_addch(&sb, ':');
 		if (f->line)
-			fprintf(fp, "%d:", f->line);
-		fprintf(fp, " %s: %s", f->level == LINT_ERROR ? "error" : "warning", f->message);
+			strbuf_addf(&sb, "%d:", f->line);
+		strbuf_addf(&sb, " %s: %s", f->level == LINT_ERROR ? "error" : "warning", f->message);
 		if (f->hint)
-			fprintf(fp, " (%s)", f->hint);
+			strbuf_addf(&sb, " (%s)", f->hint);
+		strbuf_reset(&out);
+		strbuf_add_shown(&out, sb.buf, sb.len, NULL);
+		fputs(out.buf, fp);
 		fputc('\n', fp);
 	}
+	strbuf_release(&sb);
+	strbuf_release(&out);
 	if (!ne && !nw)
 		fprintf(fp, "%s: no problems found\n", path);
 	else

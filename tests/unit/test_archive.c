@@ -2,6 +2,7 @@
 #include "base/common.h"
 #include "base/strbuf.h"
 #include "archive/archive.h"
+#include "core/issue.h"
 #include "core/tmpl.h"
 #include "tap.h"
 
@@ -27,7 +28,7 @@ static void slug(const char *in, const char *want)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	archive_tag_slug(&sb, in);
+	issue_tag_slug(in, &sb);
 	is_str(sb.buf, want, "tag slug '%s'", in);
 	strbuf_release(&sb);
 }
@@ -67,6 +68,30 @@ int main(void)
 	slug("!!!", "tag");
 	slug("\xc3\x84rzte", "c384rzte");
 	slug("../../etc/passwd", "etc-passwd");
+	{
+		/* A tag longer than a file name can be: cut, with a hash of the whole tag. */
+		char a[301], b[301];
+		struct strbuf sa = STRBUF_INIT, sb2 = STRBUF_INIT;
+
+		memset(a, 'a', 300);
+		a[300] = '\0';
+		memcpy(b, a, sizeof(a));
+		b[299] = 'b';
+		is_int(issue_tag_slug(a, &sa), 1, "a 300-character tag's slug is shortened");
+		is_int(issue_tag_slug(b, &sb2), 1, "so is another one");
+		ok(sa.len <= ISSUE_TAG_SLUG_MAX, "to at most %d bytes (got %zu)", ISSUE_TAG_SLUG_MAX, sa.len);
+		ok(strcmp(sa.buf, sb2.buf) != 0, "two long tags that differ at the end keep distinct slugs");
+		ok(!strncmp(sa.buf, a, 100), "the slug starts with the tag");
+		strbuf_reset(&sa);
+		memset(a, 'a', ISSUE_TAG_SLUG_MAX);
+		a[ISSUE_TAG_SLUG_MAX] = '\0';
+		is_int(issue_tag_slug(a, &sa), 0, "a slug of exactly the limit is kept");
+		is_str(sa.buf, a, "  whole");
+		strbuf_reset(&sa);
+		is_int(issue_tag_slug("research", &sa), 0, "a short tag is not shortened");
+		strbuf_release(&sa);
+		strbuf_release(&sb2);
+	}
 
 	text("# Title\n\nHello **world**, see [the site](https://x.org/a).",
 	     "Title Hello world, see the site.", "search text: markup and link targets gone");

@@ -298,6 +298,25 @@ static void test_writer(void)
 	strbuf_release(&c.out);
 }
 
+/*
+ * A first field that starts with U+FEFF: written unquoted at the start of a
+ * file, the reader skips it as a byte order mark and the field loses it.
+ * Found by tests/fuzz/fuzz_csv (seed csv/bom-in-field.csv).
+ */
+static void test_writer_bom_field(void)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct collect c = { STRBUF_INIT, 0, 0, 0 };
+
+	csvio_add_field(&out, "\xEF\xBB\xBF" "email", 1);
+	csvio_add_field(&out, "name", 0);
+	csvio_end_record(&out);
+	is_int(parse(out.buf, out.len, &c), 1, "a leading U+FEFF field reads back as one record");
+	is_str(c.out.buf, "1:\xEF\xBB\xBF" "email|name\n", "the field keeps its U+FEFF");
+	strbuf_release(&out);
+	strbuf_release(&c.out);
+}
+
 int main(void)
 {
 	set_report_routine(capture);
@@ -310,6 +329,7 @@ int main(void)
 	test_blocks();
 	test_utf8();
 	test_writer();
+	test_writer_bom_field();
 	strbuf_release(&last_error);
 	return tap_done();
 }

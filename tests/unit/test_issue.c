@@ -160,6 +160,11 @@ static void test_rejects(void)
 		"issues/issue-42.md:5: 'subject' is empty; remove the line", "null subject");
 	REJECTS("---\ntitle: \"a\\eb\"\nissue: 1\ndate: 2026-01-01\n---\n",
 		"issues/issue-42.md:2: 'title' contains a control character (0x1b)", "escape character in title");
+	/* C1 controls (U+009B is CSI on terminals that take C1) and DEL too. */
+	REJECTS("---\ntitle: \"a\\x9bb\"\nissue: 1\ndate: 2026-01-01\n---\n",
+		"issues/issue-42.md:2: 'title' contains a control character (0x9b)", "C1 CSI in title");
+	REJECTS("---\ntitle: T\nissue: 1\ndate: 2026-01-01\nlist: \"a\\x7f\"\n---\n",
+		"issues/issue-42.md:5: 'list' contains a control character (0x7f)", "DEL in list");
 	REJECTS("---\ntitle: T\nissue: 1\ndate: 2026-01-01\ndraft: maybe\n---\n",
 		"issues/issue-42.md:5: 'draft' must be true or false", "draft not a bool");
 	REJECTS("---\ntitle: T\nissue: 1\ndate: 2026-01-01\ntags: research\n---\n",

@@ -1,0 +1,61 @@
+/*
+ * The address validator and the mailbox splitter, on any bytes as they
+ * arrive from the CLI, CSV, the web form and the config.  An address the
+ * validator accepts must go into a header as it is (the sender builds
+ * To: from it), and normalizing must be idempotent.  A mailbox the
+ * splitter accepts must give an address that, once validated, builds a
+ * From header with the name it split off.
+ */
+#include "fuzz.h"
+#include "base/strbuf.h"
+#include "base/utf8.h"
+#include "core/address.h"
+#include "core/mime.h"
+
+static void check_address(const char *in)
+{
+	struct strbuf norm = STRBUF_INIT, again = STRBUF_INIT, hdr = STRBUF_INIT;
+	const char *why = NULL;
+
+	if (address_validate(in, &norm, &why) < 0) {
+		FUZZ_CHECK(why != NULL);
+	} else {
+		FUZZ_CHECK(norm.len > 0 && norm.len <= 256);
+		FUZZ_CHECK(address_validate(norm.buf, &again, &why) == 0);
+		FUZZ_CHECK(again.len == norm.len && !memcmp(again.buf, norm.buf, norm.len));
+		FUZZ_CHECK(mime_add_mailbox(&hdr, "To", NULL, norm.buf) == 0);
+	}
+	strbuf_release(&norm);
+	strbuf_release(&again);
+	strbuf_release(&hdr);
+}
+
+static void check_mailbox(const char *in)
+{
+	char *name = NULL, *addr = NULL;
+	struct strbuf norm = STRBUF_INIT, hdr = STRBUF_INIT;
+
+	if (mime_split_mailbox(in, &name, &addr) == 0) {
+		FUZZ_CHECK(name && addr);
+		if (utf8_valid(name, strlen(name)) && address_validate(addr, &norm, NULL) == 0)
+			FUZZ_CHECK(mime_add_mailbox(&hdr, "From", name, norm.buf) == 0);
+	}
+	free(name);
+	free(addr);
+	strbuf_release(&norm);
+	strbuf_release(&hdr);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *s;
+
+	fuzz_quiet();
+	if (size > 4096)
+		return 0;
+	s = fuzz_cstr(data, size);
+	check_address(s);
+	check_mailbox(s);
+	free(s);
+	return 0;
+}
