@@ -75,8 +75,8 @@ void archive_xml_clean(struct strbuf *out, const char *s, size_t len)
 void archive_search_text(struct strbuf *out, const char *md, size_t len)
 {
 	size_t i = 0, run = 0;
-	int space = 0;
-	size_t start = out->len;
+	int space = 0, no_close = 0;
+	size_t start = out->len, no_paren_before = 0;
 
 	strbuf_grow(out, len);
 	while (i < len) {
@@ -84,20 +84,31 @@ void archive_search_text(struct strbuf *out, const char *md, size_t len)
 		size_t skip_to = 0;
 		int is_space = 0;
 
-		if (c == '{' && i + 1 < len && md[i + 1] == '{') {
+		/*
+		 * Each search remembers a miss, so that thousands of '{{' without
+		 * a '}}', or of '](' without a ')' on a long line, stay linear.
+		 */
+		if (c == '{' && i + 1 < len && md[i + 1] == '{' && !no_close) {
 			const char *end = memmem(md + i + 2, len - i - 2, "}}", 2);
 
+			if (!end)
+				no_close = 1;
 			if (end) {
 				skip_to = (size_t)(end - md) + 2;
 				while (skip_to < len && md[skip_to] == '}')
 					skip_to++;
 			}
-		} else if (c == ']' && i + 1 < len && md[i + 1] == '(') {
+		} else if (c == ']' && i + 1 < len && md[i + 1] == '(' && i >= no_paren_before) {
 			size_t j = i + 2;
 
 			while (j < len && md[j] != ')' && md[j] != '\n')
 				j++;
-			skip_to = j < len && md[j] == ')' ? j + 1 : i + 1;
+			if (j < len && md[j] == ')')
+				skip_to = j + 1;
+			else
+				no_paren_before = j;	/* no ')' up to the line's end */
+			if (!skip_to)
+				skip_to = i + 1;
 		} else if (c <= ' ') {
 			is_space = 1;
 			skip_to = i + 1;

@@ -8,6 +8,7 @@
  */
 #include "base/common.h"
 #include "core/issue.h"
+#include "core/markdown.h"
 #include "base/utf8.h"
 #include "base/strbuf.h"
 #include "base/fsutil.h"
@@ -412,6 +413,16 @@ int issue_parse(struct issue *is, const char *path, const char *buf, size_t len)
 		p = cr + 1;
 	}
 	is->body = strbuf_detach(&b, &is->body_len);
+	{
+		struct strbuf why = STRBUF_INIT;
+		int at, r = 0;
+
+		if (markdown_shape_check(is->body, is->body_len, &at, &why) < 0)
+			r = error("%s:%d: %s", path, is->body_line + at - 1, why.buf);
+		strbuf_release(&why);
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }
 

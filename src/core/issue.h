@@ -21,8 +21,8 @@
  * fields, duplicate fields, impossible dates (2026-02-30), CR/LF/NUL or
  * other control characters in title, subject, preheader, list (they become
  * headers: issue_text_check), empty title, invalid UTF-8 anywhere (the line is named), NUL
- * bytes, a body over ISSUE_MAX_BODY bytes (cmark 0.30.2 has a quadratic
- * case, CVE-2023-22486, so input size is bounded).  Unknown fields: a
+ * bytes, a body over ISSUE_MAX_BODY bytes or of a shape cmark 0.30.2 is
+ * slow on (markdown_shape_check: CVE-2023-22486, deep block quotes).  Unknown fields: a
  * warning("FILE:LINE: unknown field ...") only.  A UTF-8 BOM is skipped;
  * CRLF files are accepted (the body is handed on with LF line ends).
  * YAML null ("subject:", "subject: ~") counts as empty.

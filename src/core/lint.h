@@ -36,15 +36,24 @@ struct lint_finding {
 	char *hint;		/* what to do instead, or NULL */
 };
 
+/*
+ * At most LINT_MAX findings are kept; later ones are only counted (in
+ * dropped[level], without the deduplication of lint_unfilled, so the
+ * count may include repeats), so an issue with thousands of problems is
+ * checked in linear time and its report stays readable.
+ */
+#define LINT_MAX 200
+
 struct lint {
 	struct lint_finding *v;
 	size_t n, alloc;
+	size_t dropped[2];	/* by enum lint_level: counted, not kept */
 };
 
-#define LINT_INIT { NULL, 0, 0 }
+#define LINT_INIT { NULL, 0, 0, { 0, 0 } }
 void lint_release(struct lint *l);
 
-/* Add a finding (strings copied); hint may be NULL. */
+/* Add a finding (strings copied); hint may be NULL.  Past LINT_MAX only counted. */
 void lint_add(struct lint *l, const char *file, int line, enum lint_level level,
 	      const char *hint, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
@@ -64,7 +73,9 @@ size_t lint_count(const struct lint *l, enum lint_level level);
 
 /*
  * Print "FILE:LINE: error|warning: message (hint)" per finding, then the
- * summary line "FILE: N errors, M warnings" (or "FILE: no problems found").
+ * summary line "FILE: N errors, M warnings" (or "FILE: no problems found");
+ * findings past LINT_MAX are counted in the summary and announced as
+ * "FILE: N more findings not shown" before it.
  */
 void lint_print(const struct lint *l, const char *path, FILE *fp);
 

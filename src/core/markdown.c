@@ -19,6 +19,54 @@ struct markdown {
 	cmark_node *doc;
 };
 
+int markdown_shape_check(const char *md, size_t len, int *line, struct strbuf *why)
+{
+	unsigned long long total = 0;
+	size_t i = 0, img = 0, br = 0, quotes = 0;
+	int lineno = 1, start = 1, blank = 1, prefix = 1;
+
+	for (i = 0; i <= len; i++) {
+		char c = i < len ? md[i] : '\n';
+
+		if (c == '\n') {
+			if (blank || i == len) {
+				/* The paragraph (if any) ends here. */
+				total += (unsigned long long)img * br;
+				if (total > MARKDOWN_SHAPE_MAX) {
+					*line = start;
+					strbuf_addf(why, "this paragraph has %zu images ('![') and %zu ']' "
+						    "brackets: cmark would take seconds to minutes on it; remove "
+						    "stray '![' or split the paragraph with blank lines", img, br);
+					return -1;
+				}
+				img = br = 0;
+			}
+			lineno++;
+			if (blank)
+				start = lineno;
+			blank = prefix = 1;
+			quotes = 0;
+			continue;
+		}
+		/* The line's leading '>'s (spaces between) are its block quote depth. */
+		if (prefix && c == '>' && ++quotes > MARKDOWN_QUOTE_MAX) {
+			*line = lineno;
+			strbuf_addf(why, "block quotes nested over %d deep ('>' at the start of the "
+				    "line); remove the extra '>'", MARKDOWN_QUOTE_MAX);
+			return -1;
+		}
+		if (c != ' ' && c != '\t' && c != '>')
+			prefix = 0;
+		if (c != ' ' && c != '\t')
+			blank = 0;
+		if (c == ']')
+			br++;
+		else if (c == '[' && i > 0 && md[i - 1] == '!')
+			img++;
+	}
+	return 0;
+}
+
 struct markdown *markdown_parse(const char *md, size_t len)
 {
 	struct markdown *m = xcalloc(1, sizeof(*m));

@@ -35,7 +35,26 @@
 struct strbuf;
 struct markdown;
 
-/* Parse (len ≤ ISSUE_MAX_BODY is the caller's job).  Never NULL. */
+/*
+ * cmark 0.30.2 spends time in proportion to the images opened ("![") times
+ * the links closed after them in one paragraph (CVE-2023-22486, fixed in
+ * cmark 0.30.3): 512 KiB of "![[]()" takes about a minute.  The estimate
+ * is the sum over paragraphs (runs of non-blank lines, an upper bound of
+ * what cmark parses as one inline run) of "![" count × ']' count; past
+ * MARKDOWN_SHAPE_MAX (tens of milliseconds of parsing) the body is refused.
+ * Real issues are many orders of magnitude below (a paragraph with 10
+ * images and 100 links costs 1,000).  Block quotes nested deeper than
+ * MARKDOWN_QUOTE_MAX are refused too: each level is an element with its
+ * own inline style, so 512 KiB of "> " made 36 MB of HTML.
+ * Returns 0, or -1 with *line the 1-based line where the paragraph that
+ * goes over starts and the reason appended to why ("this paragraph
+ * has ...; remove ...").
+ */
+#define MARKDOWN_SHAPE_MAX 20000000ULL
+#define MARKDOWN_QUOTE_MAX 32
+int markdown_shape_check(const char *md, size_t len, int *line, struct strbuf *why);
+
+/* Parse (len ≤ ISSUE_MAX_BODY and markdown_shape_check are the caller's job).  Never NULL. */
 struct markdown *markdown_parse(const char *md, size_t len);
 void markdown_free(struct markdown *m);
 

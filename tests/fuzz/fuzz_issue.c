@@ -3,13 +3,16 @@
  * as `render`, `check` and `send` read them from disk.  What it accepts
  * must honour its contract: valid UTF-8, no control characters in the
  * fields that become headers, a body within ISSUE_MAX_BODY, a slug that
- * fits in a file name.
+ * fits in a file name.  An accepted issue then goes through the checks
+ * of `check` (lint_issue), which scan the text themselves.
  */
 #include "fuzz.h"
 #include "base/strbuf.h"
 #include "base/utf8.h"
 #include "core/issue.h"
 #include "core/mime.h"
+#include "core/markdown.h"
+#include "core/lint.h"
 
 static void check_header_field(const char *s)
 {
@@ -41,6 +44,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		issue_slug(&is, &slug);
 		FUZZ_CHECK(slug.len > 0 && slug.len < 256);
 		FUZZ_CHECK(!strchr(slug.buf, '/'));
+		for (i = 0; i < is.ntags; i++) {
+			strbuf_reset(&slug);
+			(void)issue_tag_slug(is.tags[i], &slug);
+			FUZZ_CHECK(slug.len > 0 && slug.len <= ISSUE_TAG_SLUG_MAX);
+			FUZZ_CHECK(strspn(slug.buf, "abcdefghijklmnopqrstuvwxyz0123456789-") == slug.len);
+		}
+		{
+			struct markdown *m = markdown_parse(is.body, is.body_len);
+			struct lint l = LINT_INIT;
+
+			lint_issue(&l, &is, m);
+			lint_release(&l);
+			markdown_free(m);
+		}
 	}
 	strbuf_release(&slug);
 	issue_release(&is);

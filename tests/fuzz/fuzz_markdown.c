@@ -1,8 +1,9 @@
 /*
  * The Markdown body through both renderers and the lint visitor, as
  * `render`, `check`, `send` and `archive` run it.  Inputs are bounded the
- * way issue_parse bounds them (ISSUE_MAX_BODY, valid UTF-8, no NUL), so
- * only what an issue file can really hold is tried.
+ * way issue_parse bounds them (ISSUE_MAX_BODY, valid UTF-8, no NUL, the
+ * shapes markdown_shape_check lets through), so only what an issue file
+ * can really hold is tried — and must render fast (a timeout is a finding).
  */
 #include "fuzz.h"
 #include "base/strbuf.h"
@@ -38,6 +39,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_quiet();
 	if (size > ISSUE_MAX_BODY || memchr(md, '\0', size) || !utf8_valid(md, size))
 		return 0;
+	{
+		struct strbuf why = STRBUF_INIT;
+		int line, r = markdown_shape_check(md, size, &line, &why);
+
+		strbuf_release(&why);
+		if (r < 0)
+			return 0;
+	}
 	m = markdown_parse(md, size);
 	FUZZ_CHECK(m);
 	markdown_render_html(m, &html);

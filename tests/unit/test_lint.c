@@ -175,9 +175,34 @@ static void test_unfilled(void)
 	issue_release(&is);
 }
 
+/* Past LINT_MAX findings are counted, not kept: check stays linear and readable. */
+static void test_cap(void)
+{
+	struct lint l = LINT_INIT;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp;
+	int i;
+
+	for (i = 0; i < LINT_MAX + 50; i++)
+		lint_add(&l, NULL, i + 1, i % 2 ? LINT_WARNING : LINT_ERROR, NULL, "finding %d", i);
+	is_int((long long)l.n, LINT_MAX, "only LINT_MAX findings are kept");
+	is_int((long long)lint_count(&l, LINT_ERROR), (LINT_MAX + 50) / 2, "errors past the cap still count");
+	is_int((long long)lint_count(&l, LINT_WARNING), (LINT_MAX + 50) / 2, "so do warnings");
+	fp = open_memstream(&buf, &len);
+	lint_print(&l, "i.md", fp);
+	fclose(fp);
+	ok(strstr(buf, "i.md: 50 more findings not shown\ni.md: 125 errors, 125 warnings\n") != NULL,
+	   "the report says how many are not shown");
+	free(buf);
+	lint_release(&l);
+	is_int((long long)lint_count(&l, LINT_ERROR), 0, "release forgets the dropped ones too");
+}
+
 int main(void)
 {
 	test_checks();
+	test_cap();
 	test_size();
 	test_unfilled();
 	return tap_done();

@@ -483,9 +483,60 @@ static void test_fuzz(void)
 	ok(!bad, "3000 random hostile documents: only our tags, attributes and safe URLs");
 }
 
+/* "![" × "]" per paragraph, summed, against MARKDOWN_SHAPE_MAX; quote depth. */
+static int shape(const char *md, int *line, struct strbuf *why)
+{
+	strbuf_reset(why);
+	*line = 0;
+	return markdown_shape_check(md, strlen(md), line, why);
+}
+
+static void test_shape(void)
+{
+	struct strbuf md = STRBUF_INIT, why = STRBUF_INIT;
+	int line, i;
+
+	ok(shape("![a](b) and [c](d)\n\n![e](f)\n", &line, &why) == 0, "ordinary images and links pass");
+	/* n x "![[]()" costs n * n: 4472 is just under 20,000,000, 4473 over. */
+	for (i = 0; i < 4472; i++)
+		strbuf_addstr(&md, "![[]()");
+	ok(shape(md.buf, &line, &why) == 0, "4472 x '![[]()' (cost %d) passes", 4472 * 4472);
+	strbuf_reset(&md);
+	strbuf_addstr(&md, "intro\n\nsecond\n");
+	for (i = 0; i < 4473; i++)
+		strbuf_addstr(&md, "![[]()");
+	ok(shape(md.buf, &line, &why) == -1, "4473 x '![[]()' in one paragraph is refused");
+	is_int(line, 3, "  the paragraph's first line is named");
+	ok(strstr(why.buf, "4473 images") && strstr(why.buf, "4473 ']' brackets"), "  with its counts: %s", why.buf);
+	strbuf_reset(&md);
+	for (i = 0; i < 8000; i++)
+		strbuf_addstr(&md, i % 1000 == 999 ? "![[]()\n\n" : "![[]()");
+	ok(shape(md.buf, &line, &why) == 0, "8000 split by blank lines every 1000 pass");
+	strbuf_reset(&md);
+	for (i = 0; i < 4473; i++)
+		strbuf_addstr(&md, "![[]()\n");
+	ok(shape(md.buf, &line, &why) == -1, "line breaks alone do not end a paragraph");
+	ok(shape("> > > x\n", &line, &why) == 0, "a quote 3 deep passes");
+	strbuf_reset(&md);
+	strbuf_addstr(&md, "a\n\n");
+	for (i = 0; i < 32; i++)
+		strbuf_addstr(&md, "> ");
+	strbuf_addstr(&md, "x > > >\n");
+	ok(shape(md.buf, &line, &why) == 0, "32 deep passes ('>' later in the line do not count)");
+	strbuf_reset(&md);
+	strbuf_addstr(&md, "a\n\n");
+	for (i = 0; i < 33; i++)
+		strbuf_addstr(&md, ">");
+	ok(shape(md.buf, &line, &why) == -1, "33 deep is refused");
+	is_int(line, 3, "  on its line");
+	strbuf_release(&md);
+	strbuf_release(&why);
+}
+
 int main(void)
 {
 	test_fuzz();
+	test_shape();
 	test_url_kind();
 	test_xss();
 	test_html();
