@@ -60,21 +60,22 @@ struct send_ctx {
 	int failed;
 };
 
-/* The envelope sender: [smtp] envelope_from, else the From address. */
+/*
+ * The envelope sender: [smtp] envelope_from (already a normalized address,
+ * config_headers.h), else the From address, through the one splitter.
+ */
 static int envelope_from(const struct config *cfg, struct strbuf *out)
 {
-	const char *src = *cfg->envelope_from ? cfg->envelope_from : cfg->from;
-	const char *lt = strrchr(src, '<'), *gt = lt ? strchr(lt, '>') : NULL;
-	char *addr = lt && gt ? xstrndup(lt + 1, (size_t)(gt - lt - 1)) : xstrdup(src);
 	const char *why;
-	int r = 0;
 
-	if (address_validate(addr, out, &why) < 0)
-		r = error("[%s] %s '%s' is not a usable envelope sender: %s",
-			  *cfg->envelope_from ? "smtp" : "newsletter",
-			  *cfg->envelope_from ? "envelope_from" : "from", src, why);
-	free(addr);
-	return r;
+	if (*cfg->envelope_from) {
+		strbuf_addstr(out, cfg->envelope_from);
+		return 0;
+	}
+	if (address_split_mailbox(cfg->from, NULL, out, &why) < 0)
+		return error("[newsletter] from '%s' is not a usable envelope sender: %s",
+			     cfg->from, why);
+	return 0;
 }
 
 static int build_message(const struct send_ctx *ctx, const struct compose_recipient *r,
