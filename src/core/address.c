@@ -311,13 +311,13 @@ int address_check_name(const char *name, const char **why)
 		unsigned char c = name[i];
 
 		if (c == '\r' || c == '\n')
-			return fail(why, "the name contains a line break");
+			return fail(why, "the name has a line break");
 		if (c < 0x20 || c == 0x7f)
-			return fail(why, "the name contains a control character");
+			return fail(why, "the name has a control character");
 		/* C1 controls, U+0080..U+009F: 0xC2 0x80..0x9F in UTF-8. */
 		if (c == 0xc2 && (unsigned char)name[i + 1] >= 0x80 &&
 		    (unsigned char)name[i + 1] <= 0x9f)
-			return fail(why, "the name contains a control character (U+0080..U+009F)");
+			return fail(why, "the name has a control character (U+0080..U+009F)");
 	}
 	return 0;
 }

@@ -106,15 +106,6 @@ static void subscribe_form(struct serve_app *app, struct serve_reply *r, int sta
 	tval_free(ctx);
 }
 
-/* 1 if s holds a control character (a name is one line of text). */
-static int has_control(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
-}
-
 /* A local part for Message-ID: random, @ the From domain. */
 static int make_message_id(const char *from_addr, struct strbuf *out)
 {
@@ -244,8 +235,16 @@ void serve_subscribe(struct serve_app *app, enum serve_method m, const char *cli
 		return;
 	}
 	name = form->name ? form->name : "";
-	if (has_control(name) || strlen(name) > 200) {
-		subscribe_form(app, r, 400, "Please shorten the name to one line.", form);
+	if (address_check_name(name, &why) < 0 || strlen(name) > 200) {
+		struct strbuf msg = STRBUF_INIT;
+
+		/* The one name rule (address.h): UTF-8, no C0/C1 controls. */
+		if (strlen(name) > 200)
+			strbuf_addstr(&msg, "Please shorten the name to one line.");
+		else
+			strbuf_addf(&msg, "Please check the name: %s.", why);
+		subscribe_form(app, r, 400, msg.buf, form);
+		strbuf_release(&msg);
 		strbuf_release(&email);
 		return;
 	}
