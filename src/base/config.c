@@ -539,6 +539,28 @@ const char *config_secret(const struct config *cfg)
 	return env_or_null(cfg->secret_env);
 }
 
+const char *config_secret_required(const struct config *cfg, const char *use)
+{
+	const char *name = *cfg->secret_env ? cfg->secret_env : "NEWSBEAT_SECRET";
+	const char *v = config_secret(cfg);
+
+	if (!v) {
+		error("%s is not set: links would be signed with the public development key and "
+		      "anyone could forge them; before %s, make a secret with "
+		      "'export %s=$(openssl rand -hex 32)' and keep it (send and serve must "
+		      "see the same one)", name, use, name);
+		return NULL;
+	}
+	if (strlen(v) < CONFIG_SECRET_MIN) {
+		error("%s is %zu bytes; it must be at least %d, or a token's signature can be "
+		      "guessed: before %s, make one with 'export %s=$(openssl rand -hex 32)' "
+		      "(links already sent stop working when it changes)",
+		      name, strlen(v), CONFIG_SECRET_MIN, use, name);
+		return NULL;
+	}
+	return v;
+}
+
 const char *config_smtp_password(const struct config *cfg)
 {
 	return env_or_null(cfg->password_env);

@@ -103,6 +103,15 @@ void config_release(struct config *cfg);
 
 /* The secret from the environment variable [serve] secret_env names, or NULL. */
 const char *config_secret(const struct config *cfg);
+/*
+ * The secret, for the commands that sign links others will click (send
+ * through a real server, serve): NULL after error() when it is unset or
+ * shorter than CONFIG_SECRET_MIN bytes (an HMAC key that short can be
+ * guessed offline from one token); the message names the variable and
+ * shows how to make one.  `use` completes "... before %s".
+ */
+#define CONFIG_SECRET_MIN 32
+const char *config_secret_required(const struct config *cfg, const char *use);
 /* The SMTP password from [smtp] password_env, or NULL. */
 const char *config_smtp_password(const struct config *cfg);
 /* The bounce mailbox password from [bounces] password_env, or NULL. */

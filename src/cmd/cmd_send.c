@@ -302,12 +302,15 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 	probe = transport_open(cfg);
 	if (!probe)
 		goto out;
-	if (!transport_is_local(probe) && !config_secret(cfg) && !dry_run) {
-		error("%s is not set: unsubscribe links would be signed with the public "
-		      "development key and anyone could forge them; export a long random "
-		      "secret in %s before sending through %s",
-		      cfg->secret_env, cfg->secret_env, transport_describe(probe));
-		goto out;
+	if (!transport_is_local(probe) && !dry_run) {
+		struct strbuf use = STRBUF_INIT;
+		const char *secret;
+
+		strbuf_addf(&use, "sending through %s", transport_describe(probe));
+		secret = config_secret_required(cfg, use.buf);
+		strbuf_release(&use);
+		if (!secret)
+			goto out;
 	}
 	ctx.compose = compose_prepare(cfg, &is, config_secret(cfg));
 	if (!ctx.compose)
