@@ -1,5 +1,6 @@
 /*
  * newsbeat send ISSUE [--list L] [--test EMAIL]... [--dry-run] [--yes] [--limit N]
+ *                     [--retry-failed]
  *
  * The main job: snapshot the list's recipients into the delivery journal
  * (one durable transaction), then let the sender's workers deliver every
@@ -25,6 +26,7 @@
 
 static const char usage[] =
 	"usage: newsbeat send ISSUE [--list L] [--test EMAIL]... [--dry-run] [--yes] [--limit N]\n"
+	"                           [--retry-failed]\n"
 	"\n"
 	"Deliver ISSUE (issue-42, 42, or a path to the .md file) to every active\n"
 	"subscriber of the list, one personalized message each, through the\n"
@@ -39,7 +41,10 @@ static const char usage[] =
 	"                the journal is not touched\n"
 	"  --dry-run     build every message, deliver nothing\n"
 	"  --yes         do not ask for confirmation (needed without a terminal)\n"
-	"  --limit N     send at most N messages in this run\n";
+	"  --limit N     send at most N messages in this run\n"
+	"  --retry-failed  once the cause is fixed (a config value, the relay), put\n"
+	"                the issue's failed recipients back in the queue and send to\n"
+	"                them; asks like a send (or --yes); sent rows are never touched\n";
 
 static volatile sig_atomic_t interrupted;
 
@@ -233,13 +238,14 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "yes", no_argument, NULL, 'y' },
 		{ "limit", required_argument, NULL, 'L' },
+		{ "retry-failed", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *list_opt = NULL, *list, *why;
 	char **tests = NULL;
 	size_t ntests = 0, tests_alloc = 0, i;
-	int dry_run = 0, yes = 0, opt, ret = EXIT_USAGE, lockfd = -1, has;
+	int dry_run = 0, yes = 0, retry_failed = 0, opt, ret = EXIT_USAGE, lockfd = -1, has;
 	long limit = 0;
 	struct strbuf path = STRBUF_INIT, from = STRBUF_INIT;
 	struct strbuf snap_list = STRBUF_INIT;
@@ -264,6 +270,7 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 			break;
 		case 'n': dry_run = 1; break;
 		case 'y': yes = 1; break;
+		case 'R': retry_failed = 1; break;
 		case 'L': {
 			char *end;
 
@@ -283,6 +290,11 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		free(tests);
 		return usage_error(usage, optind >= argc ? "which issue? e.g. 'newsbeat send issue-42'"
 							 : "too many arguments");
+	}
+	if (retry_failed && (ntests || dry_run)) {
+		free(tests);
+		return usage_error(usage, "--retry-failed re-queues journal rows: it goes with "
+					  "neither --test nor --dry-run");
 	}
 	for (i = 0; i < ntests; i++) {
 		if (address_validate(tests[i], NULL, &why) < 0) {
@@ -363,6 +375,15 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 	    journal_counts(ctx.journal, is.number, c) < 0)
 		goto out;
 
+	if (retry_failed && !has) {
+		error("issue %d has not been sent yet, so nobody failed: run 'newsbeat send %d'",
+		      is.number, is.number);
+		goto out;
+	}
+	if (retry_failed && !c[JOURNAL_FAILED]) {
+		printf("issue %d has no failed recipients; nothing re-queued\n", is.number);
+		retry_failed = 0;
+	}
 	if (!yes) {
 		long n = has ? c[JOURNAL_PENDING] + c[JOURNAL_RETRY]
 			     : send_source_count(ctx.source, list);
@@ -375,7 +396,11 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		fprintf(stderr, "issue:      %d  %s\n", is.number, is.title);
 		fprintf(stderr, "subject:    %s\n", compose_subject(ctx.compose));
 		fprintf(stderr, "list:       %s\n", list);
-		if (has)
+		if (retry_failed)
+			fprintf(stderr, "recipients: %ld that failed, to send again; %ld others left to "
+				"send; %ld already sent (not touched)\n", c[JOURNAL_FAILED], n,
+				c[JOURNAL_SENT]);
+		else if (has && !retry_failed)
 			fprintf(stderr, "recipients: %ld left to send (resuming; %ld already sent)\n",
 				n, c[JOURNAL_SENT]);
 		else
@@ -401,6 +426,13 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 			goto out;
 		if (journal_counts(ctx.journal, is.number, c) < 0)
 			goto out;
+	}
+	if (retry_failed) {
+		long n = journal_requeue_failed(ctx.journal, is.number, (int64_t)compose_now());
+
+		if (n < 0 || journal_counts(ctx.journal, is.number, c) < 0)
+			goto out;
+		printf("re-queued %ld failed recipient(s) of issue %d\n", n, is.number);
 	}
 	transport_close(probe);
 	probe = NULL;
