@@ -391,7 +391,7 @@ static int parse_line(struct parser *p, const char *s, size_t len)
 	if (t == s + len || *t == ';' || *t == '#')
 		return 0;
 	if (t > s)
-		/* inih would have joined it onto the previous value, replacing it. */
+		/* A continuation would silently change the value above it: say so instead. */
 		return parse_error(p, "this line is indented: a value cannot continue on the "
 					 "next line, and keys and sections start in the first column");
 	if (*s == '[')
