@@ -3,7 +3,7 @@
 
 PREFIX  ?= /usr/local
 CC      ?= cc
-PKGS     = libcmark sqlite3 yaml-0.1 inih libidn2 nettle gnutls libcurl libmicrohttpd
+PKGS     = libcmark sqlite3 yaml-0.1 libidn2 nettle gnutls libcurl libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libetpan)
 # libetpan's .pc file drags in a dpkg -specs flag that breaks sanitizer
 # links: link -letpan itself.

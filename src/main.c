@@ -4,6 +4,7 @@
  */
 #include "base/common.h"
 #include "base/config.h"
+#include "core/config_headers.h"
 #include "cmd/cmd.h"
 
 #include <locale.h>
@@ -97,6 +98,11 @@ int main(int argc, char **argv)
 			return commands[j].fn(argc - (int)i, argv + i, NULL);
 		if (config_load(&cfg, config_path) < 0)
 			return EXIT_USAGE;
+		/* A value that cannot go into a header fails here, never at a recipient. */
+		if (config_headers_check(&cfg) < 0) {
+			config_release(&cfg);
+			return EXIT_USAGE;
+		}
 		r = commands[j].fn(argc - (int)i, argv + i, &cfg);
 		config_release(&cfg);
 		return r;

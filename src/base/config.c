@@ -1,9 +1,24 @@
+/*
+ * config.ini: a small line parser of our own, strict by design.
+ *
+ * Why not libinih: it reads at most 200 bytes per line and parses the rest
+ * of a longer line as a new line (a long name followed by "from = ..."
+ * set From), lets a key appear twice (the last one silently wins), joins
+ * indented lines onto the previous value, and leaves unknown sections and
+ * keys to a warning that nobody reads (a misspelt [smtp] fell back to the
+ * Maildir outbox).  Here every line is read whole, and each of those is an
+ * error naming FILE:LINE, with a did-you-mean for unknown names.
+ *
+ * The parser works on a buffer (config_parse_buffer) so that it can be
+ * fuzzed; config_load only reads the file.
+ */
 #include "base/common.h"
 #include "base/strbuf.h"
 #include "base/fsutil.h"
 #include "base/config.h"
 
-#include <ini.h>
+#include "base/utf8.h"
+
 #include <unistd.h>
 #include <limits.h>
 
@@ -58,12 +73,6 @@ static const struct key keys[] = {
 };
 #undef S
 
-struct parse_state {
-	struct config *cfg;
-	FILE *f;
-	int line;
-	int errors;
-};
 
 static int set_key(struct config *cfg, const struct key *k, const char *value,
 		   const char *where)
@@ -143,39 +152,251 @@ static int set_key(struct config *cfg, const struct key *k, const char *value,
 	BUG("unknown key type");
 }
 
-static char *counting_reader(char *str, int num, void *stream)
-{
-	struct parse_state *st = stream;
-	char *r = fgets(str, num, st->f);
+static const char *const sections[] = { "newsletter", "paths", "smtp", "serve", "bounces" };
 
-	if (r)
-		st->line++;
-	return r;
+_Static_assert(ARRAY_SIZE(keys) <= CONFIG_NKEYS, "raise CONFIG_NKEYS");
+
+struct parser {
+	struct config *cfg;
+	const char *name;	/* the file name, for messages */
+	int line;
+	int errors;
+	int section;		/* index into sections[], -1 none, -2 unknown */
+	int section_line[ARRAY_SIZE(sections)];
+	struct strbuf where;	/* "FILE:LINE" of the current line */
+};
+
+static int parse_error(struct parser *p, const char *fmt, ...) NB_PRINTF(2, 3);
+static int parse_error(struct parser *p, const char *fmt, ...)
+{
+	struct strbuf msg = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	error("%s:%d: %s", p->name, p->line, msg.buf);
+	strbuf_release(&msg);
+	p->errors++;
+	return -1;
 }
 
-static int handler(void *user, const char *section, const char *name, const char *value)
+/*
+ * Optimal string alignment distance (Levenshtein plus adjacent
+ * transpositions: "smpt" is one step from "smtp").  Names are short; longer
+ * input is not worth a suggestion.
+ */
+#define NAME_MAX_SUGGEST 40
+static int edit_distance(const char *a, const char *b)
 {
-	struct parse_state *st = user;
-	struct strbuf where = STRBUF_INIT;
-	size_t i;
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	int d[NAME_MAX_SUGGEST + 1][NAME_MAX_SUGGEST + 1];
 
-	strbuf_addf(&where, "%s:%d", st->cfg->file, st->line);
-	for (i = 0; i < ARRAY_SIZE(keys); i++) {
-		if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name)) {
-			if (set_key(st->cfg, &keys[i], value, where.buf) < 0)
-				st->errors++;
-			strbuf_release(&where);
-			return 1;
+	if (la > NAME_MAX_SUGGEST || lb > NAME_MAX_SUGGEST)
+		return NAME_MAX_SUGGEST;
+	for (i = 0; i <= la; i++)
+		d[i][0] = (int)i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = (int)j;
+	for (i = 1; i <= la; i++) {
+		for (j = 1; j <= lb; j++) {
+			int cost = a[i - 1] != b[j - 1], v = d[i - 1][j - 1] + cost;
+
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
 		}
 	}
-	if (!name)
-		; /* section header alone (INI_CALL_HANDLER_ON_NEW_SECTION) */
-	else if (!strcmp(section, "smtp") && !strcmp(name, "password"))
-		warning("%s: passwords do not belong in config files; put it in the environment variable that [smtp] password_env names", where.buf);
-	else
-		warning("%s: unknown key '%s' in section [%s] (ignored)", where.buf, name, section);
-	strbuf_release(&where);
+	return d[la][lb];
+}
+
+/* A suggestion is worth making within 2 edits, and fewer than the name's length. */
+static int close_enough(const char *typed, const char *known, int *best)
+{
+	int d = edit_distance(typed, known);
+
+	if (d > 2 || d >= (int)strlen(typed) || d >= *best)
+		return 0;
+	*best = d;
 	return 1;
+}
+
+static int find_section(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(sections); i++)
+		if (!strcmp(sections[i], name))
+			return (int)i;
+	return -1;
+}
+
+static int section_line(struct parser *p, const char *s, size_t len)
+{
+	char *name;
+	const char *close = memchr(s, ']', len), *rest;
+	int i, best = 3;
+	size_t k;
+
+	if (!close)
+		return parse_error(p, "a section header needs its closing ']': '[%.*s'",
+					 (int)(len - 1), s + 1);
+	for (rest = close + 1; rest < s + len && (*rest == ' ' || *rest == '\t'); rest++)
+		;
+	if (rest < s + len && *rest != ';' && *rest != '#')
+		return parse_error(p, "text after the section header: '%.*s'",
+					 (int)(s + len - rest), rest);
+	name = xstrndup(s + 1, (size_t)(close - s - 1));
+	i = find_section(name);
+	if (i >= 0) {
+		p->section = i;
+		if (p->section_line[i])
+			parse_error(p, "section [%s] appears twice (first at line %d): "
+				    "put all its keys in one place", name, p->section_line[i]);
+		else
+			p->section_line[i] = p->line;
+	} else {
+		const char *guess = NULL;
+
+		p->section = -2;
+		for (k = 0; k < ARRAY_SIZE(sections); k++)
+			if (close_enough(name, sections[k], &best))
+				guess = sections[k];
+		if (guess)
+			parse_error(p, "unknown section [%s]; did you mean [%s]?", name, guess);
+		else
+			parse_error(p, "unknown section [%s] (known: [newsletter], [paths], "
+				    "[smtp], [serve], [bounces])", name);
+	}
+	free(name);
+	return 0;
+}
+
+static int unknown_key(struct parser *p, const char *key)
+{
+	const char *section = p->section >= 0 ? sections[p->section] : NULL;
+	const struct key *guess = NULL;
+	int best = 3;
+	size_t i;
+
+	if (section && !strcmp(section, "smtp") && !strcmp(key, "password"))
+		return parse_error(p, "passwords do not belong in config files; delete this "
+					 "line and put it in the environment variable that [smtp] "
+					 "password_env names");
+	for (i = 0; section && i < ARRAY_SIZE(keys); i++)
+		if (!strcmp(keys[i].section, section) && close_enough(key, keys[i].name, &best))
+			guess = &keys[i];
+	if (guess)
+		return parse_error(p, "unknown key '%s' in [%s]; did you mean '%s'?",
+					 key, section, guess->name);
+	/* The right key in the wrong section (or before any section). */
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
+		if (!strcmp(keys[i].name, key)) {
+			guess = &keys[i];
+			break;
+		}
+	if (!section)
+		parse_error(p, "'%s' comes before any [section]%s%s%s", key,
+			    guess ? "; did you mean it under [" : "", guess ? guess->section : "",
+			    guess ? "]?" : "");
+	else if (guess)
+		parse_error(p, "unknown key '%s' in [%s]; did you mean it under [%s]?",
+			    key, section, guess->section);
+	else
+		parse_error(p, "unknown key '%s' in [%s] (config.example.ini lists every key)",
+			    key, section);
+	return -1;
+}
+
+static int is_key_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '-' || c == '.';
+}
+
+static int key_line(struct parser *p, const char *s, size_t len)
+{
+	const char *eq = memchr(s, '=', len), *v, *vend, *k;
+	char *key, *value;
+	size_t i;
+
+	if (!eq)
+		return parse_error(p, "cannot read this line: expected 'key = value', "
+					 "'[section]' or a comment starting with ';'");
+	for (k = eq; k > s && (k[-1] == ' ' || k[-1] == '\t'); k--)
+		;
+	if (k == s)
+		return parse_error(p, "a key name is missing before '='");
+	for (i = 0; s + i < k; i++)
+		if (!is_key_char((unsigned char)s[i]))
+			return parse_error(p, "'%.*s' is not a key name (letters, digits "
+						 "and '_' only)", (int)(k - s), s);
+	/* An inline comment starts at ';' after white space, as in config.example.ini. */
+	for (v = eq + 1; v < s + len && (*v == ' ' || *v == '\t'); v++)
+		;
+	for (vend = v; vend < s + len; vend++)
+		if (*vend == ';' && (vend == v || vend[-1] == ' ' || vend[-1] == '\t'))
+			break;
+	while (vend > v && (vend[-1] == ' ' || vend[-1] == '\t'))
+		vend--;
+
+	if (p->section == -2)
+		return 0;	/* the unknown section was reported once, at its header */
+	key = xstrndup(s, (size_t)(k - s));
+	value = xstrndup(v, (size_t)(vend - v));
+	for (i = 0; p->section >= 0 && i < ARRAY_SIZE(keys); i++)
+		if (!strcmp(keys[i].section, sections[p->section]) && !strcmp(keys[i].name, key))
+			break;
+	if (p->section < 0 || i == ARRAY_SIZE(keys)) {
+		unknown_key(p, key);
+	} else if (p->cfg->lines[i]) {
+		parse_error(p, "[%s] %s is set twice (first at line %d): keep one",
+			    keys[i].section, key, p->cfg->lines[i]);
+	} else {
+		strbuf_reset(&p->where);
+		strbuf_addf(&p->where, "%s:%d", p->name, p->line);
+		p->cfg->lines[i] = p->line;
+		if (set_key(p->cfg, &keys[i], value, p->where.buf) < 0)
+			p->errors++;
+	}
+	free(key);
+	free(value);
+	return 0;
+}
+
+static int parse_line(struct parser *p, const char *s, size_t len)
+{
+	size_t i, bad = utf8_invalid_at(s, len);
+	const char *t;
+
+	if (bad < len)
+		return parse_error(p, "byte %zu is not valid UTF-8 (save the file as UTF-8)",
+					 bad + 1);
+	for (i = 0; i < len; i++) {
+		unsigned char c = s[i];
+
+		if (c == '\0')
+			return parse_error(p, "a NUL byte (is this a text file?)");
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return parse_error(p, "control character 0x%02x at byte %zu%s", c, i + 1,
+						 c == '\r' ? " (a carriage return without a line feed)" : "");
+	}
+	for (t = s; t < s + len && (*t == ' ' || *t == '\t'); t++)
+		;
+	if (t == s + len || *t == ';' || *t == '#')
+		return 0;
+	if (t > s)
+		/* A continuation would silently change the value above it: say so instead. */
+		return parse_error(p, "this line is indented: a value cannot continue on the "
+					 "next line, and keys and sections start in the first column");
+	if (*s == '[')
+		return section_line(p, s, len);
+	return key_line(p, s, len);
 }
 
 static void set_defaults(struct config *cfg)
@@ -187,10 +408,54 @@ static void set_defaults(struct config *cfg)
 			BUG("bad default for %s", keys[i].name);
 }
 
+static void prepare(struct config *cfg, const char *file, const char *dir)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->file = xstrdup(file);
+	cfg->dir = xstrdup(dir);
+	set_defaults(cfg);
+}
+
+static int parse_buffer(struct config *cfg, const char *buf, size_t len)
+{
+	struct parser p;
+	const char *s = buf, *end = buf + len;
+
+	memset(&p, 0, sizeof(p));
+	p.cfg = cfg;
+	p.name = cfg->file;
+	p.section = -1;
+	strbuf_init(&p.where, 0);
+	/* A UTF-8 byte order mark, as some editors write. */
+	if (len >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3))
+		s += 3;
+	while (s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t n = nl ? (size_t)(nl - s) : (size_t)(end - s);
+
+		p.line++;
+		parse_line(&p, s, n && s[n - 1] == '\r' ? n - 1 : n);
+		s += n + (nl != NULL);
+	}
+	strbuf_release(&p.where);
+	if (p.errors) {
+		config_release(cfg);
+		return -1;
+	}
+	return 0;
+}
+
+int config_parse_buffer(struct config *cfg, const char *file, const char *dir,
+			const char *buf, size_t len)
+{
+	prepare(cfg, file, dir);
+	return parse_buffer(cfg, buf, len);
+}
+
 int config_load(struct config *cfg, const char *path)
 {
-	struct parse_state st = { cfg, NULL, 0, 0 };
 	char cwd[PATH_MAX];
+	struct strbuf dir = STRBUF_INIT, text = STRBUF_INIT;
 	int r;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -199,53 +464,47 @@ int config_load(struct config *cfg, const char *path)
 
 	if (!path && path_exists("config.ini"))
 		path = "config.ini";
-	if (path) {
+	if (!path) {
+		prepare(cfg, "", cwd);
+		return 0;
+	}
+	{
 		const char *slash = strrchr(path, '/');
 
-		cfg->file = xstrdup(path);
 		if (!slash)
-			cfg->dir = xstrdup(cwd);
+			strbuf_addstr(&dir, cwd);
 		else if (path[0] == '/')
-			cfg->dir = xstrndup(path, (size_t)(slash - path) + (slash == path));
-		else {
-			struct strbuf sb = STRBUF_INIT;
-
-			strbuf_addf(&sb, "%s/%.*s", cwd, (int)(slash - path), path);
-			cfg->dir = strbuf_detach(&sb, NULL);
-		}
-	} else {
-		cfg->file = xstrdup("");
-		cfg->dir = xstrdup(cwd);
+			strbuf_add(&dir, path, (size_t)(slash - path) + (slash == path));
+		else
+			strbuf_addf(&dir, "%s/%.*s", cwd, (int)(slash - path), path);
 	}
-	set_defaults(cfg);
-	if (!path)
-		goto derive;
-
-	st.f = fopen(path, "r");
-	if (!st.f) {
+	if (strbuf_read_file(&text, path) < 0) {
 		error("cannot read config file '%s': %s", path, strerror(errno));
-		config_release(cfg);
+		strbuf_release(&dir);
 		return -1;
 	}
-	r = ini_parse_stream(counting_reader, &st, handler, &st);
-	fclose(st.f);
-	if (r > 0) {
-		error("%s:%d: cannot parse this line (expected 'key = value' or '[section]')", path, r);
-		st.errors++;
-	}
-	if (st.errors) {
-		config_release(cfg);
-		return -1;
-	}
-derive:
-	if (!*cfg->unsubscribe_mailto) {
-		const char *lt = strchr(cfg->from, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+	r = config_parse_buffer(cfg, path, dir.buf, text.buf, text.len);
+	strbuf_release(&dir);
+	strbuf_release(&text);
+	return r;
+}
 
-		free(cfg->unsubscribe_mailto);
-		cfg->unsubscribe_mailto = lt && gt ? xstrndup(lt + 1, (size_t)(gt - lt - 1))
-						   : xstrdup(cfg->from);
+void config_where(const struct config *cfg, const void *field, struct strbuf *out)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(keys); i++) {
+		if ((const char *)cfg + keys[i].offset != (const char *)field)
+			continue;
+		if (cfg->lines[i])
+			strbuf_addf(out, "%s:%d: [%s] %s", cfg->file, cfg->lines[i],
+				    keys[i].section, keys[i].name);
+		else
+			strbuf_addf(out, "%s%s[%s] %s (the built-in default)", cfg->file,
+				    *cfg->file ? ": " : "", keys[i].section, keys[i].name);
+		return;
 	}
-	return 0;
+	BUG("config_where: not a config field");
 }
 
 void config_release(struct config *cfg)
@@ -278,6 +537,28 @@ static const char *env_or_null(const char *name)
 const char *config_secret(const struct config *cfg)
 {
 	return env_or_null(cfg->secret_env);
+}
+
+const char *config_secret_required(const struct config *cfg, const char *use)
+{
+	const char *name = *cfg->secret_env ? cfg->secret_env : "NEWSBEAT_SECRET";
+	const char *v = config_secret(cfg);
+
+	if (!v) {
+		error("%s is not set: links would be signed with the public development key and "
+		      "anyone could forge them; before %s, make a secret with "
+		      "'export %s=$(openssl rand -hex 32)' and keep it (send and serve must "
+		      "see the same one)", name, use, name);
+		return NULL;
+	}
+	if (strlen(v) < CONFIG_SECRET_MIN) {
+		error("%s is %zu bytes; it must be at least %d, or a token's signature can be "
+		      "guessed: before %s, make one with 'export %s=$(openssl rand -hex 32)' "
+		      "(links already sent stop working when it changes)",
+		      name, strlen(v), CONFIG_SECRET_MIN, use, name);
+		return NULL;
+	}
+	return v;
 }
 
 const char *config_smtp_password(const struct config *cfg)

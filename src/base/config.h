@@ -1,13 +1,18 @@
 #ifndef CONFIG_H
 #define CONFIG_H
 /*
- * config.ini, parsed with inih.  Every key, its default and meaning is
+ * config.ini, read by our own strict line parser (config.c says why).
+ * Every key, its default and meaning is
  * documented in config.example.ini; the key names are part of the contract.
  * All strings are owned by the struct (config_release frees them) and are
  * never NULL (empty string when unset).  Paths are already resolved against
  * the config file's directory.
  */
 #include <stddef.h>
+
+#define CONFIG_NKEYS 48
+
+struct strbuf;
 
 enum config_tls { CONFIG_TLS_REQUIRED, CONFIG_TLS_NONE };
 
@@ -59,20 +64,54 @@ struct config {
 	int verp;		/* 1: MAIL FROM is local+TOKEN@domain */
 	int soft_limit;		/* soft bounces in the last soft_window issues → bounced */
 	int soft_window;
+
+	/* The line each key was set on (0: not in the file), in table order. */
+	int lines[CONFIG_NKEYS];
 };
 
 /*
  * Fill cfg with the built-in defaults, then read `path` if given.
  * `path` NULL means "config.ini in the current directory if it exists".
- * An explicitly named file that does not exist is an error.  Unknown keys
- * give a warning naming file:line; bad values an error naming file:line.
- * Returns 0, or -1 after reporting (cfg is then released).
+ * An explicitly named file that does not exist is an error.  Returns 0, or
+ * -1 after reporting every problem with FILE:LINE (cfg is then released).
+ *
+ * The format: "[section]" and "key = value" lines, each starting in the
+ * first column; ';' or '#' starts a comment line, and " ;" an inline
+ * comment; lines of any length; CRLF or LF; UTF-8 (a BOM is skipped).
+ * Errors: an unknown section or key (with a did-you-mean), a section or a
+ * key given twice, an indented line (no continuation lines), a line that
+ * is none of these, invalid UTF-8 or a control character, a bad value.
  */
 int config_load(struct config *cfg, const char *path);
+
+/*
+ * The same on a buffer: `file` names it in messages ("" for none), `dir`
+ * is what relative paths resolve against.  buf need not be NUL-terminated
+ * and may hold any bytes (a NUL is an error).  Pure apart from reporting:
+ * the fuzzing entry point.
+ */
+int config_parse_buffer(struct config *cfg, const char *file, const char *dir,
+			const char *buf, size_t len);
+
+/*
+ * Append where the value of `field` (the address of a member of cfg, e.g.
+ * &cfg->from) came from, for messages: "FILE:LINE: [newsletter] from", or
+ * "FILE: [newsletter] from (the built-in default)".  BUG() on another address.
+ */
+void config_where(const struct config *cfg, const void *field, struct strbuf *out);
 void config_release(struct config *cfg);
 
 /* The secret from the environment variable [serve] secret_env names, or NULL. */
 const char *config_secret(const struct config *cfg);
+/*
+ * The secret, for the commands that sign links others will click (send
+ * through a real server, serve): NULL after error() when it is unset or
+ * shorter than CONFIG_SECRET_MIN bytes (an HMAC key that short can be
+ * guessed offline from one token); the message names the variable and
+ * shows how to make one.  `use` completes "... before %s".
+ */
+#define CONFIG_SECRET_MIN 32
+const char *config_secret_required(const struct config *cfg, const char *use);
 /* The SMTP password from [smtp] password_env, or NULL. */
 const char *config_smtp_password(const struct config *cfg);
 /* The bounce mailbox password from [bounces] password_env, or NULL. */

@@ -1,5 +1,6 @@
 /*
  * newsbeat send ISSUE [--list L] [--test EMAIL]... [--dry-run] [--yes] [--limit N]
+ *                     [--retry-failed]
  *
  * The main job: snapshot the list's recipients into the delivery journal
  * (one durable transaction), then let the sender's workers deliver every
@@ -27,6 +28,7 @@
 
 static const char usage[] =
 	"usage: newsbeat send ISSUE [--list L] [--test EMAIL]... [--dry-run] [--yes] [--limit N]\n"
+	"                           [--retry-failed]\n"
 	"\n"
 	"Deliver ISSUE (issue-42, 42, or a path to the .md file) to every active\n"
 	"subscriber of the list, one personalized message each, through the\n"
@@ -41,7 +43,10 @@ static const char usage[] =
 	"                the journal is not touched\n"
 	"  --dry-run     build every message, deliver nothing\n"
 	"  --yes         do not ask for confirmation (needed without a terminal)\n"
-	"  --limit N     send at most N messages in this run\n";
+	"  --limit N     send at most N messages in this run\n"
+	"  --retry-failed  once the cause is fixed (a config value, the relay), put\n"
+	"                the issue's failed recipients back in the queue and send to\n"
+	"                them; asks like a send (or --yes); sent rows are never touched\n";
 
 static volatile sig_atomic_t interrupted;
 
@@ -62,21 +67,22 @@ struct send_ctx {
 	int failed;
 };
 
-/* The envelope sender: [smtp] envelope_from, else the From address. */
+/*
+ * The envelope sender: [smtp] envelope_from (already a normalized address,
+ * config_headers.h), else the From address, through the one splitter.
+ */
 static int envelope_from(const struct config *cfg, struct strbuf *out)
 {
-	const char *src = *cfg->envelope_from ? cfg->envelope_from : cfg->from;
-	const char *lt = strrchr(src, '<'), *gt = lt ? strchr(lt, '>') : NULL;
-	char *addr = lt && gt ? xstrndup(lt + 1, (size_t)(gt - lt - 1)) : xstrdup(src);
 	const char *why;
-	int r = 0;
 
-	if (address_validate(addr, out, &why) < 0)
-		r = error("[%s] %s '%s' is not a usable envelope sender: %s",
-			  *cfg->envelope_from ? "smtp" : "newsletter",
-			  *cfg->envelope_from ? "envelope_from" : "from", src, why);
-	free(addr);
-	return r;
+	if (*cfg->envelope_from) {
+		strbuf_addstr(out, cfg->envelope_from);
+		return 0;
+	}
+	if (address_split_mailbox(cfg->from, NULL, out, &why) < 0)
+		return error("[newsletter] from '%s' is not a usable envelope sender: %s",
+			     cfg->from, why);
+	return 0;
 }
 
 static int build_message(const struct send_ctx *ctx, const struct compose_recipient *r,
@@ -267,13 +273,14 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "yes", no_argument, NULL, 'y' },
 		{ "limit", required_argument, NULL, 'L' },
+		{ "retry-failed", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *list_opt = NULL, *list, *why;
 	char **tests = NULL;
 	size_t ntests = 0, tests_alloc = 0, i;
-	int dry_run = 0, yes = 0, opt, ret = EXIT_USAGE, lockfd = -1, has;
+	int dry_run = 0, yes = 0, retry_failed = 0, opt, ret = EXIT_USAGE, lockfd = -1, has;
 	long limit = 0;
 	struct strbuf path = STRBUF_INIT, from = STRBUF_INIT, sb = STRBUF_INIT;
 	struct strbuf snap_list = STRBUF_INIT;
@@ -298,6 +305,7 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 			break;
 		case 'n': dry_run = 1; break;
 		case 'y': yes = 1; break;
+		case 'R': retry_failed = 1; break;
 		case 'L': {
 			char *end;
 
@@ -317,6 +325,11 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		free(tests);
 		return usage_error(usage, optind >= argc ? "which issue? e.g. 'newsbeat send issue-42'"
 							 : "too many arguments");
+	}
+	if (retry_failed && (ntests || dry_run)) {
+		free(tests);
+		return usage_error(usage, "--retry-failed re-queues journal rows: it goes with "
+					  "neither --test nor --dry-run");
 	}
 	for (i = 0; i < ntests; i++) {
 		if (address_validate(tests[i], NULL, &why) < 0) {
@@ -340,12 +353,15 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 	probe = transport_open(cfg);
 	if (!probe)
 		goto out;
-	if (!transport_is_local(probe) && !config_secret(cfg) && !dry_run) {
-		error("%s is not set: unsubscribe links would be signed with the public "
-		      "development key and anyone could forge them; export a long random "
-		      "secret in %s before sending through %s",
-		      cfg->secret_env, cfg->secret_env, transport_describe(probe));
-		goto out;
+	if (!transport_is_local(probe) && !dry_run) {
+		struct strbuf use = STRBUF_INIT;
+		const char *secret;
+
+		strbuf_addf(&use, "sending through %s", transport_describe(probe));
+		secret = config_secret_required(cfg, use.buf);
+		strbuf_release(&use);
+		if (!secret)
+			goto out;
 	}
 	ctx.compose = compose_prepare(cfg, &is, config_secret(cfg));
 	if (!ctx.compose)
@@ -399,6 +415,15 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 	    journal_counts(ctx.journal, is.number, c) < 0)
 		goto out;
 
+	if (retry_failed && !has) {
+		error("issue %d has not been sent yet, so nobody failed: run 'newsbeat send %d'",
+		      is.number, is.number);
+		goto out;
+	}
+	if (retry_failed && !c[JOURNAL_FAILED]) {
+		printf("issue %d has no failed recipients; nothing re-queued\n", is.number);
+		retry_failed = 0;
+	}
 	if (!yes) {
 		long n = has ? c[JOURNAL_PENDING] + c[JOURNAL_RETRY]
 			     : send_source_count(ctx.source, list);
@@ -411,7 +436,11 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		fprintf(stderr, "issue:      %d  %s\n", is.number, shown(&sb, is.title));
 		fprintf(stderr, "subject:    %s\n", shown(&sb, compose_subject(ctx.compose)));
 		fprintf(stderr, "list:       %s\n", shown(&sb, list));
-		if (has)
+		if (retry_failed)
+			fprintf(stderr, "recipients: %ld that failed, to send again; %ld others left to "
+				"send; %ld already sent (not touched)\n", c[JOURNAL_FAILED], n,
+				c[JOURNAL_SENT]);
+		else if (has)
 			fprintf(stderr, "recipients: %ld left to send (resuming; %ld already sent)\n",
 				n, c[JOURNAL_SENT]);
 		else
@@ -437,6 +466,13 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 			goto out;
 		if (journal_counts(ctx.journal, is.number, c) < 0)
 			goto out;
+	}
+	if (retry_failed) {
+		long n = journal_requeue_failed(ctx.journal, is.number, (int64_t)clock_now());
+
+		if (n < 0 || journal_counts(ctx.journal, is.number, c) < 0)
+			goto out;
+		printf("re-queued %ld failed recipient(s) of issue %d\n", n, is.number);
 	}
 	transport_close(probe);
 	probe = NULL;

@@ -67,17 +67,9 @@ int cmd_serve(int argc, char **argv, struct config *cfg)
 	}
 	if (optind < argc)
 		return usage_error(usage, "unexpected argument '%s'", argv[optind]);
-	opt.secret = config_secret(cfg);
-	if (!opt.secret || !*opt.secret) {
-		fprintf(stderr, "newsbeat: error: no secret for the unsubscribe and confirmation "
-			"links: set the environment variable %s to a long random string "
-			"(e.g. $(openssl rand -hex 32)), the same one 'send' uses\n",
-			*cfg->secret_env ? cfg->secret_env : "NEWSBEAT_SECRET");
+	opt.secret = config_secret_required(cfg, "serving the unsubscribe and confirmation links");
+	if (!opt.secret)
 		return EXIT_USAGE;
-	}
-	if (strlen(opt.secret) < 32)
-		warning("the secret in %s is short; use at least 32 random characters",
-			cfg->secret_env);
 
 	/*
 	 * Block the stop signals before any thread starts, so that every

@@ -214,8 +214,8 @@ static int do_add(struct store *st, const char *arg, struct opts *o)
 		error("'%s' is not a usable address: %s", arg, reason);
 		goto out;
 	}
-	if (o->name && (strchr(o->name, '\n') || strchr(o->name, '\r'))) {
-		error("--name must be one line");
+	if (o->name && address_check_name(o->name, &reason) < 0) {
+		error("--name cannot be used: %s", reason);
 		goto out;
 	}
 	sub.email = email.buf;
@@ -461,9 +461,8 @@ static int import_row(void *data, const struct csvio_row *row)
 	strbuf_reset(&im->email);
 	if (!reason)
 		address_validate(row->fields[im->email_col], &im->email, &reason);	/* sets reason */
-	if (!reason && im->name_col >= 0 &&
-	    strpbrk(row->fields[im->name_col], "\r\n"))
-		reason = "the name has a line break";
+	if (!reason && im->name_col >= 0)
+		address_check_name(row->fields[im->name_col], &reason);	/* sets reason */
 	if (reason) {
 		reject(im, row, reason);
 		return 0;

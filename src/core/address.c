@@ -13,6 +13,7 @@
 #include "base/common.h"
 #include "core/address.h"
 #include "base/strbuf.h"
+#include "base/utf8.h"
 
 #include <arpa/inet.h>
 #include <strings.h>
@@ -77,11 +78,14 @@ static int check_dot_string(const char *s, size_t len, const char **why)
 }
 
 /*
- * Quoted-string, RFC 5321 section 4.1.2, restricted further: no '@',
- * no white space and no control characters inside, even escaped, since
- * those are what make one string mean two addresses to different parsers.
- * `s` starts at the opening quote; returns the length including the
- * closing quote, or -1.
+ * Quoted-string, RFC 5321 section 4.1.2, restricted to what a dot-string
+ * could nearly say: atext and dots only (e.g. "john..doe").  Specials
+ * ("a>b", "a,b", "a:b"), backslash escapes, '@', white space and control
+ * characters are refused: they are what makes one string mean two
+ * addresses to different parsers, and what relays mishandle in
+ * "MAIL FROM:<...>" and "RCPT TO:<...>" (the message would fail at every
+ * send, so it must not pass at the door).  `s` starts at the opening
+ * quote; returns the length including the closing quote, or -1.
  */
 static long quoted_length(const char *s, const char **why)
 {
@@ -92,17 +96,16 @@ static long quoted_length(const char *s, const char **why)
 
 		if (c == '"')
 			return i == 1 ? fail(why, "the quoted local part is empty") : (long)i + 1;
-		if (c == '\\') {
-			c = s[++i];
-			if (!c)
-				break;
-		}
 		if (c == '@')
 			return fail(why, "an '@' inside a quoted local part is not accepted");
 		if (c == ' ' || c == '\t')
 			return fail(why, "white space inside a quoted local part is not accepted");
 		if (c >= 0x80)
 			return fail(why, "the local part has non-ASCII characters (internationalized local parts are not supported)");
+		if (c == '\\')
+			return fail(why, "a backslash inside a quoted local part is not accepted");
+		if (c != '.' && !is_atext(c))
+			return fail(why, "a quoted local part may hold only letters, digits, dots and !#$%&'*+-/=?^_`{|}~ (not < > ( ) [ ] , ; :)");
 	}
 	return fail(why, "the quoted local part has no closing quote");
 }
@@ -296,4 +299,115 @@ int address_validate(const char *in, struct strbuf *out, const char **why)
 out:
 	strbuf_release(&domain);
 	return r;
+}
+
+int address_check_name(const char *name, const char **why)
+{
+	size_t len = strlen(name), bad = utf8_invalid_at(name, len), i;
+
+	if (bad < len)
+		return fail(why, "the name is not valid UTF-8");
+	for (i = 0; i < len; i++) {
+		unsigned char c = name[i];
+
+		if (c == '\r' || c == '\n')
+			return fail(why, "the name has a line break");
+		if (c < 0x20 || c == 0x7f)
+			return fail(why, "the name has a control character");
+		/* C1 controls, U+0080..U+009F: 0xC2 0x80..0x9F in UTF-8. */
+		if (c == 0xc2 && (unsigned char)name[i + 1] >= 0x80 &&
+		    (unsigned char)name[i + 1] <= 0x9f)
+			return fail(why, "the name has a control character (U+0080..U+009F)");
+	}
+	return 0;
+}
+
+/*
+ * RFC 5322 section 3.4: mailbox = name-addr / addr-spec, name-addr =
+ * [display-name] "<" addr-spec ">".  The display name is a quoted-string
+ * (anything but an unescaped '"', with \-escapes) or bare words; bare
+ * words may not hold '<', '>', '"', '@' or '\': those are what let one
+ * reader see an address inside the name that another reader does not
+ * ("NB <x@evil.org>" unquoted).  The name is re-encoded on output
+ * (mime_add_mailbox), so this only has to find where it ends.
+ */
+int address_split_mailbox(const char *in, struct strbuf *name, struct strbuf *addr,
+			  const char **why)
+{
+	struct strbuf nb = STRBUF_INIT, ab = STRBUF_INIT;
+	const char *s = in, *end, *p, *lt;
+
+	if (!in)
+		return fail(why, "no address given");
+	for (p = in; *p; p++)
+		if (*p == '\r' || *p == '\n')
+			return fail(why, "the address contains a line break");
+	end = s + strlen(s);
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	if (s == end)
+		return fail(why, "the address is empty");
+	if (end[-1] != '>') {
+		/* A bare addr-spec. */
+		char *bare = xstrndup(s, (size_t)(end - s));
+		int r = address_validate(bare, addr, why);
+
+		free(bare);
+		return r;
+	}
+	p = s;
+	if (*p == '"') {
+		for (p++; p < end && *p != '"'; p++) {
+			if (*p == '\\') {
+				if (++p == end)
+					break;
+			}
+			strbuf_addch(&nb, *p);
+		}
+		if (p >= end) {
+			strbuf_release(&nb);
+			return fail(why, "the display name's quote is never closed");
+		}
+		p++;
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p >= end || *p != '<') {
+			strbuf_release(&nb);
+			return fail(why, "expected '<address>' after the quoted display name");
+		}
+	} else {
+		for (; p < end && *p != '<'; p++) {
+			if (*p == '>' || *p == '"' || *p == '@' || *p == '\\') {
+				strbuf_release(&nb);
+				return fail(why, "the display name has '>', '\"', '@' or '\\' outside "
+					    "quotes: put the name in double quotes");
+			}
+		}
+		strbuf_add(&nb, s, (size_t)(p - s));
+		strbuf_rtrim(&nb);
+	}
+	lt = p;
+	if (memchr(lt + 1, '<', (size_t)(end - lt - 1)) || memchr(lt + 1, '>', (size_t)(end - lt - 2))) {
+		strbuf_release(&nb);
+		return fail(why, "more than one '<address>'");
+	}
+	{
+		char *bare = xstrndup(lt + 1, (size_t)(end - lt - 2));
+		int r = address_validate(bare, &ab, why);
+
+		free(bare);
+		if (r < 0 || address_check_name(nb.buf, why) < 0) {
+			strbuf_release(&nb);
+			strbuf_release(&ab);
+			return -1;
+		}
+	}
+	if (name)
+		strbuf_addbuf(name, &nb);
+	strbuf_addbuf(addr, &ab);
+	strbuf_release(&nb);
+	strbuf_release(&ab);
+	return 0;
 }

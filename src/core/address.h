@@ -7,8 +7,10 @@
  * Accepts a bare addr-spec (no display name, no angle brackets, no
  * comments).  RFC 5321 limits: local part ≤ 64 octets, domain ≤ 255,
  * whole path ≤ 256.  Rejects CR, LF, NUL, other control characters and
- * unquoted whitespace; exactly one unquoted '@'; quoted local parts are
- * accepted only when they contain no '@', whitespace or control characters;
+ * unquoted whitespace; exactly one unquoted '@'; a quoted local part may
+ * hold only atext and dots (no specials such as '>' or ',', no '\\'
+ * escapes, no '@', white space or control characters: what SMTP envelopes
+ * cannot carry safely);
  * comments "(...)" and source routes are rejected; the domain must be a
  * valid host name (LDH labels ≤ 63, at least one dot) or an address literal
  * [1.2.3.4]; an internationalized domain is converted to punycode (libidn2)
@@ -27,5 +29,26 @@ struct strbuf;
  * file, line or field.
  */
 int address_validate(const char *in, struct strbuf *out, const char **why);
+
+/*
+ * The one mailbox splitter: "addr@example.org", "<addr@example.org>",
+ * "Display Name <addr@example.org>" or "\"Quoted, Name\" <addr@...>".
+ * On success appends the display name (unquoted, unescaped; "" if none) to
+ * `name` (may be NULL) and the address, validated and normalized by
+ * address_validate(), to `addr`, and returns 0.  A bare name containing
+ * '<', '>', '"', '@' or '\\', a second '<address>', trailing text, or a
+ * name failing address_check_name() is refused: -1 with a static reason in
+ * *why, nothing appended.
+ */
+int address_split_mailbox(const char *in, struct strbuf *name, struct strbuf *addr,
+			  const char **why);
+
+/*
+ * A person's name as it enters (CLI, CSV, web form, display names): valid
+ * UTF-8 with no C0 or C1 control character (tab and line breaks included)
+ * and no DEL.  Length is the caller's business (a header phrase folds).
+ * 0, or -1 with a static reason.
+ */
+int address_check_name(const char *name, const char **why);
 
 #endif

@@ -12,6 +12,7 @@
 #include "core/mime.h"
 #include "core/token.h"
 #include "core/compose.h"
+#include "core/address.h"
 #include "base/testhook.h"
 #include "base/utf8.h"
 
@@ -28,7 +29,8 @@ struct compose {
 	char *secret;
 	char *subject;
 	char *web_url;
-	char *from_name, *from_addr;
+	char *from_name, *from_addr;	/* split and validated (address.h) */
+	char *mailto_addr;	/* unsubscribe_mailto, or the From address */
 	char *msgid_domain;
 	struct tmpl *content_html, *content_text;	/* the body, as templates */
 	struct tmpl *email_html, *email_text;
@@ -201,23 +203,23 @@ static int render_parts(const struct compose *c, struct tval *ctx, struct strbuf
 }
 
 /*
- * One render for a sample recipient, so that a template that never ends
- * (a partial including itself) fails prepare, before anything is sent,
- * rather than every recipient's message.
+ * One whole message for a sample recipient, built as every recipient's is
+ * (every template, every header, the "[TEST] " prefix of the longest
+ * subject), so that whatever would make each message fail (a template
+ * that never ends, a header value the builder refuses) fails prepare,
+ * before anything is sent, rather than every recipient's message.
  */
 static int render_sample(const struct compose *c)
 {
 	struct compose_recipient r = { "reader@example.org", "Sample Reader", NULL, 0, NULL, NULL };
-	struct strbuf html = STRBUF_INIT, text = STRBUF_INIT, token = STRBUF_INIT, url = STRBUF_INIT;
-	struct tval *ctx = recipient_context(c, &r, &token, &url);
-	int ret = render_parts(c, ctx, &html, &text, NULL, NULL);
+	struct strbuf eml = STRBUF_INIT;
+	struct compose_output out = { &eml, NULL, NULL, NULL };
+	int ret = compose_message(c, &r, 0, "=_SampleBoundary0123456789abcdefgh", "[TEST] ", &out);
 
-	tval_free(ctx);
-	strbuf_release(&html);
-	strbuf_release(&text);
-	strbuf_release(&token);
-	strbuf_release(&url);
-	return ret;
+	strbuf_release(&eml);
+	if (ret < 0)
+		return error("no message of this issue can be built (see above); nothing was sent");
+	return 0;
 }
 
 struct compose *compose_prepare(const struct config *cfg, const struct issue *is,
@@ -240,17 +242,23 @@ struct compose *compose_prepare(const struct config *cfg, const struct issue *is
 	strbuf_addstr(&sb, ".html");
 	c->web_url = strbuf_detach(&sb, NULL);
 
-	if (mime_split_mailbox(cfg->from, &c->from_name, &c->from_addr) < 0) {
-		error("%s: [newsletter] from: cannot read '%s' as 'Name <address>'",
-		      *cfg->file ? cfg->file : "built-in default", cfg->from);
-		goto fail;
+	{
+		struct strbuf name = STRBUF_INIT, addr = STRBUF_INIT;
+		const char *why;
+
+		if (address_split_mailbox(cfg->from, &name, &addr, &why) < 0) {
+			error("%s: [newsletter] from: '%s' is not one mailbox: %s",
+			      *cfg->file ? cfg->file : "built-in default", cfg->from, why);
+			strbuf_release(&name);
+			strbuf_release(&addr);
+			goto fail;
+		}
+		c->from_name = strbuf_detach(&name, NULL);
+		c->from_addr = strbuf_detach(&addr, NULL);
 	}
+	/* The mailto of List-Unsubscribe defaults to the From address. */
+	c->mailto_addr = xstrdup(*cfg->unsubscribe_mailto ? cfg->unsubscribe_mailto : c->from_addr);
 	at = strrchr(c->from_addr, '@');
-	if (!at || !at[1]) {
-		error("%s: [newsletter] from: '%s' has no domain",
-		      *cfg->file ? cfg->file : "built-in default", c->from_addr);
-		goto fail;
-	}
 	c->msgid_domain = xstrdup(at + 1);
 
 	/*
@@ -309,6 +317,7 @@ void compose_free(struct compose *c)
 	free(c->web_url);
 	free(c->from_name);
 	free(c->from_addr);
+	free(c->mailto_addr);
 	free(c->msgid_domain);
 	while (c->npartial_names)
 		free(c->partial_names[--c->npartial_names]);
@@ -374,7 +383,7 @@ int compose_message(const struct compose *c, const struct compose_recipient *r,
 		strbuf_addstr(&subject, subject_prefix);
 	strbuf_addstr(&subject, c->subject);
 	/* RFC 2369 §2: the mailto form; a mailbox reader matches the token in the subject. */
-	strbuf_addf(&mailto, "mailto:%s?subject=unsubscribe%%20%s", c->cfg->unsubscribe_mailto, token.buf);
+	strbuf_addf(&mailto, "mailto:%s?subject=unsubscribe%%20%s", c->mailto_addr, token.buf);
 
 	memset(&m, 0, sizeof(m));
 	m.from_name = c->from_name;

@@ -429,57 +429,6 @@ void mime_format_date(time_t t, struct strbuf *out)
 		    tm.tm_sec);
 }
 
-int mime_split_mailbox(const char *s, char **name, char **addr)
-{
-	const char *lt, *gt, *p, *end;
-	struct strbuf nb = STRBUF_INIT;
-
-	*name = *addr = NULL;
-	if (mime_has_line_break(s, strlen(s)))
-		return error("mailbox contains a line break");
-	while (*s == ' ' || *s == '\t')
-		s++;
-	end = s + strlen(s);
-	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
-		end--;
-	/* The last '<': a quoted display name may contain one, an address not. */
-	lt = memrchr(s, '<', (size_t)(end - s));
-	if (!lt) {
-		if (s == end || memchr(s, '>', (size_t)(end - s)) || memchr(s, ' ', (size_t)(end - s)))
-			return error("'%s' is not of the form 'Name <address>' or 'address'", s);
-		*name = xstrdup("");
-		*addr = xstrndup(s, (size_t)(end - s));
-		return 0;
-	}
-	gt = memchr(lt, '>', (size_t)(end - lt));
-	if (!gt || gt + 1 != end || gt == lt + 1)
-		return error("'%s' is not of the form 'Name <address>' or 'address'", s);
-	/* The display name: bare or a quoted-string with \-escapes. */
-	p = s;
-	end = lt;
-	while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
-		end--;
-	if (end > p && *p == '"') {
-		if (end - p < 2 || end[-1] != '"')
-			goto bad;
-		for (p++; p < end - 1; p++) {
-			if (*p == '\\' && p + 1 < end - 1)
-				p++;
-			else if (*p == '"')
-				goto bad;
-			strbuf_addch(&nb, *p);
-		}
-	} else {
-		strbuf_add(&nb, p, (size_t)(end - p));
-	}
-	*name = strbuf_detach(&nb, NULL);
-	*addr = xstrndup(lt + 1, (size_t)(gt - lt - 1));
-	return 0;
-bad:
-	strbuf_release(&nb);
-	return error("'%s': unbalanced quotes in the display name", s);
-}
-
 /* ------------------------------------------------------------------ */
 
 /* "=_" then 24..68 of [A-Za-z0-9]: see the comment in mime.h. */

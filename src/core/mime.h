@@ -78,13 +78,6 @@ int mime_add_mailbox(struct strbuf *out, const char *field, const char *name, co
 void mime_format_date(time_t t, struct strbuf *out);
 
 /*
- * Split "Display Name <addr@host>" or "addr@host" into name and address
- * (both newly allocated; name may be "").  Returns -1 after error() when
- * the form is not recognised.  Address validity is the caller's business.
- */
-int mime_split_mailbox(const char *s, char **name, char **addr);
-
-/*
  * Header inputs are C strings; NULL for an optional one omits its header.
  * Required: from_addr, to_addr, message_id, boundary.
  */

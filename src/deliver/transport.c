@@ -3,6 +3,8 @@
  */
 #include "base/common.h"
 #include "base/config.h"
+#include "base/strbuf.h"
+#include "core/address.h"
 #include "deliver/transport_internal.h"
 
 struct transport *transport_open(const struct config *cfg)
@@ -84,7 +86,22 @@ int transport_check_address(const char *addr, const char **why)
 		*why = "no '@' in address";
 		return -1;
 	}
-	return 0;
+	/*
+	 * Then the one validator: what reaches the envelope is an address it
+	 * accepts, already in its normalized form (so never an un-converted
+	 * IDN domain, nor a quoted local part SMTP cannot carry safely).
+	 */
+	{
+		struct strbuf norm = STRBUF_INIT;
+		int r = address_validate(addr, &norm, why);
+
+		if (r == 0 && strcmp(norm.buf, addr) != 0) {
+			*why = "address not in normalized form (address_validate)";
+			r = -1;
+		}
+		strbuf_release(&norm);
+		return r;
+	}
 }
 
 int transport_check_crlf(const char *msg, size_t len)

@@ -65,7 +65,9 @@ void transport_close(struct transport *t);
 
 /*
  * Shared by the backends (transport.c): 0 if addr is safe to put in an
- * SMTP envelope, else -1 with a static reason in *why.
+ * SMTP envelope — no byte below 0x21, no DEL or <>, and accepted by
+ * address_validate() unchanged (already normalized) — else -1 with a
+ * static reason in *why.
  */
 int transport_check_address(const char *addr, const char **why);
 /* 0 if msg has only CRLF line endings (no bare CR, no bare LF), else -1. */

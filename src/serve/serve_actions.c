@@ -106,15 +106,6 @@ static void subscribe_form(struct serve_app *app, struct serve_reply *r, int sta
 	tval_free(ctx);
 }
 
-/* 1 if s holds a control character (a name is one line of text). */
-static int has_control(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
-}
-
 /* A local part for Message-ID: random, @ the From domain. */
 static int make_message_id(const char *from_addr, struct strbuf *out)
 {
@@ -137,15 +128,18 @@ int serve_send_confirmation(struct serve_app *app, const char *email, const char
 	struct strbuf token = STRBUF_INIT, url = STRBUF_INIT, text = STRBUF_INIT,
 		html = STRBUF_INIT, subject = STRBUF_INIT, msgid = STRBUF_INIT,
 		boundary = STRBUF_INIT, msg = STRBUF_INIT;
-	char *from_name = NULL, *from_addr = NULL;
+	struct strbuf from_name = STRBUF_INIT, from_addr = STRBUF_INIT;
+	const char *why;
 	struct mime_message mm;
 	struct transport *t = NULL;
 	struct transport_status st;
 	struct tval *ctx = NULL;
 	int r = -1;
 
-	if (mime_split_mailbox(cfg->from, &from_name, &from_addr) < 0)
+	if (address_split_mailbox(cfg->from, &from_name, &from_addr, &why) < 0) {
+		error("[newsletter] from '%s': %s", cfg->from, why);
 		goto out;
+	}
 	token_make(app->secret, TOKEN_CONFIRM, email, list, &token);
 	strbuf_addf(&url, "%sconfirm?t=%s", cfg->base_url, token.buf);
 	ctx = tval_object();
@@ -159,12 +153,12 @@ int serve_send_confirmation(struct serve_app *app, const char *email, const char
 		goto out;
 	strbuf_addf(&subject, "Please confirm your subscription to %s", cfg->name);
 	strbuf_addstr(&boundary, "=_");
-	if (make_message_id(from_addr, &msgid) < 0 || token_random_alnum(28, &boundary) < 0)
+	if (make_message_id(from_addr.buf, &msgid) < 0 || token_random_alnum(28, &boundary) < 0)
 		goto out;
 
 	memset(&mm, 0, sizeof(mm));
-	mm.from_name = from_name;
-	mm.from_addr = from_addr;
+	mm.from_name = from_name.buf;
+	mm.from_addr = from_addr.buf;
 	mm.to_name = name;
 	mm.to_addr = email;
 	mm.subject = subject.buf;
@@ -181,7 +175,7 @@ int serve_send_confirmation(struct serve_app *app, const char *email, const char
 		goto out;
 	if (!(t = transport_open(cfg)))
 		goto out;
-	transport_send(t, *cfg->envelope_from ? cfg->envelope_from : from_addr, email,
+	transport_send(t, *cfg->envelope_from ? cfg->envelope_from : from_addr.buf, email,
 		       msg.buf, msg.len, &st);
 	if (st.result != TRANSPORT_SENT) {
 		error("confirmation e-mail not sent (%s): %s", transport_describe(t), st.reply);
@@ -191,8 +185,8 @@ int serve_send_confirmation(struct serve_app *app, const char *email, const char
 out:
 	transport_close(t);
 	tval_free(ctx);
-	free(from_name);
-	free(from_addr);
+	strbuf_release(&from_name);
+	strbuf_release(&from_addr);
 	strbuf_release(&token);
 	strbuf_release(&url);
 	strbuf_release(&text);
@@ -241,8 +235,16 @@ void serve_subscribe(struct serve_app *app, enum serve_method m, const char *cli
 		return;
 	}
 	name = form->name ? form->name : "";
-	if (has_control(name) || strlen(name) > 200) {
-		subscribe_form(app, r, 400, "Please shorten the name to one line.", form);
+	if (address_check_name(name, &why) < 0 || strlen(name) > 200) {
+		struct strbuf msg = STRBUF_INIT;
+
+		/* The one name rule (address.h): UTF-8, no C0/C1 controls. */
+		if (strlen(name) > 200)
+			strbuf_addstr(&msg, "Please shorten the name to one line.");
+		else
+			strbuf_addf(&msg, "Please check the name: %s.", why);
+		subscribe_form(app, r, 400, msg.buf, form);
+		strbuf_release(&msg);
 		strbuf_release(&email);
 		return;
 	}

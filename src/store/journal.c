@@ -315,6 +315,30 @@ int journal_recover(struct journal *j, int issue)
 	return rc == SQLITE_DONE ? 0 : db_error(j, "recover");
 }
 
+long journal_requeue_failed(struct journal *j, int issue, int64_t now)
+{
+	sqlite3_stmt *st;
+	long n = -1;
+	int rc;
+
+	pthread_mutex_lock(&j->lock);
+	rc = sqlite3_prepare_v2(j->st->db, "UPDATE delivery SET state = 0, attempts = 0, "
+				"ambiguous = 0, first_attempt = 0, next_attempt = 0, updated = ?2 "
+				"WHERE issue = ?1 AND state = 4", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int(st, 1, issue);
+		sqlite3_bind_int64(st, 2, now);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc == SQLITE_DONE)
+			n = (long)sqlite3_changes(j->st->db);
+	}
+	pthread_mutex_unlock(&j->lock);
+	if (n < 0)
+		db_error(j, "re-queue the failed rows");
+	return n;
+}
+
 static char *col_dup(sqlite3_stmt *st, int i)
 {
 	const unsigned char *s = sqlite3_column_text(st, i);

@@ -93,6 +93,16 @@ void journal_snapshot_abort(struct journal *j);
 int journal_recover(struct journal *j, int issue);
 
 /*
+ * After taking the issue lock, for `send --retry-failed` once the cause is
+ * fixed: the issue's failed rows become pending with a fresh attempt count
+ * and retry window (the last reply is kept until the next outcome).  No
+ * other state is touched: sent, retry, pending and cancelled rows stay as
+ * they are.  One committed statement.  Returns the number of rows
+ * re-queued, or -1.
+ */
+long journal_requeue_failed(struct journal *j, int issue, int64_t now);
+
+/*
  * Claim up to n due rows (pending, or retry with next_attempt <= now) with
  * id > *cursor, mark them 'sending', and advance *cursor.  Returns the
  * number claimed (0: nothing more after the cursor) or -1.

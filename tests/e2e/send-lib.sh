@@ -3,7 +3,7 @@
 	skip_all "python3-aiosmtpd is not installed (scripts/install-deps --test)"
 CAPTURE="$PY $SRCDIR/tests/tools/smtp_capture.py"
 CHECK="$PY $SRCDIR/tests/tools/eml_check.py"
-export NEWSBEAT_SECRET=e2e-secret-0123456789abcdef
+export NEWSBEAT_SECRET=e2e-secret-0123456789abcdef0123456789abcdef
 
 # mk_issue N: issues/issue-N.md, a copy of the sample issue 42 numbered N.
 mk_issue() {

@@ -41,7 +41,7 @@ at_exit "kill $cap 2>/dev/null"
 wait_port "$port" || notok "capture server started"
 printf '[smtp]\nurl = smtp://127.0.0.1:%s\nconnections = 2\n' "$port" > config.ini
 check_exit 2 "a real SMTP server without NEWSBEAT_SECRET is refused" "$NEWSBEAT" send 40 --yes
-export NEWSBEAT_SECRET=e2e-secret-0123456789abcdef
+export NEWSBEAT_SECRET=e2e-secret-0123456789abcdef0123456789abcdef
 check "send over SMTP" "$NEWSBEAT" send 40 --yes
 sleep 0.5
 check "three messages arrived" test "$(ls got/*.eml 2>/dev/null | wc -l)" -eq 3

@@ -320,6 +320,36 @@ int main(void)
 		strbuf_release(&f);
 	}
 
+	/*
+	 * A header value the builder refuses fails prepare, before any
+	 * recipient (config_headers_check catches these at load; prepare is
+	 * the net under it): every header is built once there.
+	 */
+	{
+		static const char *const bad[] = {
+			"[newsletter]\nlist_id = news beat.example.org\n",
+			"[newsletter]\nlist_id = <newsbeat.example.org>\n",
+			"[newsletter]\nbase_url = https://news.example.org/a b/\n",
+			"[newsletter]\nunsubscribe_mailto = a@b.org c\n",
+		};
+
+		path_join(&path, top, "issues/issue-42.md");
+		for (i = 0; i < ARRAY_SIZE(bad); i++) {
+			if (load_cfg(&cfg, bad[i]) < 0 || issue_load(&is, path.buf) < 0) {
+				ok(0, "%s: loads", bad[i]);
+				continue;
+			}
+			strbuf_reset(&reports);
+			c = compose_prepare(&cfg, &is, "unit-test-secret");
+			ok(c == NULL, "a header the builder refuses fails prepare: %s", bad[i]);
+			ok(strstr(reports.buf, "no message of this issue can be built") != NULL,
+			   "…saying so");
+			compose_free(c);
+			issue_release(&is);
+			config_release(&cfg);
+		}
+	}
+
 	strbuf_release(&eml);
 	strbuf_release(&html);
 	strbuf_release(&text);

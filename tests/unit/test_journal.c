@@ -212,6 +212,35 @@ int main(void)
 	journal_each(j, 42, 1u << JOURNAL_FAILED, count_cb, &seen);
 	is_int(seen, 1, "journal_each filters by state");
 
+	/* --retry-failed: only the failed row moves, back to pending with fresh attempts. */
+	{
+		long before[JOURNAL_NSTATES];
+
+		journal_counts(j, 42, before);
+		is_int(journal_requeue_failed(j, 43, 3000), 0, "another issue's failed rows are not touched");
+		is_int(journal_requeue_failed(j, 42, 3000), 1, "one failed row re-queued");
+		journal_counts(j, 42, c);
+		is_int(c[JOURNAL_FAILED], 0, "…none failed now");
+		is_int(c[JOURNAL_PENDING], before[JOURNAL_PENDING] + 1, "…it is pending");
+		is_int(c[JOURNAL_SENT], before[JOURNAL_SENT], "…sent rows untouched");
+		is_int(c[JOURNAL_RETRY], before[JOURNAL_RETRY], "…retry rows untouched");
+		cursor = 0;
+		seen = 0;
+		while ((n = journal_claim(j, 42, 1500, rows, 10, &cursor)) > 0) {
+			for (i = 0; i < n; i++) {
+				if (!strcmp(rows[i].email, "user05@example.org")) {
+					seen = 1;
+					is_int(rows[i].attempts, 0, "…with a fresh attempt count");
+					is_int((int)rows[i].first_attempt, 0, "…and retry window");
+				}
+				journal_release_row(j, rows[i].id);
+				journal_row_release(&rows[i]);
+			}
+		}
+		ok(seen, "the re-queued row is claimed again");
+		is_int(journal_requeue_failed(j, 42, 3000), 0, "nothing failed: nothing re-queued");
+	}
+
 	/* The per-issue lock. */
 	fd = journal_lock_issue(db.buf, 42);
 	ok(fd >= 0, "lock issue 42");

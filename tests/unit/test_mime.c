@@ -1065,33 +1065,6 @@ static void test_headers(void)
 	mime_format_date(0, &h);
 	is_str(h.buf, "Thu, 01 Jan 1970 00:00:00 +0000", "epoch date");
 
-	/* Splitting configured mailboxes. */
-	{
-		char *n = NULL, *a = NULL;
-
-		ok(mime_split_mailbox("NewsBeat <newsbeat@example.org>", &n, &a) == 0 &&
-		   strcmp(n, "NewsBeat") == 0 && strcmp(a, "newsbeat@example.org") == 0, "split 'Name <addr>'");
-		free(n);
-		free(a);
-		ok(mime_split_mailbox("  news@example.org ", &n, &a) == 0 && strcmp(n, "") == 0 &&
-		   strcmp(a, "news@example.org") == 0, "split bare address");
-		free(n);
-		free(a);
-		ok(mime_split_mailbox("\"Beat, News \\\"X\\\"\" <n@example.org>", &n, &a) == 0 &&
-		   strcmp(n, "Beat, News \"X\"") == 0 && strcmp(a, "n@example.org") == 0,
-		   "split quoted name");
-		free(n);
-		free(a);
-		ok(mime_split_mailbox("\"a <b> c\" <n@example.org>", &n, &a) == 0 &&
-		   strcmp(n, "a <b> c") == 0 && strcmp(a, "n@example.org") == 0,
-		   "split quoted name containing angle brackets");
-		free(n);
-		free(a);
-		ok(mime_split_mailbox("Name <a@b> trailing", &n, &a) < 0 && !n && !a, "reject trailing junk");
-		ok(mime_split_mailbox("Name <a@b", &n, &a) < 0, "reject unclosed <");
-		ok(mime_split_mailbox("Name\n <a@b>", &n, &a) < 0, "reject line break");
-		ok(mime_split_mailbox("", &n, &a) < 0, "reject empty");
-	}
 	strbuf_release(&h);
 	strbuf_release(&s);
 }

@@ -129,6 +129,12 @@ int main(void)
 	ok(transport_check_address("a@example.org", &why) == 0, "plain address passes");
 	ok(transport_check_address("a b@example.org", &why) < 0, "space refused");
 	ok(transport_check_address("", &why) < 0, "empty refused");
+	/* The envelope gets only what the one validator accepts, normalized. */
+	ok(transport_check_address("\"a(b)\"@example.org", &why) < 0, "quoted specials refused: %s", why);
+	ok(transport_check_address("a@example.org@evil.org", &why) < 0, "two '@' refused: %s", why);
+	ok(transport_check_address("a@m\xc3\xbcller.example", &why) < 0, "an unconverted IDN domain refused: %s", why);
+	ok(transport_check_address("a@xn--mller-kva.example", &why) == 0, "its punycode form passes");
+	ok(transport_check_address("a@Example.ORG", &why) < 0, "an unnormalized domain refused: %s", why);
 	ok(transport_check_crlf("a\r\nb\r\n", 6) == 0, "CRLF only passes");
 	ok(transport_check_crlf("\n", 1) < 0, "leading bare LF refused");
 	ok(transport_check_crlf("a\r", 2) < 0, "trailing CR refused");
