@@ -7,7 +7,9 @@
 #include "store/store_internal.h"
 #include "base/strbuf.h"
 
+#include <fcntl.h>
 #include <time.h>
+#include <unistd.h>
 
 #define BUSY_TIMEOUT_MS 5000
 
@@ -306,9 +308,22 @@ static int migrate(struct store *st)
 struct store *store_open(const char *path)
 {
 	struct store *st = xcalloc(1, sizeof(*st));
-	int rc;
+	int rc, fd;
 
 	st->path = xstrdup(path);
+	/*
+	 * Every address is in here: create the file 0600 ourselves (SQLite
+	 * would make it 0644 less the umask), and SQLite gives the -wal and
+	 * -shm files the database's own mode.
+	 */
+	fd = !*path || !strcmp(path, ":memory:") ? -2 :
+		open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+	else if (fd == -1 && errno != EEXIST) {
+		error("cannot create database '%s': %s", path, strerror(errno));
+		goto fail;
+	}
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		if (st->db)
