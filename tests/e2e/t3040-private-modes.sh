@@ -40,7 +40,7 @@ check "every outbox message is 600 ($n messages, $bad not)" test "$n" -ge 2 -a "
 check_mode public.lock 600
 check_mode public/index.html 644
 # Nothing created by newsbeat outside public/ is readable by others.
-find . -newer ../start.mark -type f ! -path './public/*' ! -name '*.err' -perm /077 > loose
-check "no other file newsbeat made is group/world accessible" test ! -s loose
-sed 's/^/# /' loose
+find . -newer ../start.mark -type f ! -path './public/*' ! -name '*.err' -perm /077 > ../loose
+check "no other file newsbeat made is group/world accessible" test ! -s ../loose
+sed "s/^/# /" ../loose
 done_testing
