@@ -1929,7 +1929,7 @@ int archive_build(const struct config *cfg, const char *out_dir, time_t now,
 	 */
 	strbuf_reset(&sub);
 	strbuf_addf(&sub, "%s.lock", out.buf);
-	lock_fd = open(sub.buf, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	lock_fd = open(sub.buf, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (lock_fd < 0 || flock(lock_fd, LOCK_EX) < 0) {
 		error("cannot lock '%s': %s", sub.buf, strerror(errno));
 		goto out;

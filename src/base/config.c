@@ -62,6 +62,8 @@ static const struct key keys[] = {
 	{ "smtp", "retry_wait", KEY_INT, S(retry_wait), "60", 0, 3600 },
 	{ "serve", "listen", KEY_STR, S(listen), "127.0.0.1:8080", 0, 0 },
 	{ "serve", "secret_env", KEY_STR, S(secret_env), "NEWSBEAT_SECRET", 0, 0 },
+	{ "serve", "confirm_ttl", KEY_INT, S(confirm_ttl), "604800", 600, 90 * 86400 },
+	{ "serve", "confirm_interval", KEY_INT, S(confirm_interval), "3600", 0, 7 * 86400 },
 	{ "bounces", "mailbox", KEY_STR, S(bounces_mailbox), "", 0, 0 },
 	{ "bounces", "password_env", KEY_STR, S(bounces_password_env), "NEWSBEAT_BOUNCES_PASSWORD", 0, 0 },
 	{ "bounces", "tls", KEY_TLS, S(bounces_tls), "required", 0, 0 },

@@ -54,6 +54,8 @@ struct config {
 	/* [serve] */
 	char *listen;
 	char *secret_env;
+	int confirm_ttl;	/* seconds a confirmation link stays valid */
+	int confirm_interval;	/* seconds between confirmation e-mails to one address */
 
 	/* [bounces] */
 	char *bounces_mailbox;	/* "" = none; imaps://, imap://, pop3s://, pop3://, maildir:, mbox: */

@@ -98,9 +98,12 @@ void token_hmac(const char *secret, const void *data, size_t len, unsigned char 
 	hmac_sha256_digest(&ctx, SHA256_DIGEST_SIZE, mac);
 }
 
-/* The MAC input: purpose NUL email NUL list (NUL cannot occur in either). */
+/*
+ * The MAC input: purpose NUL email NUL list, then NUL time for a timed
+ * token (NUL cannot occur in any of them).
+ */
 static void token_mac(const char *secret, enum token_purpose p, const char *email,
-		      const char *list, unsigned char mac[32])
+		      const char *list, const char *issued, unsigned char mac[32])
 {
 	struct strbuf data = STRBUF_INIT;
 
@@ -109,29 +112,60 @@ static void token_mac(const char *secret, enum token_purpose p, const char *emai
 	strbuf_addstr(&data, email);
 	strbuf_addch(&data, '\0');
 	strbuf_addstr(&data, list);
+	if (issued) {
+		strbuf_addch(&data, '\0');
+		strbuf_addstr(&data, issued);
+	}
 	token_hmac(secret, data.buf, data.len, mac);
 	strbuf_release(&data);
 }
 
-void token_make(const char *secret, enum token_purpose p, const char *email,
-		const char *list, struct strbuf *out)
+/* `issued`: the decimal issue time of a timed token, or NULL. */
+static void token_build(const char *secret, enum token_purpose p, const char *email,
+			const char *list, const char *issued, struct strbuf *out)
 {
 	unsigned char mac[32];
 
-	token_mac(secret, p, email, list, mac);
+	token_mac(secret, p, email, list, issued, mac);
 	strbuf_addch(out, (int)p);
 	b64url_encode((const unsigned char *)email, strlen(email), out);
 	strbuf_addch(out, '.');
 	b64url_encode((const unsigned char *)list, strlen(list), out);
 	strbuf_addch(out, '.');
+	if (issued) {
+		strbuf_addstr(out, issued);
+		strbuf_addch(out, '.');
+	}
 	b64url_encode(mac, TOKEN_MAC_BYTES, out);
 }
 
-int token_verify(const char *secret, enum token_purpose p, const char *token,
-		 char **email, char **list)
+void token_make(const char *secret, enum token_purpose p, const char *email,
+		const char *list, struct strbuf *out)
 {
-	struct strbuf e = STRBUF_INIT, l = STRBUF_INIT, want = STRBUF_INIT;
-	const char *dot1, *dot2;
+	token_build(secret, p, email, list, NULL, out);
+}
+
+void token_make_timed(const char *secret, enum token_purpose p, const char *email,
+		      const char *list, int64_t issued, struct strbuf *out)
+{
+	char t[24];
+
+	if (issued < 0)
+		BUG("token issued before 1970");
+	snprintf(t, sizeof(t), "%lld", (long long)issued);
+	token_build(secret, p, email, list, t, out);
+}
+
+/*
+ * Split and check a token with 3 (untimed) or 4 (timed) dot-separated
+ * fields.  The rebuilt token is compared whole, so a time written with
+ * leading zeros or a sign is rejected like any other change.
+ */
+static int verify(const char *secret, enum token_purpose p, const char *token, int timed,
+		  char **email, char **list, int64_t *issued)
+{
+	struct strbuf e = STRBUF_INIT, l = STRBUF_INIT, want = STRBUF_INIT, t = STRBUF_INIT;
+	const char *dot1, *dot2, *dot3 = NULL, *end;
 	size_t tlen;
 	int r = -1;
 
@@ -145,7 +179,16 @@ int token_verify(const char *secret, enum token_purpose p, const char *token,
 	if (!dot1)
 		return -1;
 	dot2 = strchr(dot1 + 1, '.');
-	if (!dot2 || strchr(dot2 + 1, '.'))
+	if (!dot2)
+		return -1;
+	end = dot2;
+	if (timed) {
+		dot3 = strchr(dot2 + 1, '.');
+		if (!dot3)
+			return -1;
+		end = dot3;
+	}
+	if (strchr(end + 1, '.'))
 		return -1;
 	if (b64url_decode(token + 1, (size_t)(dot1 - token - 1), &e) < 0 ||
 	    b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1), &l) < 0)
@@ -153,7 +196,25 @@ int token_verify(const char *secret, enum token_purpose p, const char *token,
 	/* A NUL inside would make the C strings below differ from the MAC input. */
 	if (memchr(e.buf, '\0', e.len) || memchr(l.buf, '\0', l.len))
 		goto out;
-	token_make(secret, p, e.buf, l.buf, &want);
+	if (timed) {
+		size_t n = (size_t)(dot3 - dot2 - 1);
+		unsigned long long v = 0;
+		size_t i;
+
+		/* At most 15 digits: no overflow, and far beyond any real clock. */
+		if (!n || n > 15)
+			goto out;
+		for (i = 0; i < n; i++) {
+			char c = dot2[1 + i];
+
+			if (c < '0' || c > '9')
+				goto out;
+			v = v * 10 + (unsigned)(c - '0');
+		}
+		strbuf_add(&t, dot2 + 1, n);
+		*issued = (int64_t)v;
+	}
+	token_build(secret, p, e.buf, l.buf, timed ? t.buf : NULL, &want);
 	if (want.len != tlen || !memeql_sec(want.buf, token, tlen))
 		goto out;
 	*email = strbuf_detach(&e, NULL);
@@ -162,7 +223,25 @@ int token_verify(const char *secret, enum token_purpose p, const char *token,
 out:
 	strbuf_release(&e);
 	strbuf_release(&l);
+	strbuf_release(&t);
 	strbuf_release(&want);
+	return r;
+}
+
+int token_verify(const char *secret, enum token_purpose p, const char *token,
+		 char **email, char **list)
+{
+	return verify(secret, p, token, 0, email, list, NULL);
+}
+
+int token_verify_timed(const char *secret, enum token_purpose p, const char *token,
+		       char **email, char **list, int64_t *issued)
+{
+	int64_t when = 0;
+	int r = verify(secret, p, token, 1, email, list, &when);
+
+	if (!r)
+		*issued = when;
 	return r;
 }
 

@@ -10,17 +10,25 @@
  * the address so that verification needs no database lookup; a forged or
  * truncated token is rejected by a constant-time comparison before anything
  * touches the store.
+ *
+ * A timed token (the confirmation link) carries its issue time as well:
+ * "<purpose-char><base64url(email)>.<base64url(list)>.<unix time, decimal>.<mac>"
+ * with mac over purpose "\0" email "\0" list "\0" time, so the holder
+ * cannot extend it.  Confirm tokens were untimed under purpose 'c' once;
+ * those are no longer accepted (they never expired), while unsubscribe
+ * tokens keep the untimed form so every link already sent keeps working.
  */
 #include <stddef.h>
+#include <stdint.h>
 
 struct strbuf;
 
 enum token_purpose {
-	TOKEN_UNSUBSCRIBE = 'u',
-	TOKEN_CONFIRM = 'c',
+	TOKEN_UNSUBSCRIBE = 'u',	/* untimed */
+	TOKEN_CONFIRM = 'C',		/* timed */
 };
 
-/* Append a token for (email, list) to out. */
+/* Append an untimed token for (email, list) to out. */
 void token_make(const char *secret, enum token_purpose p, const char *email,
 		const char *list, struct strbuf *out);
 
@@ -30,6 +38,18 @@ void token_make(const char *secret, enum token_purpose p, const char *email,
  */
 int token_verify(const char *secret, enum token_purpose p, const char *token,
 		 char **email, char **list);
+
+/* Append a timed token for (email, list) issued at `issued` (unix time, >= 0). */
+void token_make_timed(const char *secret, enum token_purpose p, const char *email,
+		      const char *list, int64_t issued, struct strbuf *out);
+
+/*
+ * Verify a timed token: 0 with *email, *list (newly allocated) and
+ * *issued set, or -1 (nothing reported, nothing allocated).  Whether it
+ * has expired is the caller's rule: the token only proves when it was made.
+ */
+int token_verify_timed(const char *secret, enum token_purpose p, const char *token,
+		       char **email, char **list, int64_t *issued);
 
 /*
  * A Message-ID local part, stable for (issue, email) and unguessable without

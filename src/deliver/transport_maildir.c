@@ -67,7 +67,8 @@ static void maildir_send(struct transport *t, const char *from, const char *rcpt
 	/* What a delivery agent adds (RFC 5321 4.4): the envelope stays visible. */
 	strbuf_addf(&hdr, "Return-Path: <%s>\r\nDelivered-To: %s\r\n", from, rcpt);
 
-	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	/* A message names its recipient: for the owner only, whatever the umask. */
+	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		st->result = TRANSPORT_FATAL;
 		transport_set_reply(st, "cannot create '%s': %s", tmp.buf, strerror(errno));
@@ -131,8 +132,8 @@ struct transport *transport_maildir_open(const struct config *cfg)
 	path_join(&sb, md->dir, "new");
 	md->new = strbuf_detach(&sb, NULL);
 	path_join(&sb, md->dir, "cur");
-	if (mkdir_p(md->tmp, 0755) < 0 || mkdir_p(md->new, 0755) < 0 ||
-	    mkdir_p(sb.buf, 0755) < 0)
+	if (mkdir_p(md->tmp, 0700) < 0 || mkdir_p(md->new, 0700) < 0 ||
+	    mkdir_p(sb.buf, 0700) < 0)
 		goto fail;
 	md->newfd = open(md->new, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (md->newfd < 0) {

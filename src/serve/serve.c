@@ -438,24 +438,35 @@ static int is_inside(const char *root, const char *path)
 }
 
 /*
- * The archive directory is served to anyone: refuse to start when the
- * subscriber database or the Maildir outbox (every address, every
- * message) would be among its files, e.g. with [paths] archive = .
+ * The archive directory is served to anyone: refuse to start when a
+ * private file would be among its files, e.g. with [paths] archive = .:
+ * the subscriber database and the Maildir outbox (every address, every
+ * message), the config (credentials, settings), the issues (drafts and
+ * embargoed ones) and the templates.
  */
 static int check_archive_exposure(const struct serve_app *app)
 {
 	const struct config *cfg = app->cfg;
+	const struct {
+		const char *path, *what, *key;
+	} private[] = {
+		{ cfg->database, "the database", "[paths] database" },
+		{ cfg->outbox, "the outbox", "[paths] outbox" },
+		{ cfg->file, "the config file", "-c CONFIG" },
+		{ cfg->issues_dir, "the issues directory", "[paths] issues" },
+		{ cfg->templates_dir, "the templates directory", "[paths] templates" },
+	};
+	size_t i;
 
 	if (!app->archive_root)
 		return 0;
-	if (is_inside(app->archive_root, cfg->database))
-		return error("the database '%s' is inside the archive directory '%s', which "
-			     "is served to anyone: move one of them ([paths] database, archive)",
-			     cfg->database, app->archive_root);
-	if (is_inside(app->archive_root, cfg->outbox))
-		return error("the outbox '%s' is inside the archive directory '%s', which "
-			     "is served to anyone: move one of them ([paths] outbox, archive)",
-			     cfg->outbox, app->archive_root);
+	for (i = 0; i < ARRAY_SIZE(private); i++)
+		if (*private[i].path && is_inside(app->archive_root, private[i].path))
+			return error("%s '%s' is inside the archive directory '%s', which is "
+				     "served to anyone: point [paths] archive at the directory "
+				     "'newsbeat archive' builds (default: public), or move %s "
+				     "out of it (%s)", private[i].what, private[i].path,
+				     app->archive_root, private[i].what, private[i].key);
 	return 0;
 }
 

@@ -6,7 +6,9 @@
  * time, with no database access — before anything else happens.
  */
 #include "base/common.h"
+#include "base/clock.h"
 #include "core/address.h"
+#include "core/compose.h"
 #include "base/config.h"
 #include "core/mime.h"
 #include "serve/serve_internal.h"
@@ -121,8 +123,7 @@ static int make_message_id(const char *from_addr, struct strbuf *out)
  * A fresh transport per message: subscriptions are rare, and an idle SMTP
  * connection would only time out between them.
  */
-int serve_send_confirmation(struct serve_app *app, const char *email, const char *name,
-			    const char *list)
+int serve_send_confirmation(struct serve_app *app, const char *email, const char *list)
 {
 	const struct config *cfg = app->cfg;
 	struct strbuf token = STRBUF_INIT, url = STRBUF_INIT, text = STRBUF_INIT,
@@ -140,12 +141,11 @@ int serve_send_confirmation(struct serve_app *app, const char *email, const char
 		error("[newsletter] from '%s': %s", cfg->from, why);
 		goto out;
 	}
-	token_make(app->secret, TOKEN_CONFIRM, email, list, &token);
+	token_make_timed(app->secret, TOKEN_CONFIRM, email, list, (int64_t)clock_now(), &token);
 	strbuf_addf(&url, "%sconfirm?t=%s", cfg->base_url, token.buf);
 	ctx = tval_object();
 	tval_set_str(ctx, "confirm_url", url.buf);
 	tval_set_str(ctx, "email", email);
-	tval_set_str(ctx, "name", name ? name : "");
 	tval_set_str(ctx, "list", list);
 	tval_set_str(ctx, "archive_url", cfg->base_url);
 	if (serve_pages_mail(app->pages, MAIL_CONFIRM_TEXT, ctx, &text) < 0 ||
@@ -159,10 +159,12 @@ int serve_send_confirmation(struct serve_app *app, const char *email, const char
 	memset(&mm, 0, sizeof(mm));
 	mm.from_name = from_name.buf;
 	mm.from_addr = from_addr.buf;
-	mm.to_name = name;
+	/* The name came from an unconfirmed form: never put a stranger's
+	 * words in the To of mail to someone who has not asked for it. */
+	mm.to_name = NULL;
 	mm.to_addr = email;
 	mm.subject = subject.buf;
-	mm.date = time(NULL);
+	mm.date = clock_now();
 	mm.message_id = msgid.buf;
 	mm.boundary = boundary.buf;
 	mm.text = text.buf;
@@ -250,14 +252,14 @@ void serve_subscribe(struct serve_app *app, enum serve_method m, const char *cli
 	}
 	/* The honeypot field is hidden from people; a bot that fills it gets the same page. */
 	if (!form->website || !*form->website) {
-		want = serve_store_subscribe(app, email.buf, name, list);
+		want = serve_store_subscribe(app, email.buf, name, list, (int64_t)clock_now());
 		if (want < 0) {
 			store_failed(app, r);
 			strbuf_release(&email);
 			return;
 		}
 		/* Sent by the mail thread: an SMTP round trip must not hold up this one. */
-		if (want > 0 && serve_mailer_queue(app->mailer, email.buf, name, list) < 0) {
+		if (want > 0 && serve_mailer_queue(app->mailer, email.buf, list) < 0) {
 			serve_pages_message(app->pages, r, 503, "Please try again",
 					    "We cannot send the confirmation e-mail just now. "
 					    "Please try again in a few minutes.");
@@ -278,11 +280,15 @@ void serve_subscribe(struct serve_app *app, enum serve_method m, const char *cli
 	strbuf_release(&email);
 }
 
+/* Clocks of two machines (the one that mailed, the one that serves) may differ a little. */
+#define CONFIRM_CLOCK_SLACK 300
+
 void serve_confirm(struct serve_app *app, enum serve_method m, const char *token,
 		   const struct serve_form *form, struct serve_reply *r)
 {
 	char *email = NULL, *list = NULL;
-	struct tval *ctx;
+	struct tval *ctx = NULL;
+	int64_t issued, now;
 	int active;
 
 	(void)form;
@@ -290,9 +296,22 @@ void serve_confirm(struct serve_app *app, enum serve_method m, const char *token
 		method_not_allowed(app, r, "GET, HEAD, POST");
 		return;
 	}
-	if (!token || token_verify(app->secret, TOKEN_CONFIRM, token, &email, &list)) {
+	if (!token || token_verify_timed(app->secret, TOKEN_CONFIRM, token, &email, &list, &issued)) {
 		bad_link(app, r);
 		return;
+	}
+	now = (int64_t)clock_now();
+	if (issued > now + CONFIRM_CLOCK_SLACK) {
+		bad_link(app, r);
+		goto out;
+	}
+	/* An old link proves consent given long ago, if at all: ask again. */
+	if (now - issued > (int64_t)app->cfg->confirm_ttl) {
+		serve_pages_message(app->pages, r, 410, "This link has expired",
+				    "Confirmation links are valid for a limited time. "
+				    "Please fill in the subscription form again; "
+				    "a new link will be sent to you.");
+		goto out;
 	}
 	ctx = token_ctx(token, email, list);
 	if (m != SERVE_POST) {
@@ -307,7 +326,7 @@ void serve_confirm(struct serve_app *app, enum serve_method m, const char *token
 	}
 	if (!active) {
 		serve_pages_message(app->pages, r, 409, "Subscription not possible",
-				    "This address cannot be subscribed. "
+				    "This address cannot be subscribed with this link. "
 				    "Please write to us if you think this is a mistake.");
 		goto out;
 	}

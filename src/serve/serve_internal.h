@@ -125,13 +125,22 @@ void serve_pages_message(const struct serve_pages *p, struct serve_reply *r,
 /* ---- serve_ratelimit.c ---- */
 
 /*
- * At most `limit` events per `window` seconds per key (a client address),
- * fixed windows, in a bounded table (old keys are forgotten first).
+ * At most `limit` events per `window` seconds per client
+ * (serve_ratelimit_key()), fixed windows, in a bounded table (old keys
+ * are forgotten first).
  */
 struct serve_ratelimit *serve_ratelimit_new(unsigned limit, unsigned window);
 void serve_ratelimit_free(struct serve_ratelimit *rl);
-/* Count one event; 0 if allowed, else the seconds until the next is allowed. */
-unsigned serve_ratelimit_hit(struct serve_ratelimit *rl, const char *key, time_t now);
+/* Count one event for a client address; 0 if allowed, else the seconds until the next is allowed. */
+unsigned serve_ratelimit_hit(struct serve_ratelimit *rl, const char *client, time_t now);
+
+#define SERVE_RATELIMIT_KEYMAX 64
+/*
+ * The key a client address is counted under: an IPv6 address by its /64
+ * prefix ("2001:db8:1:2::/64"), an IPv4-mapped IPv6 address as the IPv4
+ * address, anything else as it is (truncated to fit).
+ */
+void serve_ratelimit_key(const char *client, char out[SERVE_RATELIMIT_KEYMAX]);
 
 /* ---- serve_store.c: what serve needs from the subscriber store ---- */
 
@@ -144,15 +153,19 @@ int serve_store_open(struct serve_app *app);
 /* Mark (email, list) unsubscribed, committed before returning; repeating is fine.  0 or -1. */
 int serve_store_unsubscribe(struct serve_app *app, const char *email, const char *list);
 /*
- * Record a subscription request awaiting confirmation.  1 if a
- * confirmation e-mail should go out (new, pending, unsubscribed or already
- * active), 0 if the address must not be mailed (suppressed: bounced,
- * complained), -1 after error().  Never changes an active membership or
- * an existing subscriber's name.
+ * Record a subscription request (store_subscribe_request() with [serve]
+ * confirm_interval): 1 if a confirmation e-mail should go out now, 0 if
+ * the address must not be mailed now (unsubscribed, bounced, complained,
+ * suppressed, or mailed within the interval), -1 after error().  `name`
+ * is held until the confirmation; it never changes a subscriber before.
  */
 int serve_store_subscribe(struct serve_app *app, const char *email, const char *name,
-			  const char *list);
-/* Confirm: the membership becomes active.  1 if active now, 0 if it cannot be (suppressed), -1. */
+			  const char *list, int64_t now);
+/*
+ * Confirm (store_confirm()): 1 if the membership is active now, 0 if it
+ * cannot be (unsubscribed, bounced, complained, suppressed, not
+ * requested), -1.
+ */
 int serve_store_confirm(struct serve_app *app, const char *email, const char *list);
 void serve_store_close(struct serve_app *app);
 
@@ -161,11 +174,10 @@ void serve_store_close(struct serve_app *app);
 /* Start the thread that sends confirmation e-mails.  NULL after error(). */
 struct serve_mailer *serve_mailer_start(struct serve_app *app, unsigned max_queue);
 /*
- * Queue a confirmation e-mail to (email, name) for list; copies the
- * strings.  0, or -1 when the queue is full or stopping (answer 503).
+ * Queue a confirmation e-mail to email for list; copies the strings.  0,
+ * or -1 when the queue is full or stopping (answer 503).
  */
-int serve_mailer_queue(struct serve_mailer *m, const char *email, const char *name,
-		       const char *list);
+int serve_mailer_queue(struct serve_mailer *m, const char *email, const char *list);
 /*
  * Finish the e-mail in flight, drop (with a warning) the ones still
  * queued, join the thread and free.  NULL is fine.
@@ -189,9 +201,10 @@ void serve_confirm(struct serve_app *app, enum serve_method m, const char *token
 		   const struct serve_form *form, struct serve_reply *r);
 /*
  * Build and submit one confirmation e-mail through the configured
- * transport (called by the mail thread).  0, or -1 after error().
+ * transport (called by the mail thread), with a confirm token issued now.
+ * It carries no name: whoever filled in the form may not own the mailbox,
+ * and their text must not reach it.  0, or -1 after error().
  */
-int serve_send_confirmation(struct serve_app *app, const char *email, const char *name,
-			    const char *list);
+int serve_send_confirmation(struct serve_app *app, const char *email, const char *list);
 
 #endif

@@ -12,7 +12,7 @@
 
 struct job {
 	struct job *next;
-	char *email, *name, *list;
+	char *email, *list;
 };
 
 struct serve_mailer {
@@ -28,7 +28,6 @@ struct serve_mailer {
 static void job_free(struct job *j)
 {
 	free(j->email);
-	free(j->name);
 	free(j->list);
 	free(j);
 }
@@ -52,7 +51,7 @@ static void *mailer_main(void *arg)
 		m->queued--;
 		pthread_mutex_unlock(&m->lock);
 		/* Failures are reported by error(); the address stays pending. */
-		serve_send_confirmation(m->app, j->email, j->name, j->list);
+		serve_send_confirmation(m->app, j->email, j->list);
 		job_free(j);
 		pthread_mutex_lock(&m->lock);
 	}
@@ -81,8 +80,7 @@ struct serve_mailer *serve_mailer_start(struct serve_app *app, unsigned max_queu
 	return m;
 }
 
-int serve_mailer_queue(struct serve_mailer *m, const char *email, const char *name,
-		       const char *list)
+int serve_mailer_queue(struct serve_mailer *m, const char *email, const char *list)
 {
 	struct job *j;
 
@@ -93,7 +91,6 @@ int serve_mailer_queue(struct serve_mailer *m, const char *email, const char *na
 	}
 	j = xcalloc(1, sizeof(*j));
 	j->email = xstrdup(email);
-	j->name = xstrdup(name ? name : "");
 	j->list = xstrdup(list);
 	*m->tail = j;
 	m->tail = &j->next;
@@ -116,7 +113,7 @@ void serve_mailer_stop(struct serve_mailer *m)
 	pthread_join(m->thread, NULL);
 	if (m->queued)
 		warning("stopping: %u confirmation e-mail(s) not sent; those addresses stay "
-			"pending and can subscribe again", m->queued);
+			"pending and can ask again after [serve] confirm_interval", m->queued);
 	for (j = m->head; j; j = next) {
 		next = j->next;
 		job_free(j);

@@ -7,9 +7,11 @@
 #include "base/common.h"
 #include "serve/serve_internal.h"
 
+#include <arpa/inet.h>
+
 #define RL_SLOTS 4096		/* power of two */
 #define RL_PROBES 16
-#define RL_KEYMAX 64		/* an IPv6 address in text is at most 45 */
+#define RL_KEYMAX SERVE_RATELIMIT_KEYMAX
 
 struct rl_slot {
 	char key[RL_KEYMAX];
@@ -51,11 +53,42 @@ static uint32_t rl_hash(const char *s)
 	return h;
 }
 
-unsigned serve_ratelimit_hit(struct serve_ratelimit *rl, const char *key, time_t now)
+/*
+ * One IPv6 host usually holds a whole /64 (RFC 4291 §2.5.1 interface
+ * identifiers; privacy addresses, RFC 8981, change at will): counting
+ * full addresses would give it 2^64 fresh limits.  An IPv4-mapped
+ * address (::ffff:a.b.c.d, a dual-stack socket) is the IPv4 client.
+ */
+void serve_ratelimit_key(const char *client, char out[SERVE_RATELIMIT_KEYMAX])
+{
+	unsigned char a[16];
+	char text[INET6_ADDRSTRLEN];
+
+	if (strchr(client, ':') && inet_pton(AF_INET6, client, a) == 1) {
+		static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+		if (!memcmp(a, mapped, sizeof(mapped))) {
+			inet_ntop(AF_INET, a + 12, text, sizeof(text));
+			snprintf(out, SERVE_RATELIMIT_KEYMAX, "%s", text);
+			return;
+		}
+		memset(a + 8, 0, 8);
+		inet_ntop(AF_INET6, a, text, sizeof(text));
+		snprintf(out, SERVE_RATELIMIT_KEYMAX, "%s/64", text);
+		return;
+	}
+	snprintf(out, SERVE_RATELIMIT_KEYMAX, "%s", client);
+}
+
+unsigned serve_ratelimit_hit(struct serve_ratelimit *rl, const char *client, time_t now)
 {
 	struct rl_slot *slot = NULL, *oldest = NULL;
-	uint32_t h = rl_hash(key);
+	char key[RL_KEYMAX];
+	uint32_t h;
 	unsigned i, wait = 0;
+
+	serve_ratelimit_key(client, key);
+	h = rl_hash(key);
 
 	pthread_mutex_lock(&rl->lock);
 	for (i = 0; i < RL_PROBES; i++) {

@@ -6,6 +6,7 @@
  * database, and a send in progress skips the address from then on.
  */
 #include "base/common.h"
+#include "base/config.h"
 #include "serve/serve_internal.h"
 #include "store/store.h"
 
@@ -33,70 +34,32 @@ int serve_store_unsubscribe(struct serve_app *app, const char *email, const char
 	return r < 0 ? -1 : 0;
 }
 
-/* Addresses we must never mail again, whatever a web form says. */
-static int never_mail(struct store *st, const char *email, int status)
-{
-	int sup;
-
-	if (status == STORE_BOUNCED || status == STORE_COMPLAINED)
-		return 1;
-	sup = store_is_suppressed(st, email);
-	return sup < 0 ? -1 : sup;
-}
-
 int serve_store_subscribe(struct serve_app *app, const char *email, const char *name,
-			  const char *list)
+			  const char *list, int64_t now)
 {
-	int status, no, r = -1;
+	int r;
 
 	pthread_mutex_lock(&app->store_lock);
-	/*
-	 * New addresses become PENDING; existing memberships (active,
-	 * pending, unsubscribed, ...) and names are left as they are until
-	 * the owner of the mailbox confirms.
-	 */
-	status = store_subscribe_pending(app->store, email, *name ? name : NULL, list);
-	if (status < 0)
-		goto out;
-	no = never_mail(app->store, email, status);
-	if (no < 0)
-		goto out;
-	r = !no;
-out:
+	r = store_subscribe_request(app->store, email, *name ? name : NULL, list, now,
+				    app->cfg->confirm_interval);
 	pthread_mutex_unlock(&app->store_lock);
 	return r;
 }
 
 int serve_store_confirm(struct serve_app *app, const char *email, const char *list)
 {
-	struct store_subscriber sub = { email, NULL, 0, NULL, NULL };
-	enum store_result res;
-	int status, no, r = -1;
+	int status;
 
 	pthread_mutex_lock(&app->store_lock);
-	status = store_confirm(app->store, email, list);
-	if (status < 0)
-		goto out;
-	if (status == STORE_ACTIVE) {
-		r = 1;
-		goto out;
-	}
-	no = never_mail(app->store, email, status);
-	if (no < 0)
-		goto out;
-	if (no) {
-		r = 0;
-		goto out;
-	}
 	/*
-	 * Unsubscribed earlier (or no record at all): the confirmation is the
-	 * mailbox owner's own explicit request, which is what re-activation
-	 * needs (issue 3: "unsubscribes stick" unless explicitly undone).
+	 * Only a pending (or active) membership is confirmed: a link must
+	 * never undo an unsubscribe, a bounce, a complaint or a suppression,
+	 * however old or new it is.  Coming back after unsubscribing takes
+	 * the editors (`subscribers add --resubscribe`).
 	 */
-	if (store_subscribe(app->store, &sub, list, STORE_RESUBSCRIBE, &res, NULL) < 0)
-		goto out;
-	r = 1;
-out:
+	status = store_confirm(app->store, email, list);
 	pthread_mutex_unlock(&app->store_lock);
-	return r;
+	if (status < 0)
+		return -1;
+	return status == STORE_ACTIVE;
 }

@@ -162,7 +162,8 @@ int journal_lock_issue(const char *path, int issue)
 	int fd;
 
 	strbuf_addf(&lp, "%s.lock", path);
-	fd = open(lp.buf, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	/* Private like the database it sits beside (0600 whatever the umask). */
+	fd = open(lp.buf, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		error("cannot open '%s': %s", lp.buf, strerror(errno));
 		strbuf_release(&lp);

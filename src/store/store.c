@@ -8,7 +8,9 @@
 #include "store/store_internal.h"
 #include "base/strbuf.h"
 
+#include <fcntl.h>
 #include <time.h>
+#include <unistd.h>
 
 #define BUSY_TIMEOUT_MS 5000
 
@@ -318,9 +320,22 @@ static int migrate(struct store *st)
 struct store *store_open(const char *path)
 {
 	struct store *st = xcalloc(1, sizeof(*st));
-	int rc;
+	int rc, fd;
 
 	st->path = xstrdup(path);
+	/*
+	 * Every address is in here: create the file 0600 ourselves (SQLite
+	 * would make it 0644 less the umask), and SQLite gives the -wal and
+	 * -shm files the database's own mode.
+	 */
+	fd = !*path || !strcmp(path, ":memory:") ? -2 :
+		open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+	else if (fd == -1 && errno != EEXIST) {
+		error("cannot create database '%s': %s", path, strerror(errno));
+		goto fail;
+	}
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		if (st->db)
@@ -797,30 +812,135 @@ int store_member_status(struct store *st, const char *email, const char *list)
 	return membership_status(st, list_id, sub_id);
 }
 
-static int subscribe_pending(struct store *st, const char *email, const char *name, const char *list)
+/*
+ * The subscription request recorded for (list, subscriber): 1 with *sent
+ * and *name (allocated) set, 0 when there is none (*name NULL), or -1.
+ */
+static int held_request(struct store *st, int64_t list_id, int64_t sub_id,
+			int64_t *sent, char **name)
 {
-	struct store_subscriber sub = { email, name, 0, NULL, NULL };
-	enum store_result res;
-	int status = store_member_status(st, email, list), sup;
+	sqlite3_stmt *s = store_stmt(st, "SELECT sent, name FROM confirmations"
+				     " WHERE list_id = ?1 AND subscriber_id = ?2");
+	int rc;
 
-	if (status != STORE_NONE)
-		return status;
-	sup = store_is_suppressed(st, email);
-	if (sup)
-		return sup < 0 ? -1 : STORE_NONE;
-	if (subscribe(st, &sub, list, STORE_AS_PENDING, &res, NULL) < 0)
+	*name = NULL;
+	if (!s)
 		return -1;
-	return STORE_PENDING;
+	sqlite3_bind_int64(s, 1, list_id);
+	sqlite3_bind_int64(s, 2, sub_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*sent = sqlite3_column_int64(s, 0);
+		*name = xstrdup((const char *)sqlite3_column_text(s, 1));
+		sqlite3_reset(s);
+		return 1;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(st, "cannot read a subscription request");
+	return 0;
 }
 
-int store_subscribe_pending(struct store *st, const char *email, const char *name, const char *list)
+static int subscribe_request(struct store *st, const char *email, const char *name,
+			     const char *list, int64_t now, int64_t interval)
+{
+	struct store_subscriber sub = { email, NULL, 0, NULL, NULL };
+	enum store_result res;
+	int64_t list_id, sub_id, sent = 0;
+	int status, suppressed, have;
+	char *held;
+	sqlite3_stmt *s;
+
+	list_id = store_list_id(st, list, 1);
+	if (list_id < 0 || lookup(st, email, list_id, &sub_id, &status, &suppressed) < 0)
+		return -1;
+	if (suppressed || sticky(status))
+		return 0;
+	if (status == STORE_NONE) {
+		/* No name: it is only taken once the mailbox's owner confirms. */
+		if (subscribe(st, &sub, list, STORE_AS_PENDING, &res, NULL) < 0)
+			return -1;
+		if ((sub_id = store_subscriber_id(st, email)) <= 0)
+			return sub_id < 0 ? -1 : error("database '%s': '%s' was not added",
+						       st->path, email);
+	}
+	have = held_request(st, list_id, sub_id, &sent, &held);
+	free(held);
+	if (have < 0)
+		return -1;
+	/* A clock set back must not silence the address until it catches up. */
+	if (have && interval > 0 && sent <= now && now - sent < interval)
+		return 0;
+	s = store_stmt(st, "INSERT OR REPLACE INTO confirmations (list_id, subscriber_id, name, sent)"
+			   " VALUES (?1, ?2, ?3, ?4)");
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, list_id);
+	sqlite3_bind_int64(s, 2, sub_id);
+	store_bind_text(s, 3, name);
+	sqlite3_bind_int64(s, 4, now);
+	if (store_step_done(st, s, "cannot record a subscription request") < 0)
+		return -1;
+	return 1;
+}
+
+int store_subscribe_request(struct store *st, const char *email, const char *name,
+			    const char *list, int64_t now, int64_t interval)
 {
 	int began = store_write_begin(st), r;
 
 	if (began < 0)
 		return -1;
-	r = subscribe_pending(st, email, name, list);
+	r = subscribe_request(st, email, name, list, now, interval);
 	return store_write_end(st, began, r);
+}
+
+static int confirm(struct store *st, const char *email, const char *list)
+{
+	int64_t list_id = store_list_id(st, list, 0), sub_id, sent;
+	int status, suppressed, have;
+	char *held = NULL, now[32];
+	sqlite3_stmt *s;
+
+	if (list_id <= 0)
+		return list_id < 0 ? -1 : STORE_NONE;
+	if (lookup(st, email, list_id, &sub_id, &status, &suppressed) < 0)
+		return -1;
+	if (suppressed)
+		return STORE_NONE;
+	if (status != STORE_PENDING && status != STORE_ACTIVE)
+		return status;
+	if (status == STORE_PENDING &&
+	    set_membership(st, list_id, sub_id, STORE_ACTIVE, "confirmed", 1) < 0)
+		return -1;
+	have = held_request(st, list_id, sub_id, &sent, &held);
+	if (have < 0)
+		return -1;
+	if (have && *held) {
+		store_now(now);
+		s = store_stmt(st, "UPDATE subscribers SET name = ?2, updated = ?3 WHERE id = ?1 AND name <> ?2");
+		if (s) {
+			sqlite3_bind_int64(s, 1, sub_id);
+			store_bind_text(s, 2, held);
+			store_bind_text(s, 3, now);
+		}
+		if (!s || store_step_done(st, s, "cannot update a subscriber") < 0) {
+			free(held);
+			return -1;
+		}
+		/* The time stays: it still limits the e-mails to this address. */
+		s = store_stmt(st, "UPDATE confirmations SET name = '' WHERE list_id = ?1 AND subscriber_id = ?2");
+		if (s) {
+			sqlite3_bind_int64(s, 1, list_id);
+			sqlite3_bind_int64(s, 2, sub_id);
+		}
+		if (!s || store_step_done(st, s, "cannot record a subscription request") < 0) {
+			free(held);
+			return -1;
+		}
+	}
+	free(held);
+	return STORE_ACTIVE;
 }
 
 static int change_status(struct store *st, const char *email, const char *list,
@@ -852,9 +972,7 @@ int store_confirm(struct store *st, const char *email, const char *list)
 
 	if (began < 0)
 		return -1;
-	r = change_status(st, email, list, STORE_PENDING, STORE_ACTIVE, "confirmed");
-	if (r == STORE_PENDING)
-		r = STORE_ACTIVE;
+	r = confirm(st, email, list);
 	return store_write_end(st, began, r);
 }
 

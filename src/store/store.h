@@ -117,17 +117,27 @@ int store_subscribe(struct store *st, const struct store_subscriber *sub,
 		    enum store_status *skip_status);
 
 /*
- * Double opt-in (RFC-less, but see issue 6): add `email` to `list` as
- * PENDING unless it is already a member in any status or suppressed, in
- * which case nothing changes.  `name` may be NULL.  Returns the status the
- * address has on the list afterwards (STORE_PENDING for a new one), or -1.
+ * Double opt-in, a request from the web form.  An address that is not a
+ * member of `list` becomes PENDING (a new subscriber gets no name yet);
+ * a member in any other status and a suppressed address are left alone.
+ * Returns 1 when a confirmation e-mail should go out now: the address is
+ * PENDING or ACTIVE and no e-mail was recorded for it on this list in the
+ * `interval` seconds before `now` (0: no limit); `now` is then recorded
+ * and `name` (may be NULL) held until store_confirm().  Returns 0 when no
+ * e-mail may go out (unsubscribed, bounced, complained, suppressed, or
+ * one was sent recently: then nothing is recorded), or -1.
  */
-int store_subscribe_pending(struct store *st, const char *email, const char *name,
-			    const char *list);
+int store_subscribe_request(struct store *st, const char *email, const char *name,
+			    const char *list, int64_t now, int64_t interval);
 /*
- * Confirm a PENDING membership: it becomes ACTIVE.  Returns the status
- * afterwards (STORE_ACTIVE on success; any other status is left alone and
- * returned, STORE_NONE when not a member), or -1.
+ * Confirm a subscription request: a PENDING membership becomes ACTIVE,
+ * and the name held by store_subscribe_request() (if not empty) becomes
+ * the subscriber's.  An ACTIVE member stays active (and takes the held
+ * name).  Anything else never changes: an unsubscribed, bounced or
+ * complained membership is returned as it is (unsubscribes stick: an old
+ * link cannot undo them), and a suppressed address gives STORE_NONE, as
+ * does an address that is not a member.  Returns STORE_ACTIVE on success,
+ * or -1.
  */
 int store_confirm(struct store *st, const char *email, const char *list);
 

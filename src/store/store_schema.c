@@ -107,6 +107,22 @@ const struct store_migration store_migrations[] = {
 	  "CREATE INDEX delivery_pending ON delivery (issue, id) WHERE state = 0;"
 	  "CREATE INDEX delivery_retry ON delivery (issue, id) WHERE state = 3;",
 	  NULL },
+	/*
+	 * Subscription requests from the web form: when the last
+	 * confirmation e-mail went out (so however many clients ask, an
+	 * address gets at most one per [serve] confirm_interval, across
+	 * restarts) and the name that request gave, held until the owner of
+	 * the mailbox confirms: a stranger's text never reaches the mailbox
+	 * or the subscriber row unconfirmed.
+	 */
+	{ 6, "confirmation requests",
+	  "CREATE TABLE confirmations ("
+	  "  list_id INTEGER NOT NULL REFERENCES lists(id),"
+	  "  subscriber_id INTEGER NOT NULL REFERENCES subscribers(id),"
+	  "  name TEXT NOT NULL DEFAULT '',"
+	  "  sent INTEGER NOT NULL,"	/* unix time */
+	  "  PRIMARY KEY (list_id, subscriber_id)) WITHOUT ROWID;",
+	  NULL },
 	/* Append new migrations here; never edit the ones above. */
 };
 

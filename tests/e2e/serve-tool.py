@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Client-side helpers for the `newsbeat serve` tests (t60xx).
 
-  token PURPOSE EMAIL LIST          a token as token.h documents it (secret: $NEWSBEAT_SECRET)
+  token PURPOSE EMAIL LIST [TIME]   a token as token.h documents it (secret: $NEWSBEAT_SECRET);
+                                    with TIME (unix seconds) a timed one (confirm: purpose C)
   forged N PORT EMAIL LIST          N forged/random/truncated tokens, each GET and POSTed
                                     (keep-alive); prints the count of non-400 answers
   gets N URL                        N GETs over one keep-alive connection; prints the
@@ -27,11 +28,16 @@ def b64(b):
     return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
 
 
-def token(purpose, email, lst, secret=None):
+def token(purpose, email, lst, secret=None, issued=None):
     secret = (secret or os.environ["NEWSBEAT_SECRET"]).encode()
-    mac = hmac.new(secret, purpose.encode() + b"\0" + email.encode() + b"\0" + lst.encode(),
-                   hashlib.sha256).digest()[:16]
-    return purpose + b64(email.encode()) + "." + b64(lst.encode()) + "." + b64(mac)
+    data = purpose.encode() + b"\0" + email.encode() + b"\0" + lst.encode()
+    if issued is not None:
+        data += b"\0" + str(issued).encode()
+    mac = hmac.new(secret, data, hashlib.sha256).digest()[:16]
+    t = purpose + b64(email.encode()) + "." + b64(lst.encode()) + "."
+    if issued is not None:
+        t += str(issued) + "."
+    return t + b64(mac)
 
 
 def forged_tokens(n, email, lst):
@@ -235,7 +241,7 @@ def main():
             pass
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "token":
-        print(token(args[0], args[1], args[2]))
+        print(token(args[0], args[1], args[2], issued=int(args[3]) if len(args) > 3 else None))
     elif cmd == "forged":
         forged(int(args[0]), args[1], args[2], args[3])
     elif cmd == "gets":

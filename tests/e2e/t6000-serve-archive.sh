@@ -38,6 +38,23 @@ mkdir -p nl/public/mail
 check "the outbox inside the archive: refuses to start" test $? -eq 1
 check "…naming the outbox" grep -q "outbox.*inside the archive" err
 rmdir nl/public/mail
+# Nor the config, the issues (drafts, embargoed ones) or the templates.
+mkdir -p private nl/issues
+printf '[paths]\narchive = .\ndatabase = ../private/newsbeat.db\noutbox = ../private/outbox\n' > nl/cfg-dot.ini
+sed -n '/^\[newsletter\]/,$p' nl/config.ini >> nl/cfg-dot.ini
+"$NEWSBEAT" -c nl/cfg-dot.ini serve >out 2>err
+check "archive = . with the database elsewhere: still refuses (the config)" test $? -eq 1
+check "…naming the config file and what to do" \
+	grep -q "config file '.*cfg-dot.ini' is inside the archive directory.*\[paths\] archive" err
+for what in issues templates; do
+	mkdir -p "nl/public/$what-dir"
+	[ "$what" = templates ] && cp nl/templates/* "nl/public/$what-dir/"
+	sed "s/^\[serve\]/[paths]\n$what = public\/$what-dir\n[serve]/" nl/config.ini > nl/exposed.ini
+	"$NEWSBEAT" -c nl/exposed.ini serve >out 2>err
+	check "the $what inside the archive: refuses to start" test $? -eq 1
+	check "…naming the $what directory" grep -q "the $what directory '.*$what-dir' is inside the archive" err
+	rm -rf "nl/public/$what-dir"
+done
 check "--help" sh -c "\"$NEWSBEAT\" serve --help | grep -q listen"
 
 serve_start

@@ -135,6 +135,33 @@ static void test_form(void)
 	serve_form_release(&f);
 }
 
+/* IPv6 clients are counted by /64: one host holds the whole prefix. */
+static void test_ratelimit_ipv6(void)
+{
+	struct serve_ratelimit *rl = serve_ratelimit_new(3, 60);
+	char key[SERVE_RATELIMIT_KEYMAX];
+	time_t t = 1000000;
+	int allowed = 0, i;
+
+	serve_ratelimit_key("2001:db8:1:2:aaaa:bbbb:cccc:dddd", key);
+	is_str(key, "2001:db8:1:2::/64", "an IPv6 address keyed by its /64");
+	serve_ratelimit_key("2001:DB8:1:2::1", key);
+	is_str(key, "2001:db8:1:2::/64", "  in canonical form");
+	serve_ratelimit_key("::ffff:192.0.2.7", key);
+	is_str(key, "192.0.2.7", "an IPv4-mapped address is the IPv4 client");
+	serve_ratelimit_key("192.0.2.7", key);
+	is_str(key, "192.0.2.7", "IPv4 as it is");
+	for (i = 0; i < 10; i++) {
+		char addr[64];
+
+		snprintf(addr, sizeof(addr), "2001:db8:1:2::%x", i + 1);
+		allowed += serve_ratelimit_hit(rl, addr, t) == 0;
+	}
+	is_int(allowed, 3, "10 addresses of one /64 share one limit");
+	ok(serve_ratelimit_hit(rl, "2001:db8:1:3::1", t) == 0, "the next /64 has its own");
+	serve_ratelimit_free(rl);
+}
+
 static void test_ratelimit(void)
 {
 	struct serve_ratelimit *rl = serve_ratelimit_new(3, 60);
@@ -166,5 +193,6 @@ int main(void)
 	test_static();
 	test_form();
 	test_ratelimit();
+	test_ratelimit_ipv6();
 	return tap_done();
 }

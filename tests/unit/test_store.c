@@ -142,12 +142,16 @@ static void test_basics(void)
 	is_int(store_deliverable(st, "never@example.org", "board"), 1, "  deliverable");
 
 	/* Double opt-in. */
-	is_int(store_subscribe_pending(st, "new@example.net", "New", "members"), STORE_PENDING, "pending");
+	is_int(store_subscribe_request(st, "new@example.net", "New", "members", 1000, 3600), 1,
+	       "a request: mail a confirmation");
+	is_int(store_member_status(st, "new@example.net", "members"), STORE_PENDING, "  pending");
 	is_int(store_count(st, "members"), 1, "pending is not a recipient");
-	is_int(store_subscribe_pending(st, "jose@example.com", NULL, "members"), STORE_ACTIVE,
-	       "pending for an active member changes nothing");
-	is_int(store_subscribe_pending(st, "zoe@example.org", NULL, "news"), STORE_NONE,
-	       "pending for a suppressed address changes nothing");
+	is_int(store_subscribe_request(st, "jose@example.com", NULL, "members", 1000, 3600), 1,
+	       "a request for an active member: mail");
+	is_int(store_member_status(st, "jose@example.com", "members"), STORE_ACTIVE, "  and it stays active");
+	is_int(store_subscribe_request(st, "zoe@example.org", NULL, "news", 1000, 3600), 0,
+	       "a request for a suppressed address: no mail");
+	is_int(store_member_status(st, "zoe@example.org", "news"), STORE_NONE, "  nothing recorded");
 	is_int(store_confirm(st, "new@example.net", "members"), STORE_ACTIVE, "confirm");
 	is_int(store_confirm(st, "new@example.net", "members"), STORE_ACTIVE, "confirm twice");
 	is_int(store_confirm(st, "li@example.com", "members"), STORE_BOUNCED, "confirm leaves bounced alone");
@@ -234,13 +238,98 @@ static void test_lists(void)
 	store_unsubscribe(st, "b@example.org", "members", NULL);
 	store_set_status(st, "c@example.org", "members", STORE_COMPLAINED, "fbl");
 	store_suppress(st, "d@example.org", "manual");
-	store_subscribe_pending(st, "e@example.org", NULL, "members");
+	store_subscribe_request(st, "e@example.org", NULL, "members", 1000, 3600);
 	subscribe(st, "a@example.org", NULL, "board", 0, &res);
 	is_int(store_each_list(st, list_fn, &out), 0, "store_each_list");
 	is_str(out.buf, "board:1/0/0/0/0/0;members:2/1/1/0/1/1;", "counts by status, suppressed active counted");
 	store_close(st);
 	strbuf_release(&out);
 	strbuf_release(&path);
+}
+
+/* The name of a subscriber, as `subscribers list` shows it (cursor over any status). */
+static void name_of(struct store *st, const char *list, const char *email, struct strbuf *out)
+{
+	struct store_cursor *c = store_members_open(st, list, STORE_NONE);
+	const struct store_recipient *r;
+
+	strbuf_reset(out);
+	strbuf_addstr(out, "(none)");
+	while ((r = store_cursor_next(c)))
+		if (!strcmp(r->email, email)) {
+			strbuf_reset(out);
+			strbuf_addstr(out, r->name);
+		}
+	store_cursor_close(c);
+}
+
+/*
+ * Web subscription requests: at most one confirmation e-mail per address
+ * per interval, remembered across connections; the submitted name is held
+ * until the confirmation; confirming never undoes an unsubscribe, bounce,
+ * complaint or suppression.
+ */
+static void test_requests(void)
+{
+	struct strbuf path = STRBUF_INIT, name = STRBUF_INIT;
+	struct store *st;
+	enum store_result res;
+	int i, mails = 0;
+
+	db_path(&path, "requests.db");
+	st = store_open(path.buf);
+	for (i = 0; i < 8; i++)
+		mails += store_subscribe_request(st, "bomb@example.org", "Spam Text", "members",
+						 5000 + i, 3600) == 1;
+	is_int(mails, 1, "8 requests for one address within the interval: one e-mail");
+	store_close(st);
+	st = store_open(path.buf);
+	is_int(store_subscribe_request(st, "bomb@example.org", NULL, "members", 5000 + 3599, 3600), 0,
+	       "  still none after reopening the database");
+	is_int(store_subscribe_request(st, "bomb@example.org", NULL, "members", 5000 + 3600, 3600), 1,
+	       "  one again after the interval");
+	is_int(store_subscribe_request(st, "bomb@example.org", NULL, "board", 5000 + 3601, 3600), 1,
+	       "  the interval is per list");
+	is_int(store_subscribe_request(st, "bomb@example.org", NULL, "members", 1000, 3600), 1,
+	       "  a clock set back does not silence the address");
+	is_int(store_subscribe_request(st, "free@example.org", NULL, "members", 1, 0), 1, "interval 0: no limit");
+	is_int(store_subscribe_request(st, "free@example.org", NULL, "members", 1, 0), 1, "  again");
+
+	/* The name is held, never on the subscriber before the confirmation. */
+	is_int(store_subscribe_request(st, "dana@example.org", "Dana Doe", "members", 100, 3600), 1,
+	       "a request with a name");
+	name_of(st, "members", "dana@example.org", &name);
+	is_str(name.buf, "", "  the name is not the subscriber's yet");
+	is_int(store_confirm(st, "dana@example.org", "members"), STORE_ACTIVE, "  confirmed");
+	name_of(st, "members", "dana@example.org", &name);
+	is_str(name.buf, "Dana Doe", "  now it is");
+	is_int(store_subscribe_request(st, "dana@example.org", "Mallory", "members", 200, 3600), 0,
+	       "a second request within the interval: no e-mail");
+	is_int(store_confirm(st, "dana@example.org", "members"), STORE_ACTIVE, "  confirming again");
+	name_of(st, "members", "dana@example.org", &name);
+	is_str(name.buf, "Dana Doe", "  keeps the name: a request that sent no e-mail holds none");
+
+	/* Unsubscribes stick, whatever link is confirmed afterwards. */
+	is_int(store_unsubscribe(st, "dana@example.org", "members", "cli"), STORE_ACTIVE, "unsubscribed");
+	is_int(store_subscribe_request(st, "dana@example.org", NULL, "members", 9000, 3600), 0,
+	       "  a request for an unsubscribed address: no e-mail");
+	is_int(store_confirm(st, "dana@example.org", "members"), STORE_UNSUBSCRIBED,
+	       "  confirming does not re-activate");
+	is_int(store_member_status(st, "dana@example.org", "members"), STORE_UNSUBSCRIBED, "  still unsubscribed");
+	is_int(store_subscribe_request(st, "pend@example.org", NULL, "members", 100, 3600), 1, "pending");
+	store_set_status(st, "pend@example.org", "members", STORE_BOUNCED, "dsn");
+	is_int(store_confirm(st, "pend@example.org", "members"), STORE_BOUNCED, "  bounced: confirm refused");
+	is_int(store_subscribe_request(st, "sup@example.org", NULL, "members", 100, 3600), 1, "pending");
+	store_suppress(st, "sup@example.org", "manual");
+	is_int(store_confirm(st, "sup@example.org", "members"), STORE_NONE, "  suppressed: confirm refused");
+	is_int(store_member_status(st, "sup@example.org", "members"), STORE_PENDING, "  and left pending");
+	is_int(store_confirm(st, "nobody@example.org", "members"), STORE_NONE, "not a member: refused");
+	subscribe(st, "dana@example.org", NULL, "members", STORE_RESUBSCRIBE, &res);
+	is_int(store_member_status(st, "dana@example.org", "members"), STORE_ACTIVE,
+	       "the editors can still resubscribe");
+	store_close(st);
+	strbuf_release(&path);
+	strbuf_release(&name);
 }
 
 /* A database as newsbeat's schema version 1 made it, by raw SQL. */
@@ -537,6 +626,7 @@ int main(void)
 	test_basics();
 	test_new_attrs();
 	test_lists();
+	test_requests();
 	test_migration();
 	test_backup();
 	test_cursor_batches();

@@ -221,11 +221,85 @@ static void test_hmac_and_random(void)
 	strbuf_release(&r2);
 }
 
+static int verifies_timed(const char *tok, int64_t *issued)
+{
+	char *e = NULL, *l = NULL;
+	int r = token_verify_timed(secret, TOKEN_CONFIRM, tok, &e, &l, issued);
+
+	if (r == 0 && (!e || !l))
+		return 2;
+	if (r != 0 && (e || l))
+		return 2;
+	free(e);
+	free(l);
+	return r == 0;
+}
+
+/*
+ * Confirm tokens carry their issue time under the MAC: it round trips,
+ * and no change to it (or anything else) verifies; the untimed form of
+ * the old confirm tokens is no longer accepted, unsubscribe tokens are.
+ */
+static void test_timed(void)
+{
+	struct strbuf t = STRBUF_INIT, m = STRBUF_INIT, old = STRBUF_INIT;
+	char *e = NULL, *l = NULL;
+	int64_t when = -1;
+	size_t i;
+	int accepted = 0;
+	char *digits;
+
+	token_make_timed(secret, TOKEN_CONFIRM, "zoe@example.org", "members", 1764547200, &t);
+	ok(token_verify_timed(secret, TOKEN_CONFIRM, t.buf, &e, &l, &when) == 0 && e && l &&
+	   !strcmp(e, "zoe@example.org") && !strcmp(l, "members") && when == 1764547200,
+	   "timed token round trips with its issue time: %s", t.buf);
+	free(e);
+	free(l);
+	ok(strstr(t.buf, ".1764547200.") != NULL, "the time is readable in the token");
+	ok(!verifies(t.buf, TOKEN_CONFIRM), "a timed token is not an untimed one");
+	for (i = 0; i < t.len; i++) {
+		strbuf_reset(&m);
+		strbuf_addbuf(&m, &t);
+		m.buf[i] = m.buf[i] == '1' ? '2' : m.buf[i] == 'A' ? 'B' : '1';
+		if (verifies_timed(m.buf, &when))
+			accepted++;
+	}
+	ok(accepted == 0, "every single-character change rejected");
+	/* A later time under the same MAC: the holder cannot extend the link. */
+	digits = strstr(t.buf, ".1764547200.");
+	strbuf_reset(&m);
+	strbuf_add(&m, t.buf, (size_t)(digits - t.buf));
+	strbuf_addstr(&m, ".1864547200.");
+	strbuf_addstr(&m, digits + strlen(".1764547200."));
+	ok(!verifies_timed(m.buf, &when), "a changed issue time rejected");
+	strbuf_reset(&m);
+	strbuf_add(&m, t.buf, (size_t)(digits - t.buf));
+	strbuf_addstr(&m, ".01764547200.");
+	strbuf_addstr(&m, digits + strlen(".1764547200."));
+	ok(!verifies_timed(m.buf, &when), "leading zero rejected");
+	ok(!verifies_timed("C..1.", &when) && !verifies_timed("C...", &when) &&
+	   !verifies_timed("C", &when), "degenerate timed tokens rejected");
+
+	/* The confirm token as it was: purpose 'c', no time. */
+	token_make(secret, (enum token_purpose)'c', "zoe@example.org", "members", &old);
+	ok(!verifies_timed(old.buf, &when), "an untimed confirm token of the old form rejected");
+	old.buf[0] = 'C';
+	ok(!verifies_timed(old.buf, &when), "  also with the new purpose letter");
+	strbuf_reset(&old);
+	token_make(secret, TOKEN_UNSUBSCRIBE, "zoe@example.org", "members", &old);
+	ok(verifies(old.buf, TOKEN_UNSUBSCRIBE) == 1 && !verifies_timed(old.buf, &when),
+	   "unsubscribe tokens stay untimed");
+	strbuf_release(&t);
+	strbuf_release(&m);
+	strbuf_release(&old);
+}
+
 int main(void)
 {
 	test_roundtrip();
 	test_mutations();
 	test_random_strings();
+	test_timed();
 	test_message_id();
 	test_hmac_and_random();
 	return tap_done();
