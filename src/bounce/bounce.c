@@ -24,7 +24,9 @@ struct bounce_recipient *bounce_add_recipient(struct bounce_message *m)
 {
 	struct bounce_recipient *r;
 
-	m->rcpt = xrealloc(m->rcpt, (m->nrcpt + 1) * sizeof(*m->rcpt));
+	/* Capacity is the next power of two: grow when nrcpt reaches one. */
+	if (!(m->nrcpt & (m->nrcpt - 1)))
+		m->rcpt = xrealloc(m->rcpt, (m->nrcpt ? 2 * m->nrcpt : 1) * sizeof(*m->rcpt));
 	r = &m->rcpt[m->nrcpt++];
 	memset(r, 0, sizeof(*r));
 	r->reason = "undefined";
@@ -291,7 +293,6 @@ static int dsn_in_text(const struct bounce_doc *d, struct bounce_message *m)
 int bounce_parse(const char *raw, size_t len, struct bounce_message *out)
 {
 	struct bounce_doc d;
-	int r = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (bounce_mime_read(raw, len, &d) < 0) {
@@ -329,7 +330,7 @@ int bounce_parse(const char *raw, size_t len, struct bounce_message *out)
 		if (out->rcpt[i].kind > out->kind)
 			out->kind = out->rcpt[i].kind;
 	bounce_doc_release(&d);
-	return r;
+	return 0;
 }
 
 void bounce_message_release(struct bounce_message *m)
