@@ -24,7 +24,9 @@ struct bounce_recipient *bounce_add_recipient(struct bounce_message *m)
 {
 	struct bounce_recipient *r;
 
-	m->rcpt = xrealloc(m->rcpt, (m->nrcpt + 1) * sizeof(*m->rcpt));
+	/* Capacity is the next power of two: grow when nrcpt reaches one. */
+	if (!(m->nrcpt & (m->nrcpt - 1)))
+		m->rcpt = xrealloc(m->rcpt, (m->nrcpt ? 2 * m->nrcpt : 1) * sizeof(*m->rcpt));
 	r = &m->rcpt[m->nrcpt++];
 	memset(r, 0, sizeof(*r));
 	r->reason = "undefined";
@@ -34,18 +36,31 @@ struct bounce_recipient *bounce_add_recipient(struct bounce_message *m)
 const char *bounce_memcasemem(const char *h, size_t hn, const char *needle)
 {
 	size_t nn = strlen(needle);
-	int c0;
+	const char *end, *pl, *pu;
+	char lo, up;
 
 	if (!nn)
 		return h;
-	c0 = (unsigned char)needle[0];
-	for (size_t i = 0; i + nn <= hn; i++) {
-		int c = (unsigned char)h[i];
+	if (nn > hn)
+		return NULL;
+	/*
+	 * memchr for the first byte in either case, then compare the rest:
+	 * this runs over every report's text for each marker and pattern.
+	 */
+	lo = needle[0] >= 'A' && needle[0] <= 'Z' ? (char)(needle[0] - 'A' + 'a') : needle[0];
+	up = lo >= 'a' && lo <= 'z' ? (char)(lo - 'a' + 'A') : lo;
+	end = h + (hn - nn + 1);
+	pl = memchr(h, lo, (size_t)(end - h));
+	pu = up != lo ? memchr(h, up, (size_t)(end - h)) : NULL;
+	while (pl || pu) {
+		const char *p = (!pu || (pl && pl < pu)) ? pl : pu;
 
-		if (c >= 'A' && c <= 'Z')
-			c += 'a' - 'A';
-		if (c == c0 && !strncasecmp(h + i, needle, nn))
-			return h + i;
+		if (!strncasecmp(p + 1, needle + 1, nn - 1))
+			return p;
+		if (p == pl)
+			pl = memchr(p + 1, lo, (size_t)(end - (p + 1)));
+		else
+			pu = memchr(p + 1, up, (size_t)(end - (p + 1)));
 	}
 	return NULL;
 }
@@ -278,7 +293,6 @@ static int dsn_in_text(const struct bounce_doc *d, struct bounce_message *m)
 int bounce_parse(const char *raw, size_t len, struct bounce_message *out)
 {
 	struct bounce_doc d;
-	int r = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (bounce_mime_read(raw, len, &d) < 0) {
@@ -316,7 +330,7 @@ int bounce_parse(const char *raw, size_t len, struct bounce_message *out)
 		if (out->rcpt[i].kind > out->kind)
 			out->kind = out->rcpt[i].kind;
 	bounce_doc_release(&d);
-	return r;
+	return 0;
 }
 
 void bounce_message_release(struct bounce_message *m)

@@ -141,7 +141,7 @@ static char *address_line(const char *l, size_t n)
 			break;
 		}
 	}
-	if (!strncasecmp(l + i, "rfc822;", n - i < 7 ? n - i : 7))
+	if (n - i >= 7 && !strncasecmp(l + i, "rfc822;", 7))
 		i += 7;
 	while (i < n && (l[i] == ' ' || l[i] == '<' || l[i] == '"' || l[i] == '\''))
 		i++;

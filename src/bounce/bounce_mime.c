@@ -99,7 +99,7 @@ static void add_html_text(struct strbuf *text, const char *p, size_t n)
 	}
 }
 
-static void walk(struct mailmime *mm, struct bounce_doc *d, int depth, int *html_only, struct strbuf *html)
+static void walk(struct mailmime *mm, struct bounce_doc *d, int depth, struct strbuf *html)
 {
 	char ct[64];
 
@@ -109,7 +109,7 @@ static void walk(struct mailmime *mm, struct bounce_doc *d, int depth, int *html
 	switch (mm->mm_type) {
 	case MAILMIME_MULTIPLE:
 		for (clistiter *it = clist_begin(mm->mm_data.mm_multipart.mm_mp_list); it; it = clist_next(it))
-			walk(clist_content(it), d, depth + 1, html_only, html);
+			walk(clist_content(it), d, depth + 1, html);
 		return;
 	case MAILMIME_MESSAGE:
 		/* The returned message: only its header matters, and only the first one. */
@@ -145,7 +145,6 @@ static void walk(struct mailmime *mm, struct bounce_doc *d, int depth, int *html
 			strbuf_release(&h);
 		}
 	} else if (!strcmp(ct, "text/plain") || !strncmp(ct, "text/x", 6)) {
-		*html_only = 0;
 		if (d->text.len)
 			strbuf_addch(&d->text, '\n');
 		decode_into(mm->mm_body, &d->text, BOUNCE_TEXT_MAX);
@@ -173,7 +172,6 @@ int bounce_mime_read(const char *raw, size_t len, struct bounce_doc *d)
 	struct mailmime *mm = NULL;
 	struct strbuf html = STRBUF_INIT;
 	size_t idx = 0, hend;
-	int html_only = 1;
 
 	memset(d, 0, sizeof(*d));
 	strbuf_init(&d->text, 0);
@@ -201,7 +199,7 @@ int bounce_mime_read(const char *raw, size_t len, struct bounce_doc *d)
 				if (*c >= 'A' && *c <= 'Z')
 					*c = (char)(*c - 'A' + 'a');
 		}
-		walk(top, d, 0, &html_only, &html);
+		walk(top, d, 0, &html);
 		/*
 		 * A multipart whose boundary is not in the body (a broken
 		 * or edited report): read the whole body as text.

@@ -137,6 +137,9 @@ static const struct {
 			   "is not permitted to send") },
 	{ "badreputation", W("reputation", "sender score", "senderscore", "low sender", "poor sender") },
 	{ "virusdetected", W("virus", "malware", "infected", "malicious") },
+	/* Block lists by name, before "spam" (spamhaus, spamcop). */
+	{ "blocked", W("spamhaus", "spamcop", "dnsbl", "blacklist", "black list", "blocklist", "block list",
+		       "barracudacentral", "sorbs") },
 	{ "spamdetected", W("spam", "junk mail", "unsolicited", "bulk mail", "content filter rejected",
 			    "appears to be unsolicited", "message content rejected", "detected as spam") },
 	{ "blocked", W("blocked", "blacklist", "black list", "blocklist", "block list", "denylist",

@@ -160,6 +160,70 @@ static void test_details(void)
 	strbuf_release(&crlf);
 }
 
+/* A one-recipient DSN with the given Status and Diagnostic-Code. */
+static void dsn(struct bounce_message *m, const char *status, const char *diag)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "From: MAILER-DAEMON@mx.example\nSubject: Undelivered Mail\n"
+		    "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n"
+		    "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example\n\n"
+		    "Final-Recipient: rfc822; ann@example.net\nAction: failed\n");
+	if (status)
+		strbuf_addf(&sb, "Status: %s\n", status);
+	if (diag)
+		strbuf_addf(&sb, "Diagnostic-Code: smtp; %s\n", diag);
+	strbuf_addstr(&sb, "\n--b--\n");
+	bounce_parse(sb.buf, sb.len, m);
+	strbuf_release(&sb);
+}
+
+/* The rules that keep a reachable address from being called hard. */
+static void test_hard_rule(void)
+{
+	static const struct {
+		const char *status, *diag, *kind, *reason;
+		int blames;
+	} cases[] = {
+		{ "5.1.1", "550 5.1.1 <ann@example.net>: Recipient address rejected: User unknown", "hard", "userunknown", 0 },
+		{ "5.0.0", "550 5.1.2 Host or domain name not found", "hard", "hostunknown", 0 },
+		{ "5.1.6", "551 5.1.6 user has moved", "hard", "hasmoved", 0 },
+		/* Temporary: never hard, whatever the words. */
+		{ "4.1.1", "450 4.1.1 <ann@example.net>: Recipient address rejected: User unknown", "soft", "userunknown", 0 },
+		/* The mailbox's state outweighs vague words. */
+		{ "5.2.1", "550 5.2.1 <ann@example.net>... User Unknown", "soft", "suspend", 0 },
+		{ "5.2.2", "552 5.2.2 Mailbox full", "soft", "mailboxfull", 0 },
+		/* Words alone, no code and no address: what filters say. */
+		{ NULL, "550 Unknown user", "soft", "userunknown", 0 },
+		{ "5.0.0", "550 : User unknown", "soft", "userunknown", 0 },
+		/* After DATA the message was refused, not the address. */
+		{ "5.0.0", "550 <ann@example.net>... User unknown (in reply to end of DATA command)", "soft", "filtered", 0 },
+		/* The sender's address, the sending set-up. */
+		{ "5.1.8", "553 5.1.8 Domain of sender address does not exist", "soft", "rejected", 0 },
+		{ "5.7.1", "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org", "soft", "blocked", 1 },
+		{ "5.7.26", "550 5.7.26 This message does not have authentication information (DMARC)", "soft", "authfailure", 1 },
+		{ "5.7.1", "554 5.7.1 <ann@example.net>: Relay access denied", "soft", "norelaying", 1 },
+		{ "5.1.1", "550 5.1.1 <ann@example.net> - 192.0.2.1 has sent to too many recipients this hour", "soft", "speeding", 1 },
+		{ "5.7.25", "550 5.7.25 The IP address sending this message does not have a PTR record", "soft", "requireptr", 1 },
+		/* notaccept is hard only with a 5xx. */
+		{ "5.1.10", "556 5.1.10 Recipient address has null MX", "hard", "notaccept", 0 },
+		/* Exchange Online's directory-based edge blocking names a missing recipient. */
+		{ "5.4.1", "550 5.4.1 Recipient address rejected: Access denied. AS(201806281)", "hard", "userunknown", 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct bounce_message m;
+
+		dsn(&m, cases[i].status, cases[i].diag);
+		ok(m.nrcpt == 1 && !strcmp(bounce_kind_name(m.rcpt[0].kind), cases[i].kind) &&
+		   !strcmp(m.rcpt[0].reason, cases[i].reason) && m.rcpt[0].blames_sender == cases[i].blames,
+		   "'%s' is %s %s%s (got %s %s)", cases[i].diag, cases[i].kind, cases[i].reason,
+		   cases[i].blames ? ", blaming the sender" : "",
+		   m.nrcpt ? bounce_kind_name(m.rcpt[0].kind) : "-", m.nrcpt ? m.rcpt[0].reason : "-");
+		bounce_message_release(&m);
+	}
+}
+
 struct split {
 	struct strbuf all;
 	size_t n, offsets[8];
@@ -212,6 +276,7 @@ int main(void)
 {
 	test_expected();
 	test_details();
+	test_hard_rule();
 	test_mbox();
 	return tap_done();
 }
