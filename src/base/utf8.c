@@ -1,6 +1,6 @@
 #include "base/common.h"
-#include "base/utf8.h"
 #include "base/strbuf.h"
+#include "base/utf8.h"
 
 size_t utf8_seq_len(const char *str, size_t n)
 {
@@ -90,5 +90,22 @@ void utf8_from_8bit(struct strbuf *out, const char *s, size_t len, int cp1252)
 			strbuf_addch(out, (char)(0x80 | ((c >> 6) & 0x3F)));
 			strbuf_addch(out, (char)(0x80 | (c & 0x3F)));
 		}
+	}
+}
+
+void utf8_add_printable(struct strbuf *sb, const char *s, size_t len)
+{
+	size_t i = 0, k;
+
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x80 && (k = utf8_seq_len(s + i, len - i))) {
+			strbuf_add(sb, s + i, k);
+			i += k;
+			continue;
+		}
+		strbuf_addch(sb, c < 0x20 || c == 0x7f ? ' ' : c >= 0x80 ? '?' : (char)c);
+		i++;
 	}
 }

@@ -16,6 +16,16 @@ size_t utf8_invalid_at(const char *s, size_t len);
 /* 1 if all len bytes are well-formed UTF-8. */
 #define utf8_valid(s, len) (utf8_invalid_at((s), (len)) == (len))
 
+/*
+ * Append s[0..len) to sb as one printable line, for text that came from
+ * outside (a remote server's diagnostic) and goes to a terminal, a JSON
+ * string or the database: well-formed sequences are kept, control
+ * characters (C0, DEL) become a space, bytes that start no well-formed
+ * sequence become '?'.
+ */
+struct strbuf;
+void utf8_add_printable(struct strbuf *sb, const char *s, size_t len);
+
 /* Number of characters (code points) in s[0..len): the display width we
    assume for wrapping and underlining. */
 size_t utf8_width(const char *s, size_t len);

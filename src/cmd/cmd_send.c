@@ -14,6 +14,7 @@
 #include "core/issue.h"
 #include "core/address.h"
 #include "core/compose.h"
+#include "core/token.h"
 #include "store/journal.h"
 #include "deliver/sender.h"
 #include "base/progress.h"
@@ -61,6 +62,10 @@ struct send_ctx {
 	struct compose *compose;
 	struct send_source *source;
 	struct journal *journal;
+	/* VERP: the envelope sender each row's tag goes into, and the key */
+	const char *envelope_from;
+	const char *secret;
+	int issue;
 	/* dry run */
 	long built;
 	size_t bytes;
@@ -119,6 +124,19 @@ static int build_row(void *data, const struct journal_row *row, struct strbuf *e
 	ret = build_message(ctx, &r, NULL, eml, msgid);
 	journal_attrs_free(n, keys, values);
 	return ret;
+}
+
+/*
+ * sender_opts.envelope: LOCAL+TOKEN@DOMAIN for the row (token.h), so a
+ * bounce names the delivery it is about; checked at start that the
+ * envelope sender can carry the tag.
+ */
+static void envelope_row(void *data, const struct journal_row *row, struct strbuf *from)
+{
+	const struct send_ctx *ctx = data;
+
+	if (token_verp_address(ctx->secret, ctx->envelope_from, ctx->issue, row->id, from) < 0)
+		strbuf_addstr(from, ctx->envelope_from);
 }
 
 static int snapshot_one(void *data, const struct compose_recipient *r)
@@ -484,6 +502,26 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 	so.envelope_from = from.buf;
 	so.limit = limit;
 	so.build = build_row;
+	if (cfg->verp && config_secret(cfg)) {
+		struct strbuf probe_from = STRBUF_INIT;
+
+		/*
+		 * The longest token this issue can need (row ids grow): if even
+		 * that fits, every row's does.
+		 */
+		if (token_verp_address(config_secret(cfg), from.buf, is.number, 2176782335LL /* 36^6 - 1 */,
+				       &probe_from) == 0) {
+			ctx.envelope_from = from.buf;
+			ctx.secret = config_secret(cfg);
+			ctx.issue = is.number;
+			so.envelope = envelope_row;
+		} else {
+			warning("[bounces] verp: the envelope sender '%s' cannot carry a "
+				"'+' tag (quoted, already tagged, or too long): bounces are "
+				"matched by address only", from.buf);
+		}
+		strbuf_release(&probe_from);
+	}
 	so.check_subscribers = 1;
 	so.data = &ctx;
 	so.stop = &interrupted;

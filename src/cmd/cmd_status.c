@@ -8,6 +8,8 @@
 #include "base/config.h"
 #include "core/issue.h"
 #include "store/journal.h"
+#include "store/store.h"
+#include "store/store_bounce.h"
 #include "base/fsutil.h"
 #include "cmd/cmd.h"
 
@@ -19,7 +21,9 @@ static const char usage[] =
 	"\n"
 	"Show how the delivery of ISSUE (issue-42, 42, or a path to the .md file)\n"
 	"stands: how many were sent, failed, are to be retried or still pending,\n"
-	"then each failed, retrying or pending address with the server's last reply.\n"
+	"then each failed, retrying or pending address with the server's last reply,\n"
+	"then what came back ('newsbeat bounces'): bounced, complained, soft\n"
+	"bounces and rejections that blame the sender, each with the diagnostic.\n"
 	"\n"
 	"  --failed   list only the addresses that failed for good\n";
 
@@ -37,6 +41,74 @@ static int print_entry(void *data, const struct journal_entry *e)
 	putchar('\n');
 	strbuf_release(&sb);
 	return 0;
+}
+
+/* What came back about the issue (`newsbeat bounces`), per delivery. */
+struct bounce_counts {
+	long n[STORE_BOUNCE_HARD + 1];
+	int listing;
+};
+
+static const char *bounce_label(enum store_bounce_kind k)
+{
+	switch (k) {
+	case STORE_BOUNCE_HARD: return "bounced";
+	case STORE_BOUNCE_SOFT: return "soft";
+	case STORE_BOUNCE_COMPLAINT: return "complained";
+	case STORE_BOUNCE_UNSUBSCRIBE: return "unsubscribed";
+	case STORE_BOUNCE_SENDER: return "refused";
+	case STORE_BOUNCE_NONE: break;
+	}
+	return "?";
+}
+
+static int count_bounce(void *data, const struct store_bounce_entry *e)
+{
+	struct bounce_counts *bc = data;
+
+	if (!bc->listing) {
+		bc->n[e->kind]++;
+		return 0;
+	}
+	printf("%-12s %s", bounce_label(e->kind), e->email);
+	if (*e->status)
+		printf("  %s", e->status);
+	if (*e->diagnostic)
+		printf("  %s", e->diagnostic);
+	putchar('\n');
+	return 0;
+}
+
+/* The counts (listing 0) or each delivery with its diagnostic (listing 1). */
+static int show_bounces(const char *database, int issue, int listing)
+{
+	struct store *st = store_open(database);
+	struct bounce_counts bc;
+	int r = -1;
+
+	memset(&bc, 0, sizeof(bc));
+	bc.listing = listing;
+	if (!st || store_bounce_each(st, issue, count_bounce, &bc) < 0)
+		goto out;
+	r = 0;
+	if (listing)
+		goto out;
+	printf("  bounced    %ld\n", bc.n[STORE_BOUNCE_HARD]);
+	printf("  complained %ld\n", bc.n[STORE_BOUNCE_COMPLAINT]);
+	if (bc.n[STORE_BOUNCE_SOFT])
+		printf("  soft       %ld  (bounced after [bounces] soft_limit)\n", bc.n[STORE_BOUNCE_SOFT]);
+	if (bc.n[STORE_BOUNCE_UNSUBSCRIBE])
+		printf("  unsubscribed by report %ld\n", bc.n[STORE_BOUNCE_UNSUBSCRIBE]);
+	if (bc.n[STORE_BOUNCE_SENDER]) {
+		printf("  refused    %ld  (blaming the sender, not the address)\n", bc.n[STORE_BOUNCE_SENDER]);
+		warning("issue %d: %ld rejection%s blamed the sending set-up (blocked, spam, "
+			"policy, reputation, authentication): check the relay, SPF/DKIM/DMARC "
+			"and the sending address's reputation", issue, bc.n[STORE_BOUNCE_SENDER],
+			bc.n[STORE_BOUNCE_SENDER] == 1 ? "" : "s");
+	}
+out:
+	store_close(st);
+	return r;
 }
 
 int cmd_status(int argc, char **argv, struct config *cfg)
@@ -92,10 +164,14 @@ int cmd_status(int argc, char **argv, struct config *cfg)
 	printf("  retry      %ld\n", c[JOURNAL_RETRY]);
 	printf("  pending    %ld\n", c[JOURNAL_PENDING] + c[JOURNAL_SENDING]);
 	printf("  cancelled  %ld\n", c[JOURNAL_CANCELLED]);
+	if (show_bounces(cfg->database, is.number, 0) < 0)
+		goto out;
 	mask = 1u << JOURNAL_FAILED;
 	if (!failed_only)
 		mask |= 1u << JOURNAL_RETRY | 1u << JOURNAL_PENDING | 1u << JOURNAL_SENDING;
 	if (journal_each(j, is.number, mask, print_entry, NULL) < 0)
+		goto out;
+	if (!failed_only && show_bounces(cfg->database, is.number, 1) < 0)
 		goto out;
 	ret = EXIT_OK;
 out:

@@ -12,6 +12,7 @@
 
 #include <sys/random.h>
 #include <nettle/hmac.h>
+#include <nettle/sha2.h>
 #include <nettle/memops.h>
 
 /* 16 bytes of HMAC-SHA256 (128 bits): 22 base64url characters. */
@@ -325,4 +326,156 @@ int token_random_alnum(size_t n, struct strbuf *out)
 		n--;
 	}
 	return 0;
+}
+
+#define VERP_MAC_CHARS 16	/* × 5 bits = 80 bits */
+#define VERP_LOCAL_MAX 64	/* RFC 5321 4.5.3.1.1 */
+
+static void base36(unsigned long long v, struct strbuf *out)
+{
+	char tmp[16];
+	int n = 0;
+
+	do {
+		tmp[n++] = "0123456789abcdefghijklmnopqrstuvwxyz"[v % 36];
+		v /= 36;
+	} while (v);
+	while (n)
+		strbuf_addch(out, tmp[--n]);
+}
+
+/* The MAC part of a VERP token: 16 base32 characters. */
+static void verp_mac(const char *secret, int issue, long long row, struct strbuf *out)
+{
+	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
+	struct strbuf data = STRBUF_INIT;
+	unsigned char mac[32];
+	int i;
+
+	strbuf_addstr(&data, "verp");
+	strbuf_addch(&data, '\0');
+	strbuf_addf(&data, "%d", issue);
+	strbuf_addch(&data, '\0');
+	strbuf_addf(&data, "%lld", row);
+	token_hmac(secret, data.buf, data.len, mac);
+	strbuf_release(&data);
+	for (i = 0; i < VERP_MAC_CHARS; i++) {
+		int bit = i * 5, byte = bit / 8, shift = bit % 8;
+		unsigned v = ((unsigned)mac[byte] << 8 | mac[byte + 1]) >> (11 - shift);
+
+		strbuf_addch(out, b32[v & 31]);
+	}
+}
+
+void token_verp_make(const char *secret, int issue, long long row, struct strbuf *out)
+{
+	if (issue < 0 || row < 0)
+		BUG("token_verp_make: negative issue or row");
+	base36((unsigned long long)issue, out);
+	strbuf_addch(out, '-');
+	base36((unsigned long long)row, out);
+	strbuf_addch(out, '-');
+	verp_mac(secret, issue, row, out);
+}
+
+/* A base36 number of at most `max` digits, no leading zero; the end in *end. */
+static int parse_base36(const char *s, int max, unsigned long long *v, const char **end)
+{
+	int n = 0;
+
+	*v = 0;
+	while ((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z')) {
+		if (++n > max)
+			return -1;
+		*v = *v * 36 + (unsigned long long)(*s <= '9' ? *s - '0' : *s - 'a' + 10);
+		s++;
+	}
+	*end = s;
+	return n ? 0 : -1;
+}
+
+int token_verp_verify(const char *secret, const char *token, int *issue, long long *row)
+{
+	struct strbuf low = STRBUF_INIT, want = STRBUF_INIT;
+	unsigned long long i, r;
+	const char *p;
+	int ret = -1;
+
+	if (!secret || !*secret || !token || strlen(token) > VERP_LOCAL_MAX)
+		return -1;
+	for (p = token; *p; p++)
+		strbuf_addch(&low, *p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+	/* 6 base36 digits hold any issue number people use; 12 any row id. */
+	if (parse_base36(low.buf, 6, &i, &p) < 0 || *p != '-' ||
+	    parse_base36(p + 1, 12, &r, &p) < 0 || *p != '-')
+		goto out;
+	token_verp_make(secret, (int)i, (long long)r, &want);
+	if (want.len == low.len && memeql_sec(want.buf, low.buf, low.len)) {
+		*issue = (int)i;
+		*row = (long long)r;
+		ret = 0;
+	}
+out:
+	strbuf_release(&low);
+	strbuf_release(&want);
+	return ret;
+}
+
+int token_verp_address(const char *secret, const char *envelope, int issue, long long row,
+		       struct strbuf *out)
+{
+	const char *at = strrchr(envelope, '@');
+	struct strbuf tok = STRBUF_INIT;
+	size_t local;
+	int ret = -1;
+
+	if (!at || at == envelope || envelope[0] == '"')
+		return -1;
+	local = (size_t)(at - envelope);
+	if (memchr(envelope, '+', local))
+		return -1;
+	token_verp_make(secret, issue, row, &tok);
+	if (local + 1 + tok.len <= VERP_LOCAL_MAX) {
+		strbuf_add(out, envelope, local);
+		strbuf_addch(out, '+');
+		strbuf_addbuf(out, &tok);
+		strbuf_addstr(out, at);
+		ret = 0;
+	}
+	strbuf_release(&tok);
+	return ret;
+}
+
+int token_verp_find(const char *secret, const char *address, int *issue, long long *row)
+{
+	const char *at, *plus;
+	char *tok;
+	int r;
+
+	if (!address)
+		return -1;
+	at = strrchr(address, '@');
+	plus = strchr(address, '+');
+	if (!at || !plus || plus > at)
+		return -1;
+	tok = xstrndup(plus + 1, (size_t)(at - plus - 1));
+	r = token_verp_verify(secret, tok, issue, row);
+	free(tok);
+	return r;
+}
+
+void token_digest(const void *data, size_t len, char hex[65])
+{
+	struct sha256_ctx ctx;
+	unsigned char d[SHA256_DIGEST_SIZE];
+	int i;
+
+	sha256_init(&ctx);
+	sha256_update(&ctx, len, data);
+	sha256_digest(&ctx, sizeof(d), d);
+	for (i = 0; i < SHA256_DIGEST_SIZE; i++) {
+		hex[2 * i] = "0123456789abcdef"[d[i] >> 4];
+		hex[2 * i + 1] = "0123456789abcdef"[d[i] & 15];
+	}
+	hex[64] = '\0';
 }

@@ -57,6 +57,39 @@ int token_verify_timed(const char *secret, enum token_purpose p, const char *tok
  */
 void token_message_id(const char *secret, int issue, const char *email, struct strbuf *out);
 
+/*
+ * VERP (variable envelope return path): the token a message's envelope
+ * sender carries, so that a bounce names the delivery it is about however
+ * the remote system mangles its report.  It encodes the issue and the
+ * delivery journal's row id (unique per issue and recipient, so
+ * attribution is exact and the token short) and a MAC:
+ * "<issue base36>-<row base36>-<16 base32 chars>" of [a-z0-9-], 80 bits of
+ * HMAC(secret, "verp\0" issue "\0" row).  Lower case, because MTAs and
+ * mailbox providers may fold the local part's case.
+ */
+void token_verp_make(const char *secret, int issue, long long row, struct strbuf *out);
+/*
+ * Verify a VERP token (any case); 0 with *issue and *row set, or -1
+ * (nothing reported) for anything forged, truncated or malformed.
+ */
+int token_verp_verify(const char *secret, const char *token, int *issue, long long *row);
+/*
+ * Append LOCAL+TOKEN@DOMAIN to out for the validated address `envelope`
+ * (LOCAL@DOMAIN).  Returns 0, or -1 with nothing appended when the local
+ * part cannot carry a tag: quoted, already holding a '+', or too long for
+ * RFC 5321's 64 octets (section 4.5.3.1.1) with the tag.
+ */
+int token_verp_address(const char *secret, const char *envelope, int issue, long long row,
+		       struct strbuf *out);
+/*
+ * Find and verify a VERP token in `address` (the part of the local part
+ * after its first '+').  0 with *issue and *row set, or -1.
+ */
+int token_verp_find(const char *secret, const char *address, int *issue, long long *row);
+
+/* SHA-256 of data as 64 lowercase hex digits and a NUL, into hex[65]. */
+void token_digest(const void *data, size_t len, char hex[65]);
+
 /* HMAC-SHA256 into mac[32]. */
 void token_hmac(const char *secret, const void *data, size_t len, unsigned char mac[32]);
 

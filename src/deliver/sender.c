@@ -379,7 +379,15 @@ static void deliver(struct worker *w, struct journal_row *row, int checked,
 	if (!out.first_attempt)
 		out.first_attempt = now;
 	atomic_fetch_add(&r->attempted, 1);
-	transport_send(w->t, o->envelope_from, row->email, eml->buf, eml->len, &st);
+	if (o->envelope) {
+		struct strbuf from = STRBUF_INIT;
+
+		o->envelope(o->data, row, &from);
+		transport_send(w->t, from.buf, row->email, eml->buf, eml->len, &st);
+		strbuf_release(&from);
+	} else {
+		transport_send(w->t, o->envelope_from, row->email, eml->buf, eml->len, &st);
+	}
 	now = (int64_t)time(NULL);
 	out.code = st.code;
 	out.reply = st.reply;

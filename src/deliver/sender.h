@@ -41,6 +41,12 @@ struct sender_opts {
 	int (*build)(void *data, const struct journal_row *row, struct strbuf *eml,
 		     struct strbuf *msgid);
 	/*
+	 * NULL: every message's envelope sender is envelope_from.  Else the
+	 * row's own envelope sender (VERP) is appended to from, a validated
+	 * address; called from worker threads, thread-safe.
+	 */
+	void (*envelope)(void *data, const struct journal_row *row, struct strbuf *from);
+	/*
 	 * 1: right before each message, ask the store whether the recipient
 	 * is still an active member of the row's list and not suppressed
 	 * (journal_deliverable): if not, the row becomes cancelled; if the

@@ -409,8 +409,26 @@ fail_nomsg:
 	return -1;
 }
 
-/* One outcome through the prepared UPDATE; called with j->lock held. */
+/* A refusal for good with a 5xx reply: the bounce policy may apply (store_bounce.c). */
+static int refused(const struct pending_record *p)
+{
+	return p->o->state == JOURNAL_FAILED && p->o->code >= 500 && p->o->code <= 599;
+}
+
+static int record_one_row(struct journal *j, const struct pending_record *p);
+
+/*
+ * One outcome through the prepared UPDATE, and for a 5xx refusal the
+ * bounce rule in the same transaction; called with j->lock held.
+ */
 static int record_one(struct journal *j, const struct pending_record *p)
+{
+	if (record_one_row(j, p) < 0)
+		return -1;
+	return refused(p) ? store_bounce_smtp_failure(j->st, p->id, p->o->code, p->o->reply) : 0;
+}
+
+static int record_one_row(struct journal *j, const struct pending_record *p)
 {
 	sqlite3_stmt *st = j->record;
 	const struct journal_outcome *o = p->o;
@@ -456,7 +474,7 @@ static void record_batch(struct journal *j, struct pending_record *batch)
 	int rc = 0;
 
 	pthread_mutex_lock(&j->lock);
-	if (!batch->next && !batch->check_email) {
+	if (!batch->next && !batch->check_email && !refused(batch)) {
 		batch->result = record_one(j, batch);
 		pthread_mutex_unlock(&j->lock);
 		return;

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "store/store.h"
+#include "store/store_bounce.h"
 
 struct store_stmt_cache {
 	const char *sql;	/* the SQL text, by identity (a string literal) */
@@ -97,5 +98,18 @@ int64_t store_subscriber_id(struct store *st, const char *email);
  */
 int store_write_begin(struct store *st);
 int store_write_end(struct store *st, int began, int ok);
+
+/*
+ * The bounce policy (store_bounce.c) inside a transaction the caller
+ * holds: store_bounce_apply() is store_bounce_record() without its own
+ * transaction.  store_bounce_smtp_failure(): the journal, in the
+ * transaction that records row failed with a 5xx `code` and `reply`,
+ * applies the rule for a hard bounce when the reply is about the address.
+ * 0 or -1.
+ */
+int store_bounce_apply(struct store *st, const struct store_delivery *d,
+		       enum store_bounce_kind k, const char *status, const char *diagnostic,
+		       const struct store_bounce_policy *p, enum store_bounce_result *res);
+int store_bounce_smtp_failure(struct store *st, int64_t row, int code, const char *reply);
 
 #endif

@@ -123,6 +123,26 @@ const struct store_migration store_migrations[] = {
 	  "  sent INTEGER NOT NULL,"	/* unix time */
 	  "  PRIMARY KEY (list_id, subscriber_id)) WITHOUT ROWID;",
 	  NULL },
+	/*
+	 * What came back after a send (store_bounce.c): the strongest event
+	 * about each delivery, on its row; the raw messages already handled,
+	 * by SHA-256, so a rerun over the same mailbox changes nothing.  The
+	 * index by address serves the attribution of a report to the latest
+	 * delivery and the soft count; it is written once per row, at the
+	 * snapshot, never by an outcome.
+	 */
+	{ 7, "bounces: events on deliveries, handled messages",
+	  "ALTER TABLE delivery ADD COLUMN bounce TEXT NOT NULL DEFAULT '';"
+	  "ALTER TABLE delivery ADD COLUMN bounce_status TEXT NOT NULL DEFAULT '';"
+	  "ALTER TABLE delivery ADD COLUMN bounce_diagnostic TEXT NOT NULL DEFAULT '';"
+	  "ALTER TABLE delivery ADD COLUMN bounced_at TEXT NOT NULL DEFAULT '';"
+	  "CREATE INDEX delivery_by_email ON delivery (email, issue);"
+	  "CREATE TABLE bounce_seen ("
+	  "  digest TEXT PRIMARY KEY,"
+	  "  kind TEXT NOT NULL,"
+	  "  summary TEXT NOT NULL DEFAULT '',"
+	  "  created TEXT NOT NULL) WITHOUT ROWID;",
+	  NULL },
 	/* Append new migrations here; never edit the ones above. */
 };
 

@@ -23,7 +23,9 @@ recipient).  Stops on SIGTERM.
                   MATCH   a substring of the recipient address ("" = all)
                   STAGE   rcpt (reply to RCPT TO) or dot (reply after the
                           final dot, once the whole message was received)
-                  ACTION  a reply code: 4xx or 5xx ("451", "550"),
+                  ACTION  a reply code: 4xx or 5xx ("451", "550"), with
+                          its enhanced status after a slash if wanted
+                          ("550/5.1.1": "550 5.1.1 fault injected"),
                           close   drop the connection without a reply,
                           hang    never reply (the client must time out),
                           keep-close  (dot only) accept and store the
@@ -79,8 +81,8 @@ class Capture:
             await asyncio.sleep(3600)	# cancelled by connection_lost
         if action == "hang":
             await asyncio.sleep(3600)
-        return "%s 4.0.0 fault injected" % action if action[0] == "4" else \
-            "%s 5.0.0 fault injected" % action
+        code, _, status = action.partition("/")
+        return "%s %s fault injected" % (code, status or ("4.0.0" if code[0] == "4" else "5.0.0"))
 
     async def handle_RCPT(self, server, session, envelope, address, options):
         action = self.fault("rcpt", address)

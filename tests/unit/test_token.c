@@ -294,8 +294,103 @@ static void test_timed(void)
 	strbuf_release(&old);
 }
 
+/* VERP: round trip, lower case, bounded length, nothing else verifies. */
+static void test_verp(void)
+{
+	static const struct { int issue; long long row; } cases[] = {
+		{ 0, 0 }, { 1, 1 }, { 42, 12345 }, { 9999, 2176782335LL }, { 123456, 99 },
+	};
+	struct strbuf t = STRBUF_INIT, a = STRBUF_INIT;
+	char hex[65];
+	size_t i, k;
+	int issue;
+	long long row;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		int lower = 1;
+
+		strbuf_reset(&t);
+		token_verp_make(secret, cases[i].issue, cases[i].row, &t);
+		for (k = 0; k < t.len; k++)
+			if (!((t.buf[k] >= 'a' && t.buf[k] <= 'z') || (t.buf[k] >= '0' && t.buf[k] <= '9') ||
+			      t.buf[k] == '-'))
+				lower = 0;
+		ok(lower && t.len <= 40, "verp token '%s' is short lowercase [a-z0-9-]", t.buf);
+		issue = -1;
+		row = -1;
+		ok(token_verp_verify(secret, t.buf, &issue, &row) == 0 && issue == cases[i].issue &&
+		   row == cases[i].row, "verp token %d/%lld round-trips", cases[i].issue, cases[i].row);
+		/* every single-character change and every truncation fails */
+		{
+			int bad = 0;
+
+			for (k = 0; k < t.len; k++) {
+				char save = t.buf[k];
+				const char *alt = "a0-z9";
+				size_t m;
+
+				for (m = 0; alt[m]; m++) {
+					if (alt[m] == save)
+						continue;
+					t.buf[k] = alt[m];
+					if (token_verp_verify(secret, t.buf, &issue, &row) == 0)
+						bad++;
+				}
+				t.buf[k] = save;
+			}
+			for (k = 0; k < t.len; k++) {
+				char *cut = xstrndup(t.buf, k);
+
+				if (token_verp_verify(secret, cut, &issue, &row) == 0)
+					bad++;
+				free(cut);
+			}
+			ok(bad == 0, "no mutation or truncation of '%s' verifies (%d did)", t.buf, bad);
+		}
+		ok(token_verp_verify("another secret", t.buf, &issue, &row) < 0,
+		   "a token from another secret does not verify");
+	}
+	strbuf_reset(&t);
+	token_verp_make(secret, 7, 300, &t);
+	for (k = 0; k < t.len; k++)
+		if (t.buf[k] >= 'a' && t.buf[k] <= 'z')
+			t.buf[k] -= 32;
+	ok(token_verp_verify(secret, t.buf, &issue, &row) == 0 && issue == 7 && row == 300,
+	   "an MTA that upper-cases the local part does not break it");
+	ok(token_verp_verify(secret, "", &issue, &row) < 0 &&
+	   token_verp_verify(secret, "7-8c-", &issue, &row) < 0 &&
+	   token_verp_verify(secret, "-", &issue, &row) < 0 &&
+	   token_verp_verify(NULL, "a-b-c", &issue, &row) < 0, "malformed tokens are refused");
+
+	ok(token_verp_address(secret, "bounces@example.org", 42, 1234, &a) == 0,
+	   "a plain envelope carries a tag");
+	ok(!strncmp(a.buf, "bounces+", 8) && strstr(a.buf, "@example.org"), "as LOCAL+TOKEN@DOMAIN: %s", a.buf);
+	ok(token_verp_find(secret, a.buf, &issue, &row) == 0 && issue == 42 && row == 1234,
+	   "token_verp_find reads it back from the address");
+	ok(token_verp_find(secret, "bounces@example.org", &issue, &row) < 0 &&
+	   token_verp_find(secret, "bounces+nope@example.org", &issue, &row) < 0,
+	   "an address without a valid tag has none");
+	strbuf_reset(&a);
+	ok(token_verp_address(secret, "news+list@example.org", 1, 1, &a) < 0 && a.len == 0,
+	   "an envelope already tagged is left alone");
+	ok(token_verp_address(secret, "\"q\"@example.org", 1, 1, &a) < 0 && a.len == 0,
+	   "a quoted local part is left alone");
+	ok(token_verp_address(secret, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@example.org", 1, 1, &a) < 0,
+	   "a tag that would take the local part past 64 octets is not added");
+	strbuf_reset(&a);
+	ok(token_verp_address(secret, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@example.org", 9999, 2176782335LL, &a) == 0 &&
+	   strchr(a.buf, '@') - a.buf <= 64, "the longest token still fits a 36-octet local part");
+
+	token_digest("abc", 3, hex);
+	is_str(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+	       "token_digest is SHA-256 (FIPS 180-2 'abc')");
+	strbuf_release(&t);
+	strbuf_release(&a);
+}
+
 int main(void)
 {
+	test_verp();
 	test_roundtrip();
 	test_mutations();
 	test_random_strings();

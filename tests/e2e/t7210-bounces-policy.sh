@@ -1,0 +1,91 @@
+#!/bin/sh
+# newsbeat bounces end to end: three issues sent with VERP to 30
+# subscribers through the capture server, reports built from the captured
+# envelopes (hard, soft across three issues, soft with a clean issue
+# between, a complaint (ARF), an auto-reply, a delayed notice, a
+# rejection that blames the sender, mailto unsubscribes with a valid and
+# a forged token), fed one at a time by --stdin as an MTA pipes them.
+# Every subscriber's status and 'status ISSUE' are checked; feeding the
+# same messages again changes nothing; --dry-run changes nothing; a busy
+# database answers 75 so the MTA retries.
+. "$(dirname "$0")/lib.sh"
+. "$SRCDIR/tests/e2e/send-lib.sh"
+. "$SRCDIR/tests/e2e/bounce-lib.sh"
+bounces_built
+sent_newsletter
+check "three issues of 30 messages captured" test "$(ls got42/*.env got43/*.env got44/*.env | wc -l)" -eq 90
+the_reports
+
+fed=1
+while read -r f; do
+	"$NEWSBEAT" bounces --stdin < "$f" >>out.txt 2>>err.txt || { fed=0; echo "# $f: exit $?"; }
+done < reports
+check "every report is accepted by --stdin (exit 0)" test $fed -eq 1
+
+"$NEWSBEAT" subscribers list > after1.txt
+check_statuses after1.txt
+check "the forged token is reported" grep -q "does not verify" out.txt
+check "the sender-blamed rejection warns" grep -q "blames the sending set-up" err.txt
+check "the unknown message is said to be unrecognised" grep -q "not recognised" err.txt
+check "and kept in the Maildir beside the database" sh -c 'grep -l "Just saying hi" newsbeat-unrecognized/new/* | grep -q .'
+
+"$NEWSBEAT" status 42 > s42.txt
+check "status 42: one bounced" grep -q "^  bounced  *1$" s42.txt
+check "status 42 lists member1 with the diagnostic" grep -q "^bounced .*member1@example.org  5.1.1  .*User unknown" s42.txt
+"$NEWSBEAT" status 43 > s43.txt 2>s43.err
+check "status 43: one complained" grep -q "^  complained  *1$" s43.txt
+check "status 43: the refusal that blames the sender, with a warning" \
+	sh -c 'grep -q "^  refused  *1" s43.txt && grep -q "blamed the sending set-up" s43.err'
+"$NEWSBEAT" status 44 > s44.txt
+check "status 44: member2's soft bounce that reached the limit" grep -q "^soft .*member2@example.org" s44.txt
+
+# Again: nothing changes.
+journal_bounces > journal1.txt
+: > out2.txt
+while read -r f; do "$NEWSBEAT" bounces --stdin < "$f" >>out2.txt 2>/dev/null; done < reports
+"$NEWSBEAT" subscribers list > after2.txt
+check "a second pass changes no status" cmp after1.txt after2.txt
+journal_bounces > journal2.txt
+check "nor any journal row" cmp journal1.txt journal2.txt
+check "the unrecognised message is kept once" test "$(ls newsbeat-unrecognized/new | wc -l)" -eq 1
+check "and says each report was already handled" test "$(grep -c ', already handled' out2.txt)" -eq 12
+
+# --dry-run: says what it would do, changes nothing.
+report hard 43 10
+check "--dry-run --stdin accepts a new hard bounce" sh -c '"$NEWSBEAT" bounces --stdin --dry-run < r-hard-43-10.eml > dry.txt'
+check "and says member10 would be bounced" grep -q "member10@example.org.*would be bounced" dry.txt
+check "member10 is still active" sh -c '"$NEWSBEAT" subscribers list | grep -q "^member10@example.org	active"'
+check "the real run then bounces member10" sh -c '"$NEWSBEAT" bounces --stdin < r-hard-43-10.eml | grep -q "member10@example.org.*bounced"'
+
+# --json: one object per message.
+report soft 42 11
+"$NEWSBEAT" bounces --stdin --json < r-soft-42-11.eml > one.json 2>/dev/null
+check "--json prints one object with the action" $PY -c '
+import json, sys
+lines = open("one.json").read().splitlines()
+o = json.loads(lines[0])
+assert len(lines) == 1, lines
+assert o["kind"] == "soft" and o["actions"][0]["email"] == "member11@example.org", o
+assert o["actions"][0]["issue"] == 42 and o["actions"][0]["by"] == "verp", o
+'
+
+# A busy database: 75, so the MTA keeps the message and retries.
+report hard 44 12
+$PY -c '
+import sqlite3, time, sys
+c = sqlite3.connect("newsbeat.db", isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+open("locked", "w").close()
+time.sleep(8)
+' & locker=$!
+at_exit "kill $locker 2>/dev/null"
+while [ ! -e locked ]; do sleep 0.1; done
+check_exit 75 "a locked database: exit 75 (EX_TEMPFAIL)" sh -c '"$NEWSBEAT" bounces --stdin < r-hard-44-12.eml >/dev/null 2>busy.err'
+check "saying the database is busy" grep -q "busy" busy.err
+wait $locker
+check "member12 untouched while busy" sh -c '"$NEWSBEAT" subscribers list | grep -q "^member12@example.org	active"'
+check "the retry then handles it" sh -c '"$NEWSBEAT" bounces --stdin < r-hard-44-12.eml | grep -q "member12@example.org.*bounced"'
+
+check_exit 2 "--stdin with --mailbox is a usage error" sh -c '"$NEWSBEAT" bounces --stdin --mailbox maildir:x 2>/dev/null'
+
+done_testing
