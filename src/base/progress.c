@@ -9,6 +9,7 @@
 
 struct progress {
 	char *what;
+	const char *done_label, *failed_label, *pending_label;
 	long total;
 	int shown;		/* stderr is a terminal */
 	double start, last;
@@ -28,9 +29,18 @@ struct progress *progress_start(const char *what, long total)
 
 	p->what = xstrdup(what);
 	p->total = total;
+	progress_set_labels(p, "sent", "failed", "pending");
 	p->shown = isatty(STDERR_FILENO) && !getenv("NEWSBEAT_NO_PROGRESS");
 	p->start = p->last = now_seconds();
 	return p;
+}
+
+void progress_set_labels(struct progress *p, const char *done, const char *failed,
+			 const char *pending)
+{
+	p->done_label = done;
+	p->failed_label = failed;
+	p->pending_label = pending;
 }
 
 static void draw(struct progress *p, double t, long sent, long failed, long pending)
@@ -43,8 +53,8 @@ static void draw(struct progress *p, double t, long sent, long failed, long pend
 
 		snprintf(eta, sizeof(eta), "%ld:%02ld", s / 60, s % 60);
 	}
-	fprintf(stderr, "\r%s: sent %ld, failed %ld, pending %ld, %.0f/s, ETA %s\033[K",
-		p->what, sent, failed, pending, rate, eta);
+	fprintf(stderr, "\r%s: %s %ld, %s %ld, %s %ld, %.0f/s, ETA %s\033[K", p->what,
+		p->done_label, sent, p->failed_label, failed, p->pending_label, pending, rate, eta);
 	fflush(stderr);
 }
 

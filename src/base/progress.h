@@ -9,6 +9,12 @@ struct progress;
 
 /* total: messages expected this run.  Returns a handle even when quiet. */
 struct progress *progress_start(const char *what, long total);
+/*
+ * Name the three counts for work that is not sending (the defaults are
+ * "sent", "failed", "pending").  Static strings.
+ */
+void progress_set_labels(struct progress *p, const char *done, const char *failed,
+			 const char *pending);
 /* Redraw if due (rate-limited; cheap to call often). */
 void progress_update(struct progress *p, long sent, long failed, long pending);
 /* Final redraw and newline (when shown), then free.  NULL is fine. */

@@ -52,4 +52,17 @@ int need_database(const struct config *cfg);
 struct strbuf;
 const char *shown(struct strbuf *scratch, const char *s);
 
+/*
+ * Append s as a JSON string literal, or null when s is NULL.  Unlike
+ * strbuf_add_json_string, s may hold bytes that are not UTF-8 (a file
+ * name, an undeclared 8-bit charset): each becomes \u00XX, as if Latin-1.
+ */
+void cmd_json_str(struct strbuf *sb, const char *s);
+
+/*
+ * The warning that an issue's rejections blamed the sending set-up, not
+ * the addresses (status ISSUE, bounces): what to check.  n > 0.
+ */
+void warn_sender_blamed(int issue, long n);
+
 #endif

@@ -44,42 +44,6 @@ struct scan {
 	size_t nmsg, idx;	/* messages in it, this one (1-based) */
 };
 
-static void json_str(struct strbuf *sb, const char *s)
-{
-	size_t n, i = 0;
-
-	if (!s) {
-		strbuf_addstr(sb, "null");
-		return;
-	}
-	n = strlen(s);
-	strbuf_addch(sb, '"');
-	while (i < n) {
-		unsigned char c = (unsigned char)s[i];
-		size_t k;
-
-		if (c == '"' || c == '\\') {
-			strbuf_addch(sb, '\\');
-			strbuf_addch(sb, (char)c);
-			i++;
-		} else if (c < 0x20 || c == 0x7f) {
-			strbuf_addf(sb, "\\u%04x", c);
-			i++;
-		} else if (c < 0x80) {
-			strbuf_addch(sb, (char)c);
-			i++;
-		} else if ((k = utf8_seq_len(s + i, n - i))) {
-			strbuf_add(sb, s + i, k);
-			i += k;
-		} else {
-			/* A byte that is not UTF-8 (an undeclared 8-bit charset): keep it readable as Latin-1. */
-			strbuf_addf(sb, "\\u%04x", c);
-			i++;
-		}
-	}
-	strbuf_addch(sb, '"');
-}
-
 /* Text for the human line: control characters and invalid bytes as '?'. */
 static void plain_str(struct strbuf *sb, const char *s)
 {
@@ -103,38 +67,38 @@ static void print_json(struct scan *sc, const char *name, const struct bounce_me
 	struct strbuf *sb = &sc->out;
 
 	strbuf_addstr(sb, "{\"file\":");
-	json_str(sb, name);
+	cmd_json_str(sb, name);
 	strbuf_addstr(sb, ",\"kind\":");
-	json_str(sb, bounce_kind_name(m->kind));
+	cmd_json_str(sb, bounce_kind_name(m->kind));
 	if (m->feedback_type) {
 		strbuf_addstr(sb, ",\"feedback_type\":");
-		json_str(sb, m->feedback_type);
+		cmd_json_str(sb, m->feedback_type);
 	}
 	if (m->unsubscribe_token) {
 		strbuf_addstr(sb, ",\"unsubscribe_token\":");
-		json_str(sb, m->unsubscribe_token);
+		cmd_json_str(sb, m->unsubscribe_token);
 	}
 	if (m->orig_message_id) {
 		strbuf_addstr(sb, ",\"original_message_id\":");
-		json_str(sb, m->orig_message_id);
+		cmd_json_str(sb, m->orig_message_id);
 	}
 	strbuf_addstr(sb, ",\"recipients\":[");
 	for (size_t i = 0; i < m->nrcpt; i++) {
 		const struct bounce_recipient *r = &m->rcpt[i];
 
 		strbuf_addstr(sb, i ? ",{\"address\":" : "{\"address\":");
-		json_str(sb, r->address);
+		cmd_json_str(sb, r->address);
 		strbuf_addstr(sb, ",\"status\":");
-		json_str(sb, r->status[0] ? r->status : NULL);
+		cmd_json_str(sb, r->status[0] ? r->status : NULL);
 		if (r->reply_code)
 			strbuf_addf(sb, ",\"reply_code\":%d", r->reply_code);
 		strbuf_addstr(sb, ",\"kind\":");
-		json_str(sb, bounce_kind_name(r->kind));
+		cmd_json_str(sb, bounce_kind_name(r->kind));
 		strbuf_addstr(sb, ",\"reason\":");
-		json_str(sb, r->reason);
+		cmd_json_str(sb, r->reason);
 		strbuf_addf(sb, ",\"blames_sender\":%s", r->blames_sender ? "true" : "false");
 		strbuf_addstr(sb, ",\"diagnostic\":");
-		json_str(sb, r->diagnostic);
+		cmd_json_str(sb, r->diagnostic);
 		strbuf_addch(sb, '}');
 	}
 	strbuf_addstr(sb, "]}\n");

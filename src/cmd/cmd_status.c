@@ -101,10 +101,7 @@ static int show_bounces(const char *database, int issue, int listing)
 		printf("  unsubscribed by report %ld\n", bc.n[STORE_BOUNCE_UNSUBSCRIBE]);
 	if (bc.n[STORE_BOUNCE_SENDER]) {
 		printf("  refused    %ld  (blaming the sender, not the address)\n", bc.n[STORE_BOUNCE_SENDER]);
-		warning("issue %d: %ld rejection%s blamed the sending set-up (blocked, spam, "
-			"policy, reputation, authentication): check the relay, SPF/DKIM/DMARC "
-			"and the sending address's reputation", issue, bc.n[STORE_BOUNCE_SENDER],
-			bc.n[STORE_BOUNCE_SENDER] == 1 ? "" : "s");
+		warn_sender_blamed(issue, bc.n[STORE_BOUNCE_SENDER]);
 	}
 out:
 	store_close(st);

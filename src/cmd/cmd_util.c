@@ -1,5 +1,6 @@
 #include "base/common.h"
 #include "base/config.h"
+#include "base/utf8.h"
 #include "cmd/cmd.h"
 #include "base/strbuf.h"
 
@@ -56,4 +57,47 @@ int need_database(const struct config *cfg)
 	return error("no newsletter here: there is no database '%s' (run this in the "
 		     "newsletter's directory or give -c CONFIG; 'newsbeat subscribers add' or "
 		     "'import' starts one)", cfg->database);
+}
+
+void cmd_json_str(struct strbuf *sb, const char *s)
+{
+	size_t n, i = 0;
+
+	if (!s) {
+		strbuf_addstr(sb, "null");
+		return;
+	}
+	n = strlen(s);
+	strbuf_addch(sb, '"');
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		size_t k;
+
+		if (c == '"' || c == '\\') {
+			strbuf_addch(sb, '\\');
+			strbuf_addch(sb, (char)c);
+			i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			strbuf_addf(sb, "\\u%04x", c);
+			i++;
+		} else if (c < 0x80) {
+			strbuf_addch(sb, (char)c);
+			i++;
+		} else if ((k = utf8_seq_len(s + i, n - i))) {
+			strbuf_add(sb, s + i, k);
+			i += k;
+		} else {
+			/* A byte that is not UTF-8 (an undeclared 8-bit charset): keep it readable as Latin-1. */
+			strbuf_addf(sb, "\\u%04x", c);
+			i++;
+		}
+	}
+	strbuf_addch(sb, '"');
+}
+
+void warn_sender_blamed(int issue, long n)
+{
+	warning("issue %d: %ld rejection%s blamed the sending set-up (blocked, spam, policy, "
+		"reputation, authentication): check the relay, SPF/DKIM/DMARC and the sending "
+		"address's reputation", issue, n, n == 1 ? "" : "s");
 }

@@ -86,6 +86,8 @@ wait $locker
 check "member12 untouched while busy" sh -c '"$NEWSBEAT" subscribers list | grep -q "^member12@example.org	active"'
 check "the retry then handles it" sh -c '"$NEWSBEAT" bounces --stdin < r-hard-44-12.eml | grep -q "member12@example.org.*bounced"'
 
+check_exit 2 "no [bounces] mailbox and no --stdin: a usage error" sh -c '"$NEWSBEAT" bounces 2>nombox.err'
+check "  saying what to set" grep -q "set \[bounces\] mailbox" nombox.err
 check_exit 2 "--stdin with --mailbox is a usage error" sh -c '"$NEWSBEAT" bounces --stdin --mailbox maildir:x 2>/dev/null'
 
 done_testing
