@@ -277,7 +277,7 @@ void csvio_add_field(struct strbuf *out, const char *s, int first)
 	 * A field starting with U+FEFF is quoted too: first in a file, a
 	 * reader would take it for a byte order mark and drop it.
 	 */
-	if (len && !strpbrk(s, ",\"\r\n") && s[0] != ' ' && s[0] != '\t' &&
+	if (len && !strpbrk(s, ",;\t\"\r\n") && s[0] != ' ' &&
 	    s[len - 1] != ' ' && s[len - 1] != '\t' && strncmp(s, "\xEF\xBB\xBF", 3) != 0) {
 		strbuf_add(out, s, len);
 		return;

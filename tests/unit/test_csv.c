@@ -293,6 +293,17 @@ static void test_writer(void)
 	}
 	strbuf_addstr(&want, "\n4:next\n");	/* physical lines: two LFs inside */
 	is_str(c.out.buf, want.buf, "every field comes back byte for byte");
+
+	/* Tabs and semicolons inside fields must not make a reader guess another delimiter. */
+	strbuf_reset(&out);
+	strbuf_reset(&c.out);
+	csvio_add_field(&out, "a;b;c", 1);
+	csvio_add_field(&out, "t\tu\tv\tw", 0);
+	csvio_add_field(&out, "x", 0);
+	csvio_end_record(&out);
+	is_str(out.buf, "\"a;b;c\",\"t\tu\tv\tw\",x\r\n", "fields holding ';' or a tab are quoted");
+	is_int(parse(out.buf, out.len, &c), 1, "and read back as one record");
+	is_str(c.out.buf, "1:a;b;c|t\tu\tv\tw|x\n", "with the comma as the delimiter");
 	strbuf_release(&out);
 	strbuf_release(&want);
 	strbuf_release(&c.out);
