@@ -19,7 +19,7 @@ done
 printf 'E-Mail;Name;Stadt\r\nanna@example.org;Anna Müller;"Köln; Ehrenfeld"\r\nben@example.org;Ben;Graz\r\n' > semi.csv
 "$NB" subscribers import semi.csv --list de > out 2> err
 check "a ';' delimited file imports" test $? -eq 0
-check "  with its fields split at ';'" sh -c "$NB subscribers export --list de | grep -q '^anna@example.org,Anna Müller,Köln; Ehrenfeld'"
+check "  with its fields split at ';'" sh -c "$NB subscribers export --list de | grep -q '^anna@example.org,Anna Müller,\"Köln; Ehrenfeld\"'"
 printf 'email\tname\ncy@example.org\tCy, Jr.\n' > tab.csv
 "$NB" subscribers import tab.csv --list t > out 2> err
 check "a tab delimited file imports" sh -c "[ $? -eq 0 ] && $NB subscribers list --list t | grep -q 'Cy, Jr.'"
