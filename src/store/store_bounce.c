@@ -205,19 +205,9 @@ static int set_memberships(struct store *st, const char *email, const char *list
 /* Suppressed on every list, now and later: 1 if newly suppressed, 0, -1. */
 static int suppress(struct store *st, const char *email, const char *reason)
 {
-	sqlite3_stmt *s = store_stmt(st, "INSERT OR IGNORE INTO suppressions (email, reason, created)"
-				     " VALUES (?1, ?2, ?3)");
-	char now[32];
-
-	if (!s)
+	if (store_suppress(st, email, reason) < 0)
 		return -1;
-	store_now(now);
-	store_bind_text(s, 1, email);
-	store_bind_text(s, 2, reason);
-	store_bind_text(s, 3, now);
-	if (store_step_done(st, s, "cannot suppress an address") < 0)
-		return -1;
-	return sqlite3_changes(st->db);
+	return sqlite3_changes(st->db);	/* of its INSERT OR IGNORE */
 }
 
 /*
