@@ -25,18 +25,8 @@ struct strbuf;
  * so decoding gives back the input with CRLF line breaks exactly.  No CRLF
  * is added at the end: in a multipart body the CRLF before the next
  * delimiter belongs to the delimiter (RFC 2046 §5.1.1).  Appends to out.
- *
- * Lines already encoded by the calling thread are copied from a bounded
- * per-thread cache (see mime_qp.c); the output is the same either way.
  */
 void mime_qp_encode(const char *in, size_t len, struct strbuf *out);
-
-/*
- * For tests (and the cache's misses): the same encoding without the cache,
- * and the calling thread's cache hits so far and bytes stored now.
- */
-void mime_qp_encode_uncached(const char *in, size_t len, struct strbuf *out);
-void mime_qp_cache_stats(size_t *hits, size_t *bytes);
 
 /* Base64 (RFC 2045 §6.8) in CRLF-terminated lines of 76 characters. */
 void mime_base64_encode(const void *in, size_t len, struct strbuf *out);
