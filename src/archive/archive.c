@@ -24,7 +24,6 @@
 #include <unistd.h>
 
 #define MANIFEST ".newsbeat-manifest"
-#define CACHE ".newsbeat-cache"
 #define FEED_ENTRIES 20
 
 static const char *const months[] = {
@@ -1891,11 +1890,12 @@ int archive_build(const struct config *cfg, const char *out_dir, time_t now,
 	struct build b = { 0 };
 	struct archive_stats st = { 0, 0, 0 };
 	struct strbuf out = STRBUF_INIT, tmp = STRBUF_INIT, manifest = STRBUF_INIT;
-	struct strbuf sub = STRBUF_INIT;
+	struct strbuf sub = STRBUF_INIT, cache = STRBUF_INIT;
 	int r = -1, lock_fd = -1;
 	char *slash;
 
 	b.cfg = cfg;
+	archive_cache_path(&cache, cfg->database);
 	strbuf_init(&b.new_cache, 0);
 	/* Without trailing slashes, so "<out>.new-XXXXXX" lands beside it. */
 	strbuf_addstr(&out, out_dir);
@@ -1939,7 +1939,7 @@ int archive_build(const struct config *cfg, const char *out_dir, time_t now,
 	b.old_dir = out.buf;
 	b.started = time(NULL);
 	manifest_read(&b.old, out.buf);
-	archive_cache_read(&b.cache, out.buf);
+	archive_cache_read(&b.cache, cache.buf);
 	archive_cache_header(&b.new_cache, b.started);
 	if (load_issues(&b, now, &st) < 0)
 		goto out;
@@ -1965,12 +1965,16 @@ int archive_build(const struct config *cfg, const char *out_dir, time_t now,
 	    build_index(&b, &manifest) < 0 || build_tag_pages(&b, &manifest) < 0 ||
 	    build_feed(&b, now, &manifest) < 0 || build_sitemap(&b) < 0 ||
 	    build_search_index(&b, &manifest) < 0 || copy_static(&b) < 0 ||
-	    write_out(&b, MANIFEST, &manifest) < 0 ||
-	    write_out(&b, CACHE, &b.new_cache) < 0)
+	    write_out(&b, MANIFEST, &manifest) < 0)
 		goto fail;
 	if (swap_in(&b, tmp.buf, out.buf) < 0)
 		goto fail;
-	r = 0;
+	/*
+	 * After the swap: a cache that describes files this build read is
+	 * right whatever happens next, and one left over from an earlier
+	 * build only costs re-reads (rows are checked against each file).
+	 */
+	r = archive_cache_write(cache.buf, &b.new_cache) < 0 ? -1 : 0;
 	if (stats)
 		*stats = st;
 	goto out;
@@ -1984,5 +1988,6 @@ out:
 	strbuf_release(&tmp);
 	strbuf_release(&manifest);
 	strbuf_release(&sub);
+	strbuf_release(&cache);
 	return r;
 }

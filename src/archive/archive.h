@@ -14,9 +14,11 @@
  *                            assigns a global (fetch() of file:// fails)
  *   assets/                  copied from issues/assets/ when present
  *   .newsbeat-manifest       per issue page: "<slug> <hash> <src hash> <search offset> <length>"
- *   .newsbeat-cache          front matter per issue file, keyed by stat (archive_cache.h)
  *
- * Drafts and issues dated after `now` (UTC day) are left out.
+ * Drafts and issues dated after `now` (UTC day) are left out.  The build
+ * cache (front matter per issue file, keyed by stat: archive_cache.h) is
+ * "<database>-archive-cache", beside the database and mode 0600, not in
+ * the output: it names drafts and embargoed issues.
  *
  * Safe to rerun: everything is written into a fresh directory beside the
  * output ("<out>.new-XXXXXX"), then swapped in with two renames; a failed

@@ -10,7 +10,6 @@
 #include "base/fsutil.h"
 #include "archive/archive_cache.h"
 
-#define CACHE_FILE ".newsbeat-cache"
 #define CACHE_MAGIC "newsbeat-archive-cache 1 " NEWSBEAT_VERSION " "
 
 static void add_escaped(struct strbuf *out, const char *s)
@@ -171,15 +170,14 @@ static int cmp_row_ptr(const void *a, const void *b)
 		      (*(struct archive_cache_row *const *)b)->path);
 }
 
-void archive_cache_read(struct archive_cache *c, const char *out_dir)
+void archive_cache_read(struct archive_cache *c, const char *path)
 {
-	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
+	struct strbuf data = STRBUF_INIT;
 	char *line, *eol;
 	long long written;
 
 	memset(c, 0, sizeof(*c));
-	path_join(&path, out_dir, CACHE_FILE);
-	if (strbuf_read_file(&data, path.buf) < 0)
+	if (strbuf_read_file(&data, path) < 0)
 		goto out;
 	if (strncmp(data.buf, CACHE_MAGIC, strlen(CACHE_MAGIC)))
 		goto out;	/* another version: its rows may mean something else */
@@ -200,8 +198,17 @@ void archive_cache_read(struct archive_cache *c, const char *out_dir)
 			c->n++;
 	}
 out:
-	strbuf_release(&path);
 	strbuf_release(&data);
+}
+
+void archive_cache_path(struct strbuf *out, const char *database)
+{
+	strbuf_addf(out, "%s-archive-cache", database);
+}
+
+int archive_cache_write(const char *path, const struct strbuf *data)
+{
+	return write_file_atomic(path, data->buf, data->len, 0600);
 }
 
 const struct archive_cache_row *archive_cache_lookup(struct archive_cache *c,

@@ -1,8 +1,10 @@
 #ifndef ARCHIVE_CACHE_H
 #define ARCHIVE_CACHE_H
 /*
- * The archive's build cache (".newsbeat-cache" in the output directory):
- * for each issue file, what its front matter said, keyed by the file's
+ * The archive's build cache ("<database>-archive-cache", beside the
+ * database and private to its owner, because it holds the titles and
+ * preheaders of drafts and embargoed issues and absolute paths that the
+ * published archive must not show): for each issue file, what its front matter said, keyed by the file's
  * (size, mtime, ctime, inode), so an unchanged issue costs one stat()
  * instead of a read and a YAML parse.  Internal to archive.c.
  *
@@ -41,8 +43,14 @@ struct archive_cache {
 	time_t written;		/* when the build that wrote it started */
 };
 
-/* Read out_dir's cache; a missing, foreign-version or corrupt file gives an empty cache. */
-void archive_cache_read(struct archive_cache *c, const char *out_dir);
+/* The cache file of the database at `database`: appended to out. */
+void archive_cache_path(struct strbuf *out, const char *database);
+
+/* Read the cache at path; a missing, foreign-version or corrupt file gives an empty cache. */
+void archive_cache_read(struct archive_cache *c, const char *path);
+
+/* Replace the cache at path with data, atomically, mode 0600; -1 after error(). */
+int archive_cache_write(const char *path, const struct strbuf *data);
 
 /* The row for path if it matches st and is not racy, else NULL (c keeps a lookup cursor). */
 const struct archive_cache_row *archive_cache_lookup(struct archive_cache *c,

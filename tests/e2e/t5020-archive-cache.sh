@@ -27,13 +27,24 @@ expect() { # DESC WANT: the summary line of a build contains WANT
 snap() { rm -rf snap && cp -a public snap; }
 same() { diff -r snap public >diff.out 2>&1; }
 
-expect "first build renders all" "25 issues (25 rendered, 0 reused)"
-check "the cache is written" test -s public/.newsbeat-cache
+# A draft and an embargoed issue: their titles must not reach public/.
+printf -- '---\ntitle: "Secret draft axolotl"\nissue: 90\ndate: 2026-01-30\ndraft: true\n---\nDraft.\n' > issues/issue-90.md
+printf -- '---\ntitle: "Embargoed okapi"\nissue: 91\ndate: 2099-01-01\npreheader: "Embargoed preheader"\n---\nLater.\n' > issues/issue-91.md
+touch -d '1 hour ago' issues/issue-90.md issues/issue-91.md
+
+out=$(umask 000 && stats)
+case $out in *"25 issues (25 rendered, 0 reused)"*) ok "first build renders all";; *) notok "first build: $out";; esac
+check "the cache is written beside the database" test -s newsbeat.db-archive-cache
+check "the cache is private (0600) under umask 000" test "$(stat -c %a newsbeat.db-archive-cache)" = 600
+check "it holds the draft (so it is worth keeping private)" grep -q "Secret draft axolotl" newsbeat.db-archive-cache
+check_fails "public/ holds no cache file" sh -c 'ls -A public | grep -q cache'
+check_fails "no draft or embargoed title or preheader under public/" \
+	grep -rqE "Secret draft axolotl|Embargoed okapi|Embargoed preheader" public
+check_fails "no absolute path of the newsletter under public/" grep -rqF "$PWD" public
 expect "rebuild renders none" "(0 rendered, 25 reused)"
 snap
 expect "and changes nothing" "(0 rendered, 25 reused)"
-# (the cache records when the build started, nothing else differs)
-check "rebuild is byte-identical" diff -r -x .newsbeat-cache snap public
+check "rebuild is byte-identical" diff -r snap public
 
 # Edit one issue (inside the feed): only its page is made again.
 sed -i -e 's/Body of issue 22\./Now with axolotl./' -e 's/Summary 22/Fresh summary 22/' issues/issue-22.md
@@ -165,7 +176,7 @@ while [ $n -le 12 ]; do
 	check_fails "  and no work directories inside" sh -c 'ls -A public | grep -q "^\.dropped\|^\.rendered"'
 	rm -rf fresh
 	"$NEWSBEAT" archive -q -o fresh
-	check "  equals a clean build" diff -r -x .newsbeat-cache public fresh
+	check "  equals a clean build" diff -r public fresh
 	n=$((n + 1))
 done
 check "kills at several renames were tried" test $n -gt 4
@@ -181,9 +192,9 @@ check "a build leaves public.new-site, public.old-backup and public.old-12x alon
 rm -rf public.new-site public.old-backup public.old-12x
 
 # A corrupt cache costs time, not correctness.
-printf 'garbage\n' > public/.newsbeat-cache
+printf 'garbage\n' > newsbeat.db-archive-cache
 expect "corrupt cache: still builds" "(0 rendered"
-printf 'newsbeat-archive-cache 1 0.1.0 0\nissues/issue-1.md\t1\t2\n' > public/.newsbeat-cache
+printf 'newsbeat-archive-cache 1 0.1.0 0\nissues/issue-1.md\t1\t2\n' > newsbeat.db-archive-cache
 expect "truncated cache rows ignored" "(0 rendered"
 
 # Builds at once while an issue changes under them; afterwards the
@@ -197,7 +208,7 @@ for p in $pids; do wait "$p"; done
 check "builds after the concurrent ones" "$NEWSBEAT" archive -q
 check "the last edit is shown" grep -q "Body of issue 7 v4" public/issues/issue-7.html
 check "clean build into another directory" "$NEWSBEAT" archive -q -o fresh
-check "incremental archive equals a clean build" diff -r -x .newsbeat-cache public fresh
+check "incremental archive equals a clean build" diff -r public fresh
 
 # A custom issue template that shows more of its neighbours than their
 # titles: an edit re-renders the neighbour pages that show what changed,
@@ -229,6 +240,6 @@ check "  issue 3 shows the new summary" grep -q '<span class="ns">Summary four</
 sed -i 's/^tags: \[t4\]/tags: [t4, extra]/' issues/issue-4.md
 expect "new tags, which no page shows of its neighbours: one page" "(1 rendered, 4 reused)"
 check "clean build into another directory" "$NEWSBEAT" archive -q -o fresh
-check "incremental archive equals a clean build" diff -r -x .newsbeat-cache public fresh
+check "incremental archive equals a clean build" diff -r public fresh
 
 done_testing

@@ -20,12 +20,12 @@ echo one > issues/assets/a.png
 same_as_fresh() {
 	rm -rf ../fresh ../fresh.lock
 	"$NEWSBEAT" archive -q -o ../fresh || return 1
-	diff -r -x .newsbeat-cache -x .newsbeat-manifest public ../fresh >../diff.out 2>&1
+	diff -r -x .newsbeat-manifest public ../fresh >../diff.out 2>&1
 }
 inode() { stat -c %i "$1"; }
 
 check "first build" "$NEWSBEAT" archive -q
-check "cache written" test -s public/.newsbeat-cache
+check "cache written" test -s newsbeat.db-archive-cache
 check "equals a fresh build" same_as_fresh
 
 # Nothing changed: nothing rewritten (same inodes), nothing rendered.
@@ -105,9 +105,9 @@ check "equals a fresh build after deletions" same_as_fresh
 # A bad cache is ignored, never trusted: truncated, garbage, another version.
 for how in truncate garbage version; do
 	case $how in
-	truncate) head -c 300 public/.newsbeat-cache > c && cat c > public/.newsbeat-cache;;
-	garbage) printf 'newsbeat-archive-cache 1 0.1.0\n12:issue-1.md,1 2 3 x\n' > public/.newsbeat-cache;;
-	version) sed -i '1s/.*/newsbeat-archive-cache 1 0.0.9/' public/.newsbeat-cache;;
+	truncate) head -c 300 newsbeat.db-archive-cache > c && cat c > newsbeat.db-archive-cache;;
+	garbage) printf 'newsbeat-archive-cache 1 0.1.0\n12:issue-1.md,1 2 3 x\n' > newsbeat.db-archive-cache;;
+	version) sed -i '1s/.*/newsbeat-archive-cache 1 0.0.9/' newsbeat.db-archive-cache;;
 	esac
 	sed -i "s/Body of issue 4 about [a-z0-9]*/Body of issue 4 about $how/" issues/issue-4.md
 	check "build with a $how cache" "$NEWSBEAT" archive -q
