@@ -6,6 +6,7 @@
 #include "base/testhook.h"
 #include "base/strbuf.h"
 #include "base/fsutil.h"
+#include "base/hash.h"
 #include "base/config.h"
 #include "core/issue.h"
 #include "core/markdown.h"
@@ -83,26 +84,6 @@ struct build {
 	size_t nold_pages, old_pages_alloc;
 };
 
-/* FNV-1a, 64 bit: a change detector, not a defence against anyone. */
-#define FNV_INIT UINT64_C(0xcbf29ce484222325)
-static uint64_t fnv(uint64_t h, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= UINT64_C(0x100000001b3);
-	}
-	return h;
-}
-
-static uint64_t fnv_str(uint64_t h, const char *s)
-{
-	/* Include the terminator so ("ab","c") and ("a","bc") differ. */
-	return fnv(h, s ? s : "", s ? strlen(s) + 1 : 1);
-}
-
 void archive_issue_url(const char *base_url, const char *slug, struct strbuf *out)
 {
 	strbuf_addstr(out, base_url);
@@ -140,7 +121,7 @@ static int load_partial(void *data, const char *name, struct strbuf *src,
 		strbuf_addstr(&file, ".html");
 	if (!strstr(file.buf, "..") && file.buf[0] != '/' &&
 	    read_template(b->cfg, file.buf, src, &path) == 0) {
-		b->tmpl_hash = fnv(fnv_str(b->tmpl_hash, file.buf), src->buf, src->len);
+		b->tmpl_hash = fnv64(fnv64_str(b->tmpl_hash, file.buf), src->buf, src->len);
 		ALLOC_GROW(b->partial_names, b->npartial + 1, b->partial_alloc);
 		b->partial_names[b->npartial++] = strbuf_detach(&path, NULL);
 		*display_name = b->partial_names[b->npartial - 1];
@@ -162,7 +143,7 @@ static struct tmpl *compile_template(struct build *b, const char *name)
 		      path.buf, strerror(errno));
 		goto out;
 	}
-	b->tmpl_hash = fnv(fnv_str(b->tmpl_hash, name), src.buf, src.len);
+	b->tmpl_hash = fnv64(fnv64_str(b->tmpl_hash, name), src.buf, src.len);
 	t = tmpl_compile(path.buf, src.buf, src.len, &opts);
 out:
 	strbuf_release(&src);
@@ -419,7 +400,7 @@ static int read_issue(struct issue *is, const char *path, struct stat *st, uint6
 	else if (issue_parse(is, path, src.buf, src.len) < 0)
 		r = -1;
 	else
-		*hash = fnv(FNV_INIT, src.buf, src.len);
+		*hash = fnv64(FNV64_INIT, src.buf, src.len);
 	if (r < 0)
 		issue_release(is);	/* whatever the parser kept */
 	strbuf_release(&src);
@@ -782,27 +763,27 @@ static uint64_t neighbour_hash(uint64_t h, unsigned used, const struct entry *e)
 {
 	size_t k;
 
-	h = fnv_str(h, e ? e->slug : "");
-	h = fnv_str(h, e ? e->is.title : "");
+	h = fnv64_str(h, e ? e->slug : "");
+	h = fnv64_str(h, e ? e->is.title : "");
 	if (!e)
 		return h;
 	if (used & NB_NUMBER)
-		h = fnv(h, &e->is.number, sizeof(e->is.number));
+		h = fnv64(h, &e->is.number, sizeof(e->is.number));
 	if (used & NB_DATE)
-		h = fnv_str(h, e->is.date);
+		h = fnv64_str(h, e->is.date);
 	if (used & NB_PREHEADER)
-		h = fnv_str(h, e->is.preheader);
+		h = fnv64_str(h, e->is.preheader);
 	if (used & NB_TAGS) {
-		h = fnv(h, &e->is.ntags, sizeof(e->is.ntags));
+		h = fnv64(h, &e->is.ntags, sizeof(e->is.ntags));
 		for (k = 0; k < e->is.ntags; k++)
-			h = fnv_str(fnv_str(h, e->is.tags[k]), e->tag_slugs[k]);
+			h = fnv64_str(fnv64_str(h, e->is.tags[k]), e->tag_slugs[k]);
 	}
 	return h;
 }
 
 static uint64_t page_hash(const struct build *b, size_t i)
 {
-	uint64_t h = fnv(b->tmpl_hash, &b->e[i].src_hash, sizeof(b->e[i].src_hash));
+	uint64_t h = fnv64(b->tmpl_hash, &b->e[i].src_hash, sizeof(b->e[i].src_hash));
 
 	/* Newest first: the next (newer) issue is i - 1, the previous is i + 1. */
 	h = neighbour_hash(h, b->neighbour_fields[0], i > 0 ? &b->e[i - 1] : NULL);
@@ -996,13 +977,13 @@ static uint64_t summary_hash(uint64_t h, const struct entry *e)
 {
 	size_t k;
 
-	h = fnv_str(h, e->slug);
-	h = fnv_str(h, e->is.title);
-	h = fnv_str(h, e->is.date);
-	h = fnv_str(h, e->is.preheader);
+	h = fnv64_str(h, e->slug);
+	h = fnv64_str(h, e->is.title);
+	h = fnv64_str(h, e->is.date);
+	h = fnv64_str(h, e->is.preheader);
 	for (k = 0; k < e->is.ntags; k++)
-		h = fnv_str(h, e->is.tags[k]);
-	return fnv(h, &e->is.ntags, sizeof(e->is.ntags));
+		h = fnv64_str(h, e->is.tags[k]);
+	return fnv64(h, &e->is.ntags, sizeof(e->is.ntags));
 }
 
 /*
@@ -1035,11 +1016,11 @@ static int build_index(struct build *b, struct strbuf *manifest)
 	const struct tval *stack[2];
 	int cur = 0, r;
 	size_t i;
-	uint64_t h = fnv_str(b->tmpl_hash, "index");
+	uint64_t h = fnv64_str(b->tmpl_hash, "index");
 
 	for (i = 0; i < b->n; i++)
 		h = summary_hash(h, &b->e[i]);
-	h = fnv(h, &b->n, sizeof(b->n));
+	h = fnv64(h, &b->n, sizeof(b->n));
 	if (reuse_output(b, "index.html", "@index", h, manifest)) {
 		tval_free(global);
 		tval_free(ctx);
@@ -1096,18 +1077,18 @@ static int build_tag_pages(struct build *b, struct strbuf *manifest)
 	for (i = 0; i < b->ntags && !r; i++) {
 		struct tval *ctx, *list, *tag;
 		const struct tval *stack[2];
-		uint64_t h = fnv_str(fnv_str(b->tmpl_hash, "tag"), b->tags[i].slug);
+		uint64_t h = fnv64_str(fnv64_str(b->tmpl_hash, "tag"), b->tags[i].slug);
 
-		h = fnv_str(h, b->tags[i].name);
+		h = fnv64_str(h, b->tags[i].name);
 		for (k = 0; k < b->tags[i].n; k++)
 			h = summary_hash(h, &b->e[b->tags[i].entries[k]]);
-		h = fnv(h, &b->tags[i].n, sizeof(b->tags[i].n));
+		h = fnv64(h, &b->tags[i].n, sizeof(b->tags[i].n));
 		strbuf_reset(&name);
 		strbuf_addf(&name, "tags/%s.html", b->tags[i].slug);
 		/* A key without spaces, whatever the slug's length. */
 		strbuf_reset(&key);
 		strbuf_addf(&key, "@tag-%016llx",
-			    (unsigned long long)fnv_str(FNV_INIT, b->tags[i].slug));
+			    (unsigned long long)fnv64_str(FNV64_INIT, b->tags[i].slug));
 		if (reuse_output(b, name.buf, key.buf, h, manifest))
 			continue;
 		ctx = tval_object();
@@ -1139,14 +1120,14 @@ static int build_tag_pages(struct build *b, struct strbuf *manifest)
 /* What the feed is made of: templates, config, and its entries' sources. */
 static uint64_t feed_hash(const struct build *b, time_t now)
 {
-	uint64_t h = fnv_str(b->tmpl_hash, "feed");
+	uint64_t h = fnv64_str(b->tmpl_hash, "feed");
 	size_t i;
 
 	if (!b->n)	/* then its <updated> is now */
-		h = fnv(h, &now, sizeof(now));
+		h = fnv64(h, &now, sizeof(now));
 	for (i = 0; i < b->n && i < FEED_ENTRIES; i++) {
-		h = fnv_str(h, b->e[i].slug);
-		h = fnv(h, &b->e[i].src_hash, sizeof(b->e[i].src_hash));
+		h = fnv64_str(h, b->e[i].slug);
+		h = fnv64(h, &b->e[i].src_hash, sizeof(b->e[i].src_hash));
 	}
 	return h;
 }
@@ -1904,11 +1885,11 @@ int archive_build(const struct config *cfg, const char *out_dir, time_t now,
 	if (!out.len)
 		strbuf_addch(&out, '.');
 
-	b.tmpl_hash = fnv_str(FNV_INIT, NEWSBEAT_VERSION);
-	b.tmpl_hash = fnv_str(b.tmpl_hash, cfg->name);
-	b.tmpl_hash = fnv_str(b.tmpl_hash, cfg->base_url);
-	b.tmpl_hash = fnv_str(b.tmpl_hash, cfg->language);
-	b.tmpl_hash = fnv_str(b.tmpl_hash, cfg->list_id);
+	b.tmpl_hash = fnv64_str(FNV64_INIT, NEWSBEAT_VERSION);
+	b.tmpl_hash = fnv64_str(b.tmpl_hash, cfg->name);
+	b.tmpl_hash = fnv64_str(b.tmpl_hash, cfg->base_url);
+	b.tmpl_hash = fnv64_str(b.tmpl_hash, cfg->language);
+	b.tmpl_hash = fnv64_str(b.tmpl_hash, cfg->list_id);
 	if (!(b.t_index = compile_template(&b, "archive-index.html")) ||
 	    !(b.t_issue = compile_template(&b, "archive-issue.html")) ||
 	    !(b.t_tag = compile_template(&b, "archive-tag.html")) ||

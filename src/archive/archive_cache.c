@@ -34,15 +34,6 @@ static void add_escaped(struct strbuf *out, const char *s)
 	strbuf_add(out, s + run, i - run);
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* The next field of *p (up to a tab or the end), unescaped; NULL when none is left. */
 static char *next_field(char **p, char *end)
 {

@@ -4,39 +4,8 @@
  */
 #include "base/common.h"
 #include "base/strbuf.h"
+#include "base/utf8.h"
 #include "archive/archive.h"
-
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t len, unsigned *cp)
-{
-	unsigned c = s[0], need, i, v;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	} else if (c >= 0xC2 && c <= 0xDF) {
-		need = 1; v = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		need = 2; v = c & 0x0F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		need = 3; v = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (len < need + 1)
-		return 0;
-	for (i = 1; i <= need; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3F);
-	}
-	/* Overlong forms, surrogates and values past U+10FFFF are invalid. */
-	if ((need == 2 && v < 0x800) || (need == 3 && (v < 0x10000 || v > 0x10FFFF)) ||
-	    (v >= 0xD800 && v <= 0xDFFF))
-		return 0;
-	*cp = v;
-	return need + 1;
-}
 
 /* XML 1.0 section 2.2, Char production. */
 void archive_xml_clean(struct strbuf *out, const char *s, size_t len)
@@ -45,14 +14,14 @@ void archive_xml_clean(struct strbuf *out, const char *s, size_t len)
 	size_t i = 0, run = 0;
 
 	while (i < len) {
-		unsigned cp;
+		uint32_t cp;
 		size_t n;
 
 		if (p[i] >= 0x20 && p[i] < 0x80) {	/* printable ASCII: the common case */
 			i++;
 			continue;
 		}
-		n = utf8_seq(p + i, len - i, &cp);
+		n = utf8_decode(s + i, len - i, &cp);
 		int bad = !n || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
 			  cp == 0xFFFE || cp == 0xFFFF;
 

@@ -25,6 +25,15 @@ char *xstrndup(const char *s, size_t n);
 void *xgrow(void *p, size_t size, size_t need, size_t *alloc);
 #define ALLOC_GROW(p, need, alloc) ((p) = xgrow((p), sizeof(*(p)), (need), &(alloc)))
 
+/* The value of a hexadecimal digit (either case), or -1. */
+static inline int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
 #include "base/error.h"
 #include "base/banned.h"
 

@@ -2,15 +2,24 @@
 #include "base/strbuf.h"
 #include "base/utf8.h"
 
-size_t utf8_seq_len(const char *str, size_t n)
+size_t utf8_seq_len(const char *s, size_t n)
+{
+	uint32_t cp;
+
+	return utf8_decode(s, n, &cp);
+}
+
+size_t utf8_decode(const char *str, size_t n, uint32_t *out)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	unsigned char c = s[0];
 	size_t len, i;
 	uint32_t cp;
 
-	if (c < 0x80)
+	if (c < 0x80) {
+		*out = c;
 		return 1;
+	}
 	if (c >= 0xc2 && c <= 0xdf) {
 		len = 2;
 		cp = c & 0x1f;
@@ -33,6 +42,7 @@ size_t utf8_seq_len(const char *str, size_t n)
 	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
 	    (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
+	*out = cp;
 	return len;
 }
 

@@ -7,8 +7,13 @@
  */
 #include <stddef.h>
 
+#include <stdint.h>
+
 /* Length (1-4) of the well-formed sequence at s (at most n bytes), or 0. */
 size_t utf8_seq_len(const char *s, size_t n);
+
+/* The same, and the code point it encodes in *cp (untouched when 0). */
+size_t utf8_decode(const char *s, size_t n, uint32_t *cp);
 
 /* Offset of the first byte that starts no well-formed sequence, or len. */
 size_t utf8_invalid_at(const char *s, size_t len);

@@ -24,17 +24,6 @@ static const struct {
 	{ "mbox:", MAILBOX_MBOX, 0 },
 };
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Percent-decode s[0..n) (RFC 3986 2.1).  NULL for a malformed escape or
  * a decoded NUL, CR or LF, which could end or split a protocol command.

@@ -7,6 +7,7 @@
  * L + fm_line, where fm_line is the file line of the first front matter line.
  */
 #include "base/common.h"
+#include "base/hash.h"
 #include "core/issue.h"
 #include "core/markdown.h"
 #include "base/utf8.h"
@@ -478,11 +479,11 @@ int issue_tag_slug(const char *tag, struct strbuf *out)
 {
 	const unsigned char *p = (const unsigned char *)tag;
 	size_t start = out->len;
-	uint32_t h = 2166136261u;	/* FNV-1a: stable across builds and machines */
+	uint32_t h = FNV32_INIT;	/* stable across builds and machines */
 	int dash = 0;
 
 	for (; *p; p++) {
-		h = (h ^ *p) * 16777619u;
+		h = fnv32(h, p, 1);
 		if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
 		    (*p >= 'A' && *p <= 'Z') || *p >= 0x80) {
 			if (dash && out->len > start)

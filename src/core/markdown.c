@@ -209,14 +209,6 @@ static void add_text_html(struct strbuf *out, const char *s, size_t len)
 	strbuf_add_html_escaped(out, s + start, len - start);
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /*
  * Write url into an href/src attribute: percent-encode what is not URL-safe
  * (as cmark's houdini_escape_href does), HTML-escape & and ', and keep

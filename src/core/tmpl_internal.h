@@ -6,6 +6,7 @@
  * functions declared in tmpl.h.
  */
 #include <stdint.h>
+#include "base/hash.h"
 #include "core/tmpl.h"
 
 /* One key of an object; `hash` lets lookups skip most memcmp()s. */
@@ -37,16 +38,10 @@ struct tval {
 	} u;
 };
 
-/* FNV-1a; the same function hashes object keys and compiled name parts. */
+/* The same function hashes object keys and compiled name parts. */
 static inline uint32_t tval_hash(const char *s, size_t len)
 {
-	uint32_t h = 2166136261u;
-
-	while (len--) {
-		h ^= (unsigned char)*s++;
-		h *= 16777619u;
-	}
-	return h;
+	return fnv32(FNV32_INIT, s, len);
 }
 
 /* Direct child of an object by counted key, or NULL. */

@@ -5,6 +5,7 @@
  * reused (that client merely gets a fresh window).
  */
 #include "base/common.h"
+#include "base/hash.h"
 #include "serve/serve_internal.h"
 
 #include <arpa/inet.h>
@@ -46,11 +47,7 @@ void serve_ratelimit_free(struct serve_ratelimit *rl)
 /* FNV-1a: keys are client addresses, not attacker-chosen at scale. */
 static uint32_t rl_hash(const char *s)
 {
-	uint32_t h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+	return fnv32(FNV32_INIT, s, strlen(s));
 }
 
 /*

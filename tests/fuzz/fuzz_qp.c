@@ -8,7 +8,7 @@
 #include "base/strbuf.h"
 #include "core/mime.h"
 
-static int hexval(char c)
+static int qp_hex(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -43,8 +43,8 @@ static void decode(const struct strbuf *qp, struct strbuf *out)
 				continue;
 			}
 			FUZZ_CHECK(i + 2 < qp->len);
-			FUZZ_CHECK(hexval(qp->buf[i + 1]) >= 0 && hexval(qp->buf[i + 2]) >= 0);
-			strbuf_addch(out, hexval(qp->buf[i + 1]) << 4 | hexval(qp->buf[i + 2]));
+			FUZZ_CHECK(qp_hex(qp->buf[i + 1]) >= 0 && qp_hex(qp->buf[i + 2]) >= 0);
+			strbuf_addch(out, qp_hex(qp->buf[i + 1]) << 4 | qp_hex(qp->buf[i + 2]));
 			i += 3;
 			col += 3;
 			continue;

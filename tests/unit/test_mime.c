@@ -44,7 +44,7 @@ static void normalize_crlf(const char *in, size_t len, struct strbuf *out)
 	}
 }
 
-static int hexval(int c)
+static int qp_hex(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -102,11 +102,11 @@ static int qp_decode(const char *in, size_t len, struct strbuf *out, char *why, 
 					soft = 1;
 					break;
 				}
-				if (i + 2 >= j + 1 || hexval(in[i + 1]) < 0 || hexval(in[i + 2]) < 0) {
+				if (i + 2 >= j + 1 || qp_hex(in[i + 1]) < 0 || qp_hex(in[i + 2]) < 0) {
 					snprintf(why, whylen, "bad escape at %zu", i);
 					return -1;
 				}
-				strbuf_addch(out, hexval(in[i + 1]) * 16 + hexval(in[i + 2]));
+				strbuf_addch(out, qp_hex(in[i + 1]) * 16 + qp_hex(in[i + 2]));
 				i += 2;
 			} else {
 				strbuf_addch(out, c);
