@@ -183,3 +183,88 @@ int remove_tree(const char *path)
 		r = error("cannot remove directory '%s': %s", path, strerror(errno));
 	return r;
 }
+
+int write_file(const char *path, const void *data, size_t len, int mode)
+{
+	const char *p = data;
+	int fd, r = 0;
+	size_t off = 0;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return error("cannot write '%s': %s", path, strerror(errno));
+	while (off < len) {
+		ssize_t w = write(fd, p + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			r = error("cannot write '%s': %s", path, strerror(errno));
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (close(fd) < 0 && !r)
+		r = error("cannot write '%s': %s", path, strerror(errno));
+	return r;
+}
+
+int copy_file(const char *from, const char *to, int mode)
+{
+	struct strbuf data = STRBUF_INIT;
+	int r;
+
+	if (strbuf_read_file(&data, from) < 0)
+		r = error("cannot read '%s': %s", from, strerror(errno));
+	else
+		r = write_file(to, data.buf, data.len, mode);
+	strbuf_release(&data);
+	return r;
+}
+
+int link_or_copy_file(const char *from, const char *to, int mode)
+{
+	struct strbuf data = STRBUF_INIT;
+	int r;
+
+	if (link(from, to) == 0)
+		return 0;
+	if (strbuf_read_file(&data, from) < 0)
+		return -1;
+	r = write_file(to, data.buf, data.len, mode);
+	strbuf_release(&data);
+	return r;
+}
+
+int copy_tree(const char *from, const char *to, int mode)
+{
+	DIR *d = opendir(from);
+	struct dirent *de;
+	int r = 0;
+
+	if (!d)
+		return error("cannot read directory '%s': %s", from, strerror(errno));
+	if (mkdir_p(to, 0755) < 0) {
+		closedir(d);
+		return -1;
+	}
+	while (!r && (de = readdir(d))) {
+		struct strbuf f = STRBUF_INIT, t = STRBUF_INIT;
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		path_join(&f, from, de->d_name);
+		path_join(&t, to, de->d_name);
+		if (stat(f.buf, &st) < 0)
+			r = error("cannot read '%s': %s", f.buf, strerror(errno));
+		else if (S_ISDIR(st.st_mode))
+			r = copy_tree(f.buf, t.buf, mode);
+		else if (S_ISREG(st.st_mode))
+			r = copy_file(f.buf, t.buf, mode);
+		strbuf_release(&f);
+		strbuf_release(&t);
+	}
+	closedir(d);
+	return r;
+}

@@ -32,6 +32,29 @@ int atomic_file_write(struct atomic_file *f, const void *data, size_t len);
 int atomic_file_commit(struct atomic_file *f);
 void atomic_file_abort(struct atomic_file *f);
 
+/*
+ * Write len bytes to path, created or truncated, with mode (as for open(),
+ * so the umask applies): a plain write for files inside a directory that
+ * is itself put in place atomically.
+ */
+int write_file(const char *path, const void *data, size_t len, int mode);
+
+/* Copy a regular file (new file, mode as for write_file()). */
+int copy_file(const char *from, const char *to, int mode);
+
+/*
+ * Make `to` a hard link to `from`, or a copy where links are not possible;
+ * -1 quietly when `from` cannot be read (the caller has a fallback).
+ */
+int link_or_copy_file(const char *from, const char *to, int mode);
+
+/*
+ * Copy the regular files and directories under `from` into `to` (created,
+ * directories 0755, files `mode`), skipping names that start with '.'
+ * (editors' and tools' dot files).
+ */
+int copy_tree(const char *from, const char *to, int mode);
+
 /* mkdir -p; mode for each created directory. */
 int mkdir_p(const char *path, int mode);
 
