@@ -14,6 +14,7 @@
 #include "core/issue.h"
 #include "core/address.h"
 #include "core/compose.h"
+#include "core/config_headers.h"
 #include "core/token.h"
 #include "store/journal.h"
 #include "deliver/sender.h"
@@ -71,24 +72,6 @@ struct send_ctx {
 	size_t bytes;
 	int failed;
 };
-
-/*
- * The envelope sender: [smtp] envelope_from (already a normalized address,
- * config_headers.h), else the From address, through the one splitter.
- */
-static int envelope_from(const struct config *cfg, struct strbuf *out)
-{
-	const char *why;
-
-	if (*cfg->envelope_from) {
-		strbuf_addstr(out, cfg->envelope_from);
-		return 0;
-	}
-	if (address_split_mailbox(cfg->from, NULL, out, &why) < 0)
-		return error("[newsletter] from '%s' is not a usable envelope sender: %s",
-			     cfg->from, why);
-	return 0;
-}
 
 static int build_message(const struct send_ctx *ctx, const struct compose_recipient *r,
 			 const char *prefix, struct strbuf *eml, struct strbuf *msgid)
@@ -359,7 +342,7 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		error("--list %s", sb.buf);
 		goto out;
 	}
-	if (envelope_from(cfg, &from) < 0)
+	if (config_envelope_from(cfg, &from) < 0)
 		goto out;
 	if (issue_resolve(cfg->issues_dir, argv[optind], &path) < 0 ||
 	    issue_load(&is, path.buf) < 0)

@@ -31,7 +31,6 @@ struct compose {
 	char *web_url;
 	char *from_name, *from_addr;	/* split and validated (address.h) */
 	char *mailto_addr;	/* unsubscribe_mailto, or the From address */
-	char *msgid_domain;
 	struct tmpl *content_html, *content_text;	/* the body, as templates */
 	struct tmpl *email_html, *email_text;
 	struct tval *global;	/* newsletter.*, issue.*, archive_url, ... */
@@ -49,6 +48,18 @@ int compose_boundary(struct strbuf *out)
 	}
 	strbuf_addstr(out, "=_");
 	return token_random_alnum(28, out);
+}
+
+int compose_message_id(const char *local, const char *from_addr, struct strbuf *out)
+{
+	const char *at = strrchr(from_addr, '@');
+
+	if (local)
+		strbuf_addstr(out, local);
+	else if (token_random_alnum(24, out) < 0)
+		return -1;
+	strbuf_addf(out, "@%s", at ? at + 1 : "localhost");
+	return 0;
 }
 
 /*
@@ -230,7 +241,6 @@ struct compose *compose_prepare(const struct config *cfg, const struct issue *is
 	struct tmpl_options text_opts = { TMPL_ESCAPE_NONE, NULL, NULL, 0 };
 	struct strbuf sb = STRBUF_INIT;
 	struct markdown *md;
-	const char *at;
 
 	c->cfg = cfg;
 	c->is = is;
@@ -258,8 +268,6 @@ struct compose *compose_prepare(const struct config *cfg, const struct issue *is
 	}
 	/* The mailto of List-Unsubscribe defaults to the From address. */
 	c->mailto_addr = xstrdup(*cfg->unsubscribe_mailto ? cfg->unsubscribe_mailto : c->from_addr);
-	at = strrchr(c->from_addr, '@');
-	c->msgid_domain = xstrdup(at + 1);
 
 	/*
 	 * Template syntax errors in the body are reported against the Markdown
@@ -318,7 +326,6 @@ void compose_free(struct compose *c)
 	free(c->from_name);
 	free(c->from_addr);
 	free(c->mailto_addr);
-	free(c->msgid_domain);
 	while (c->npartial_names)
 		free(c->partial_names[--c->npartial_names]);
 	free(c->partial_names);
@@ -377,8 +384,13 @@ int compose_message(const struct compose *c, const struct compose_recipient *r,
 		goto out;
 	}
 
-	token_message_id(c->secret, c->is->number, r->email, &msgid);
-	strbuf_addf(&msgid, "@%s", c->msgid_domain);
+	{
+		struct strbuf local = STRBUF_INIT;
+
+		token_message_id(c->secret, c->is->number, r->email, &local);
+		compose_message_id(local.buf, c->from_addr, &msgid);
+		strbuf_release(&local);
+	}
 	if (subject_prefix)
 		strbuf_addstr(&subject, subject_prefix);
 	strbuf_addstr(&subject, c->subject);

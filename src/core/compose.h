@@ -90,5 +90,13 @@ void compose_each_unfilled(const struct compose *c,
  */
 int compose_boundary(struct strbuf *out);
 
+/*
+ * Append a Message-ID (without <>) for mail from from_addr: `local`, or
+ * when NULL 24 random alphanumerics, then "@" and from_addr's domain (the
+ * domain the sender controls, RFC 5322 §3.6.4).  Returns 0, or -1 after
+ * error().
+ */
+int compose_message_id(const char *local, const char *from_addr, struct strbuf *out);
+
 
 #endif

@@ -169,3 +169,17 @@ int config_headers_check(struct config *cfg)
 	strbuf_release(&addr);
 	return errors ? -1 : 0;
 }
+
+int config_envelope_from(const struct config *cfg, struct strbuf *out)
+{
+	const char *why;
+
+	if (*cfg->envelope_from) {
+		strbuf_addstr(out, cfg->envelope_from);
+		return 0;
+	}
+	if (address_split_mailbox(cfg->from, NULL, out, &why) < 0)
+		return error("[newsletter] from '%s' is not a usable envelope sender: %s",
+			     cfg->from, why);
+	return 0;
+}

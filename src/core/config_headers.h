@@ -23,4 +23,12 @@ struct config;
  */
 int config_headers_check(struct config *cfg);
 
+struct strbuf;
+/*
+ * The envelope sender (MAIL FROM) of the newsletter's mail: [smtp]
+ * envelope_from, else the From address; appended to out.  Returns 0, or
+ * -1 after error() for a From that config_headers_check() did not pass.
+ */
+int config_envelope_from(const struct config *cfg, struct strbuf *out);
+
 #endif

@@ -9,6 +9,7 @@
 #include "base/clock.h"
 #include "core/address.h"
 #include "core/compose.h"
+#include "core/config_headers.h"
 #include "base/config.h"
 #include "core/mime.h"
 #include "serve/serve_internal.h"
@@ -109,16 +110,6 @@ static void subscribe_form(struct serve_app *app, struct serve_reply *r, int sta
 }
 
 /* A local part for Message-ID: random, @ the From domain. */
-static int make_message_id(const char *from_addr, struct strbuf *out)
-{
-	const char *at = strrchr(from_addr, '@');
-
-	if (token_random_alnum(24, out) < 0)
-		return -1;
-	strbuf_addf(out, "@%s", at ? at + 1 : "localhost");
-	return 0;
-}
-
 /*
  * A fresh transport per message: subscriptions are rare, and an idle SMTP
  * connection would only time out between them.
@@ -129,7 +120,7 @@ int serve_send_confirmation(struct serve_app *app, const char *email, const char
 	struct strbuf token = STRBUF_INIT, url = STRBUF_INIT, text = STRBUF_INIT,
 		html = STRBUF_INIT, subject = STRBUF_INIT, msgid = STRBUF_INIT,
 		boundary = STRBUF_INIT, msg = STRBUF_INIT;
-	struct strbuf from_name = STRBUF_INIT, from_addr = STRBUF_INIT;
+	struct strbuf from_name = STRBUF_INIT, from_addr = STRBUF_INIT, sender = STRBUF_INIT;
 	const char *why;
 	struct mime_message mm;
 	struct transport *t = NULL;
@@ -152,8 +143,7 @@ int serve_send_confirmation(struct serve_app *app, const char *email, const char
 	    serve_pages_mail(app->pages, MAIL_CONFIRM_HTML, ctx, &html) < 0)
 		goto out;
 	strbuf_addf(&subject, "Please confirm your subscription to %s", cfg->name);
-	strbuf_addstr(&boundary, "=_");
-	if (make_message_id(from_addr.buf, &msgid) < 0 || token_random_alnum(28, &boundary) < 0)
+	if (compose_message_id(NULL, from_addr.buf, &msgid) < 0 || compose_boundary(&boundary) < 0)
 		goto out;
 
 	memset(&mm, 0, sizeof(mm));
@@ -177,8 +167,9 @@ int serve_send_confirmation(struct serve_app *app, const char *email, const char
 		goto out;
 	if (!(t = transport_open(cfg)))
 		goto out;
-	transport_send(t, *cfg->envelope_from ? cfg->envelope_from : from_addr.buf, email,
-		       msg.buf, msg.len, &st);
+	if (config_envelope_from(cfg, &sender) < 0)
+		goto out;
+	transport_send(t, sender.buf, email, msg.buf, msg.len, &st);
 	if (st.result != TRANSPORT_SENT) {
 		error("confirmation e-mail not sent (%s): %s", transport_describe(t), st.reply);
 		goto out;
@@ -189,6 +180,7 @@ out:
 	tval_free(ctx);
 	strbuf_release(&from_name);
 	strbuf_release(&from_addr);
+	strbuf_release(&sender);
 	strbuf_release(&token);
 	strbuf_release(&url);
 	strbuf_release(&text);
