@@ -321,6 +321,13 @@ static const char st_quote[] = "margin:0 0 16px 0;padding:4px 0 4px 16px;border-
 static const char st_pre[] = MONO "font-size:14px;line-height:1.45;margin:0 0 16px 0;padding:12px;background-color:#f3f4f6;color:#1f2328;border-radius:4px;white-space:pre-wrap;word-wrap:break-word;overflow-x:auto;";
 static const char st_code[] = MONO "font-size:0.9em;background-color:#f3f4f6;color:#1f2328;padding:1px 4px;border-radius:3px;";
 static const char st_img[] = "display:block;max-width:100%;height:auto;border:0;outline:none;margin:0 0 16px 0;";
+/*
+ * The width of the text column (600 px less the template's 32 px padding
+ * on each side), as an attribute: Outlook for Windows ignores max-width
+ * and would show a photo at its full size, wider than the message.  Other
+ * clients scale it down to the screen with max-width:100%.
+ */
+#define IMG_WIDTH 536
 static const char st_hr[] = "border:0;border-top:1px solid #d0d7de;height:0;margin:24px 0;";
 
 /* In a tight list, paragraphs in items render without <p> (as cmark does). */
@@ -354,7 +361,7 @@ static void html_image(cmark_node *n, struct strbuf *out)
 			add_text_html(out, title, strlen(title));
 			strbuf_addch(out, '"');
 		}
-		strbuf_addf(out, " style=\"%s\">", st_img);
+		strbuf_addf(out, " width=\"%d\" style=\"%s\">", IMG_WIDTH, st_img);
 	}
 	strbuf_release(&alt);
 }

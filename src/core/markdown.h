@@ -9,7 +9,8 @@
  * markdown_url_kind() (unsafe links render as their text, unsafe images as
  * their alt text), inline styles on every element (clients strip <style>)
  * sized for a 600 px column with a system font stack, images display:block
- * max-width:100%, links in a blue with 6:1 contrast on white and always
+ * max-width:100% with the column's width as their width attribute (536,
+ * for Outlook), links in a blue with 6:1 contrast on white and always
  * underlined, so they stay recognisable when a dark-mode client recolours
  * them.  Text and attributes are HTML-escaped.
  *
