@@ -127,9 +127,10 @@ def where(b):
     return "%s (%s)" % (b.js("location.href"), b.js("document.title"))
 
 
-def shot(b, name):
+def shot(b, suffix):
     keep = os.environ.get("NEWSBEAT_KEEP_SHOTS")
     if keep:
+        name = b.js("location.pathname.split('/').pop() + location.search") + "-" + suffix
         b.screenshot(os.path.join(keep, re.sub(r"[^A-Za-z0-9._-]+", "_", name)[-120:] + ".png"))
 
 
@@ -152,7 +153,7 @@ def contrast(b):
         tap(pairs and not bad, "%s, %s: %d text runs and %d controls pass AA%s" % (
             url, scheme, ntext, len(pairs) - ntext,
             " (lowest %.2f:1, %r)" % low if low else ""))
-        shot(b, "%s-%s" % (url, scheme))
+        shot(b, scheme)
     b.color_scheme("light")
 
 
@@ -172,7 +173,7 @@ def overflow(b, width, no_style):
     for line in wide if got > width else []:
         print("# wider than the window: " + line)
     tap(got <= width, "%s at %d px%s: %d px wide" % (url, width, " without <style>" if no_style else "", got))
-    shot(b, "%s-%d%s" % (url, width, "-nostyle" if no_style else ""))
+    shot(b, "%d%s" % (width, "-nostyle" if no_style else ""))
 
 
 def main(argv):
