@@ -312,7 +312,18 @@ static const char st_li[] = "margin:0 0 6px 0;";
 static const char st_quote[] = "margin:0 0 16px 0;padding:4px 0 4px 16px;border-left:4px solid #b8c2cc;color:#4a5563;font-style:italic;";
 static const char st_pre[] = MONO "font-size:14px;line-height:1.45;margin:0 0 16px 0;padding:12px;background-color:#f3f4f6;color:#1f2328;border-radius:4px;white-space:pre-wrap;word-wrap:break-word;overflow-x:auto;";
 static const char st_code[] = MONO "font-size:0.9em;background-color:#f3f4f6;color:#1f2328;padding:1px 4px;border-radius:3px;";
-static const char st_img[] = "display:block;max-width:100%;height:auto;border:0;outline:none;margin:0 0 16px 0;";
+/*
+ * Images fill the text column.  Outlook for Windows ignores max-width and
+ * reads the width attribute: the text column, 600 px less the template's
+ * 32 px padding on each side.  The CSS width is a percentage, not only
+ * max-width: an image the client has not loaded (many block images until
+ * asked) is drawn as a box of the attribute's width, which max-width does
+ * not shrink inside the layout tables, and pushed the message past a
+ * phone's screen.  The images' own sizes are not known here (they live
+ * on a web server).
+ */
+static const char st_img[] = "display:block;width:100%;max-width:100%;height:auto;border:0;outline:none;margin:0 0 16px 0;";
+#define IMG_WIDTH 536
 static const char st_hr[] = "border:0;border-top:1px solid #d0d7de;height:0;margin:24px 0;";
 
 /* In a tight list, paragraphs in items render without <p> (as cmark does). */
@@ -346,7 +357,7 @@ static void html_image(cmark_node *n, struct strbuf *out)
 			add_text_html(out, title, strlen(title));
 			strbuf_addch(out, '"');
 		}
-		strbuf_addf(out, " style=\"%s\">", st_img);
+		strbuf_addf(out, " width=\"%d\" style=\"%s\">", IMG_WIDTH, st_img);
 	}
 	strbuf_release(&alt);
 }

@@ -9,9 +9,9 @@
  * markdown_url_kind() (unsafe links render as their text, unsafe images as
  * their alt text), inline styles on every element (clients strip <style>)
  * sized for a 600 px column with a system font stack, images display:block
- * max-width:100%, links in a blue with 6:1 contrast on white and always
- * underlined, so they stay recognisable when a dark-mode client recolours
- * them.  Text and attributes are HTML-escaped.
+ * at the column's width (width:100%, and width="536" for Outlook), links
+ * in a blue with 6:1 contrast on white and always underlined, so they stay
+ * recognisable when a dark-mode client recolours them.  Text and attributes are HTML-escaped.
  *
  * The text renderer writes for reading: wrapped at `width` (≤ 72) columns
  * counting UTF-8 characters, never breaking a word or a template tag,

@@ -51,3 +51,20 @@ archive_newsletter() {
 	printf '[newsletter]\nname = NewsBeat\nfrom = NewsBeat <newsbeat@example.org>\nbase_url = https://news.example.org/\n' > config.ini
 	for line in "$@"; do printf '%s\n' "$line" >> config.ini; done
 }
+# tap_from COMMAND...: run a command that prints TAP lines ("ok N - ...",
+# "not ok N - ...", comments) and count its results as this test's own;
+# its plan line is dropped.  A command that fails without a "not ok"
+# line (a crash) is a failure too.
+tap_from() {
+	"$@" > "$TMP/tap_from.out"
+	_rc=$? _bad=0
+	while IFS= read -r _line; do
+		case $_line in
+		"ok "*) ok "${_line#ok * - }" ;;
+		"not ok "*) notok "${_line#not ok * - }"; _bad=1 ;;
+		1..*) ;;
+		*) echo "$_line" ;;
+		esac
+	done < "$TMP/tap_from.out"
+	[ "$_rc" -eq 0 ] || [ "$_bad" -eq 1 ] || notok "$1 exited with status $_rc"
+}

@@ -171,8 +171,8 @@ static void test_html(void)
 	html_has("[x](https://a.org)", "<a href=\"https://a.org\" style=\"color:#1a5fb4;text-decoration:underline;\">x</a>",
 		 "link styled");
 	html_has("![Alt text](https://a.org/i.png \"T\")",
-		 "<img src=\"https://a.org/i.png\" alt=\"Alt text\" title=\"T\" style=\"display:block;max-width:100%;height:auto;",
-		 "image styled, responsive");
+		 "<img src=\"https://a.org/i.png\" alt=\"Alt text\" title=\"T\" width=\"536\" style=\"display:block;width:100%;max-width:100%;height:auto;",
+		 "image styled, as wide as the column, also in Outlook");
 	html_has("![](https://a.org/i.png)", "alt=\"\"", "image without alt gets empty alt");
 	html_has("![*emph* alt](https://a.org/i.png)", "alt=\"emph alt\"", "alt is plain text");
 	html_has("![x](data:image/png;base64,iVBOR)", "src=\"data:image/png;base64,iVBOR\"",
@@ -366,7 +366,7 @@ static const char *check_tag(const char *p, char *why, size_t whylen)
 {
 	static const char *const tags[] = { "p", "h1", "h2", "h3", "h4", "h5", "h6", "a", "ul", "ol",
 		"li", "blockquote", "pre", "code", "hr", "img", "em", "strong", "br" };
-	static const char *const attrs[] = { "href", "src", "alt", "title", "style", "start" };
+	static const char *const attrs[] = { "href", "src", "alt", "title", "style", "start", "width" };
 	const char *q = p + 1;
 	size_t n, i;
 	int known = 0;
