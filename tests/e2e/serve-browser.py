@@ -5,133 +5,19 @@
 
 MAILDIR holds the captured mail as *.eml (tests/tools/smtp_capture.py).
 
-Talks the Chrome DevTools Protocol over --remote-debugging-pipe (fd 3/4,
-NUL-separated JSON), so nothing beyond Debian's chromium and python3 is
-needed.  The browser fills and submits the real forms (a click on the real
+Drives Chromium with cdp.py (the DevTools protocol, nothing beyond Debian's
+chromium and python3).  The browser fills and submits the real forms (a click on the real
 button, no JavaScript in the pages).  After each step STATUS_CMD EMAIL is
 run and must print the expected membership status.  Prints TAP lines.
 """
-import email, email.policy, glob, json, os, re, subprocess, sys, tempfile, time
+import email, email.policy, glob, os, re, subprocess, sys, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cdp import Browser, Tap  # noqa: E402
 
 base, maildir, unsub_url, addr = sys.argv[1:5]
 status_cmd = sys.argv[5:]
-n = 0
-failed = 0
-
-
-def tap(ok, what):
-    global n, failed
-    n += 1
-    if not ok:
-        failed += 1
-    print(("ok %d - %s" if ok else "not ok %d - %s") % (n, what), flush=True)
-
-
-class Browser:
-    def __init__(self):
-        self.profile = tempfile.mkdtemp(prefix="nb-chromium-")
-        to_chrome_r, self.to_chrome = os.pipe()
-        self.from_chrome, from_chrome_w = os.pipe()
-
-        def child():
-            # Move both ends out of the way first: either may already be
-            # fd 3 or 4, and subprocess's own error pipe may sit there too.
-            r, w = os.dup(to_chrome_r), os.dup(from_chrome_w)
-            r2, w2 = os.dup2(r, 100), os.dup2(w, 101)
-            os.dup2(r2, 3)
-            os.dup2(w2, 4)
-        self.proc = subprocess.Popen(
-            ["chromium", "--headless=new", "--no-sandbox", "--disable-gpu",
-             "--no-first-run", "--no-default-browser-check", "--disable-extensions",
-             "--disable-background-networking", "--disable-sync", "--mute-audio",
-             "--user-data-dir=" + self.profile, "--remote-debugging-pipe", "about:blank"],
-            preexec_fn=child, close_fds=False,
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=open(os.path.join(self.profile, "..", os.path.basename(self.profile) + ".log"), "w"))
-        os.close(to_chrome_r)
-        os.close(from_chrome_w)
-        self.buf = b""
-        self.id = 0
-        self.events = []
-        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
-        self.session = self.call("Target.attachToTarget",
-                                 {"targetId": target, "flatten": True})["sessionId"]
-        self.call("Page.enable", session=True)
-
-    def send(self, method, params=None, session=False):
-        self.id += 1
-        msg = {"id": self.id, "method": method, "params": params or {}}
-        if session:
-            msg["sessionId"] = self.session
-        os.write(self.to_chrome, json.dumps(msg).encode() + b"\0")
-        return self.id
-
-    def read(self, deadline):
-        while b"\0" not in self.buf:
-            if time.monotonic() > deadline:
-                raise TimeoutError("chromium did not answer")
-            chunk = os.read(self.from_chrome, 65536)
-            if not chunk:
-                raise EOFError("chromium exited")
-            self.buf += chunk
-        raw, self.buf = self.buf.split(b"\0", 1)
-        return json.loads(raw)
-
-    def call(self, method, params=None, session=False, timeout=30):
-        mid = self.send(method, params, session)
-        deadline = time.monotonic() + timeout
-        while True:
-            m = self.read(deadline)
-            if m.get("id") == mid:
-                if "error" in m:
-                    raise RuntimeError("%s: %s" % (method, m["error"]))
-                return m.get("result", {})
-            self.events.append(m)
-
-    def wait_load(self, timeout=30):
-        deadline = time.monotonic() + timeout
-        while True:
-            for i, m in enumerate(self.events):
-                if m.get("method") == "Page.loadEventFired":
-                    del self.events[:i + 1]
-                    return
-            self.events = []
-            self.events.append(self.read(deadline))
-
-    def js(self, expr):
-        r = self.call("Runtime.evaluate", {"expression": expr, "returnByValue": True}, session=True)
-        return r.get("result", {}).get("value")
-
-    def goto(self, url):
-        self.events = []
-        self.call("Page.navigate", {"url": url}, session=True)
-        self.wait_load()
-
-    def click(self, selector):
-        """A real mouse click in the middle of the element, then the next page."""
-        box = self.js("(() => { const r = document.querySelector(%s).getBoundingClientRect();"
-                      " return [r.x + r.width / 2, r.y + r.height / 2]; })()" % json.dumps(selector))
-        self.events = []
-        for kind in ("mousePressed", "mouseReleased"):
-            self.call("Input.dispatchMouseEvent", {"type": kind, "x": box[0], "y": box[1],
-                                                   "button": "left", "clickCount": 1}, session=True)
-        self.wait_load()
-
-    def type_into(self, selector, text):
-        self.js("document.querySelector(%s).focus()" % json.dumps(selector))
-        self.call("Input.insertText", {"text": text}, session=True)
-
-    def close(self):
-        try:
-            self.call("Browser.close", timeout=5)
-        except Exception:
-            pass
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        subprocess.run(["rm", "-rf", self.profile])
+tap = Tap()
 
 
 def status():
@@ -185,5 +71,4 @@ except Exception as e:
     tap(False, "browser flow: %r" % e)
 finally:
     b.close()
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+tap.done()
