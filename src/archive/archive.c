@@ -26,6 +26,10 @@
 #define MANIFEST ".newsbeat-manifest"
 #define CACHE ".newsbeat-cache"
 #define FEED_ENTRIES 20
+/* Pages and search records of another format are made again, whatever the templates. */
+#define ARCHIVE_OUTPUT_FORMAT "2"
+/* A page's meta description: about what search engines show. */
+#define DESCRIPTION_MAX 160
 
 static const char *const months[] = {
 	"January", "February", "March", "April", "May", "June", "July",
@@ -43,6 +47,7 @@ struct entry {
 	int rendered;		/* its page was made in this build (else the old one is kept) */
 	uint64_t page_hash;	/* of everything its page is made from */
 	size_t s_off, s_len;	/* its record in the new search-index.js */
+	struct strbuf search;	/* its record, made with its page (empty if not rendered) */
 };
 
 struct tag {
@@ -498,6 +503,7 @@ static int load_issues(struct build *b, time_t now, struct archive_stats *st)
 		ALLOC_GROW(b->e, b->n + 1, b->alloc);
 		e = &b->e[b->n];
 		memset(e, 0, sizeof(*e));
+		strbuf_init(&e->search, 0);
 		/* Unchanged since the previous build: one stat(), no read, no parse. */
 		if (stat(paths[i], &fst) == 0 &&
 		    (row = archive_cache_lookup(&b->cache, paths[i], &fst))) {
@@ -595,6 +601,29 @@ static void collect_tags(struct build *b)
 
 /* ---------- contexts ---------- */
 
+/* "1 issue", "3 issues": what lists say of their length. */
+static void set_count(struct tval *obj, size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	tval_set(obj, "count", tval_number((double)n));
+	strbuf_addf(&sb, "%zu %s", n, n == 1 ? "issue" : "issues");
+	tval_set_str(obj, "count_text", sb.buf);
+	strbuf_release(&sb);
+}
+
+/* "27 November 2026": the date as every page and the search results show it. */
+static void date_long(const struct entry *e, struct strbuf *out)
+{
+	strbuf_addf(out, "%d %s %d", e->is.day, months[(e->is.month - 1) % 12], e->is.year);
+}
+
+/* base_url + "tags/<slug>.html" (root "" or "../" gives the relative form). */
+static void tag_url(const char *root, const char *slug, struct strbuf *out)
+{
+	strbuf_addf(out, "%stags/%s.html", root, slug);
+}
+
 static void set_clean(struct tval *obj, const char *key, const char *s)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -625,6 +654,13 @@ static struct tval *global_ctx(const struct build *b, const char *root)
 	strbuf_reset(&sb);
 	strbuf_addf(&sb, "%sfeed.xml", cfg->base_url);
 	set_clean(g, "feed_url", sb.buf);
+	/* Open Graph writes the language tag "en-GB" as "en_GB". */
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, *cfg->language ? cfg->language : "en");
+	for (char *p = sb.buf; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	set_clean(g, "og_locale", sb.buf);
 	strbuf_release(&sb);
 	return g;
 }
@@ -639,7 +675,7 @@ static struct tval *issue_summary(const struct entry *e, const char *root)
 	set_clean(v, "title", e->is.title);
 	tval_set(v, "number", tval_number(e->is.number));
 	tval_set_str(v, "date", e->is.date);
-	strbuf_addf(&sb, "%d %s %d", e->is.day, months[(e->is.month - 1) % 12], e->is.year);
+	date_long(e, &sb);
 	tval_set_str(v, "date_long", sb.buf);
 	strbuf_reset(&sb);
 	set_clean(v, "preheader", e->is.preheader);
@@ -654,7 +690,7 @@ static struct tval *issue_summary(const struct entry *e, const char *root)
 
 		set_clean(t, "name", e->is.tags[k]);
 		strbuf_reset(&sb);
-		strbuf_addf(&sb, "%stags/%s.html", root, e->tag_slugs[k]);
+		tag_url(root, e->tag_slugs[k], &sb);
 		tval_set_str(t, "url", sb.buf);
 		tval_push(tags, t);
 	}
@@ -810,18 +846,104 @@ static uint64_t page_hash(const struct build *b, size_t i)
 	return neighbour_hash(h, b->neighbour_fields[1], i + 1 < b->n ? &b->e[i + 1] : NULL);
 }
 
+/*
+ * The text of an issue body as its page shows it (render_content's HTML),
+ * for the search index and the page's description.
+ */
+static void content_text(const struct strbuf *content, struct strbuf *out)
+{
+	struct strbuf text = STRBUF_INIT;
+
+	archive_html_text(&text, content->buf, content->len);
+	archive_xml_clean(out, text.buf, text.len);
+	strbuf_release(&text);
+}
+
+/* The preheader, or else the start of the text, cut at a space. */
+static void page_description(const struct entry *e, const struct strbuf *text,
+			     struct strbuf *out)
+{
+	size_t cut;
+
+	if (e->is.preheader && *e->is.preheader) {
+		archive_xml_clean(out, e->is.preheader, strlen(e->is.preheader));
+		return;
+	}
+	if (text->len <= DESCRIPTION_MAX) {
+		strbuf_addbuf(out, text);
+		return;
+	}
+	for (cut = DESCRIPTION_MAX; cut > 0 && text->buf[cut] != ' '; cut--)
+		;
+	if (!cut)	/* one long word: cut before a UTF-8 continuation byte */
+		for (cut = DESCRIPTION_MAX; cut > 0 && (text->buf[cut] & 0xC0) == 0x80; cut--)
+			;
+	strbuf_add(out, text->buf, cut);
+	strbuf_addstr(out, "\xe2\x80\xa6");
+}
+
+/*
+ * One issue's record of the search index, {"t","u","d","l","n","p","g","x"}:
+ * title, page URL, date and the date as pages show it, number, preheader,
+ * tags as [label, URL] and text (the body as its page shows it).  URLs are
+ * relative to the index page, which runs the search.
+ */
+static void search_record(const struct entry *e, const struct strbuf *text, struct strbuf *js)
+{
+	struct strbuf u = STRBUF_INIT;
+	size_t k;
+
+	strbuf_addf(&u, "issues/%s.html", e->slug);
+	strbuf_addstr(js, "{\"t\":");
+	strbuf_add_json_string(js, e->is.title, strlen(e->is.title));
+	strbuf_addstr(js, ",\"u\":");
+	strbuf_add_json_string(js, u.buf, u.len);
+	strbuf_addstr(js, ",\"d\":");
+	strbuf_add_json_string(js, e->is.date, strlen(e->is.date));
+	strbuf_reset(&u);
+	date_long(e, &u);
+	strbuf_addstr(js, ",\"l\":");
+	strbuf_add_json_string(js, u.buf, u.len);
+	strbuf_addf(js, ",\"n\":%d,\"p\":", e->is.number);
+	strbuf_add_json_string(js, e->is.preheader ? e->is.preheader : "",
+			       e->is.preheader ? strlen(e->is.preheader) : 0);
+	strbuf_addstr(js, ",\"g\":[");
+	for (k = 0; k < e->is.ntags; k++) {
+		strbuf_addstr(js, k ? ",[" : "[");
+		strbuf_add_json_string(js, e->is.tags[k], strlen(e->is.tags[k]));
+		strbuf_addch(js, ',');
+		strbuf_reset(&u);
+		tag_url("", e->tag_slugs[k], &u);
+		strbuf_add_json_string(js, u.buf, u.len);
+		strbuf_addch(js, ']');
+	}
+	strbuf_addstr(js, "],\"x\":");
+	strbuf_add_json_string(js, text->buf, text->len);
+	strbuf_addch(js, '}');
+	strbuf_release(&u);
+}
+
+/* The page of b->e[i], and its search record into e->search. */
 static int build_issue_page(struct build *b, size_t i, const struct tval *global)
 {
-	const struct entry *e = &b->e[i];
-	struct tval *ctx = tval_object();
+	struct entry *e = &b->e[i];
+	struct tval *ctx = tval_object(), *issue;
 	struct strbuf content = STRBUF_INIT, page = STRBUF_INIT, name = STRBUF_INIT;
+	struct strbuf text = STRBUF_INIT, desc = STRBUF_INIT;
 	const struct tval *stack[2];
 	int r;
 
 	r = render_content(b, e, global, &content);
 	if (r < 0)
 		goto out;
-	tval_set(ctx, "issue", issue_summary(e, "../"));
+	content_text(&content, &text);
+	strbuf_reset(&e->search);
+	search_record(e, &text, &e->search);
+	page_description(e, &text, &desc);
+	issue = issue_summary(e, "../");
+	tval_set(issue, "description", tval_string_n(desc.buf, desc.len));
+	tval_set(ctx, "issue", issue);
+	set_clean(ctx, "page_url", e->web_url);
 	tval_set(ctx, "content", tval_string_n(content.buf, content.len));
 	/* Newest first: the next (newer) issue is i - 1, the previous is i + 1. */
 	if (i > 0)
@@ -841,6 +963,8 @@ out:
 	strbuf_release(&content);
 	strbuf_release(&page);
 	strbuf_release(&name);
+	strbuf_release(&text);
+	strbuf_release(&desc);
 	return r;
 }
 
@@ -1059,7 +1183,8 @@ static int build_index(struct build *b, struct strbuf *manifest)
 		tval_push(list, issue_summary(&b->e[i], ""));
 	}
 	tval_set(ctx, "years", years);
-	tval_set(ctx, "count", tval_number((double)b->n));
+	set_count(ctx, b->n);
+	set_clean(ctx, "page_url", b->cfg->base_url);
 	if (b->ntags) {
 		tags = tval_list();
 		for (i = 0; i < b->ntags; i++) {
@@ -1067,9 +1192,9 @@ static int build_index(struct build *b, struct strbuf *manifest)
 			struct strbuf u = STRBUF_INIT;
 
 			set_clean(t, "name", b->tags[i].name);
-			strbuf_addf(&u, "tags/%s.html", b->tags[i].slug);
+			tag_url("", b->tags[i].slug, &u);
 			tval_set_str(t, "url", u.buf);
-			tval_set(t, "count", tval_number((double)b->tags[i].n));
+			set_count(t, b->tags[i].n);
 			tval_push(tags, t);
 			strbuf_release(&u);
 		}
@@ -1104,7 +1229,7 @@ static int build_tag_pages(struct build *b, struct strbuf *manifest)
 			h = summary_hash(h, &b->e[b->tags[i].entries[k]]);
 		h = fnv(h, &b->tags[i].n, sizeof(b->tags[i].n));
 		strbuf_reset(&name);
-		strbuf_addf(&name, "tags/%s.html", b->tags[i].slug);
+		tag_url("", b->tags[i].slug, &name);
 		/* A key without spaces, whatever the slug's length. */
 		strbuf_reset(&key);
 		strbuf_addf(&key, "@tag-%016llx",
@@ -1117,7 +1242,11 @@ static int build_tag_pages(struct build *b, struct strbuf *manifest)
 
 		set_clean(tag, "name", b->tags[i].name);
 		tval_set_str(tag, "slug", b->tags[i].slug);
-		tval_set(tag, "count", tval_number((double)b->tags[i].n));
+		set_count(tag, b->tags[i].n);
+		strbuf_reset(&page);
+		tag_url(b->cfg->base_url, b->tags[i].slug, &page);
+		set_clean(tag, "web_url", page.buf);
+		set_clean(ctx, "page_url", page.buf);
 		tval_set(ctx, "tag", tag);
 		for (k = 0; k < b->tags[i].n; k++)
 			tval_push(list, issue_summary(&b->e[b->tags[i].entries[k]], "../"));
@@ -1241,7 +1370,7 @@ static int build_sitemap(struct build *b)
 	}
 	for (i = 0; i < b->ntags; i++) {
 		strbuf_reset(&u);
-		strbuf_addf(&u, "%stags/%s.html", b->cfg->base_url, b->tags[i].slug);
+		tag_url(b->cfg->base_url, b->tags[i].slug, &u);
 		strbuf_addstr(&x, "<url><loc>");
 		strbuf_add_html_escaped(&x, u.buf, u.len);
 		strbuf_addstr(&x, "</loc></url>\n");
@@ -1251,31 +1380,6 @@ static int build_sitemap(struct build *b)
 	strbuf_release(&x);
 	strbuf_release(&u);
 	return r;
-}
-
-/* One issue's record of the search index: {"t":..,"u":..,"d":..,"p":..,"x":..}. */
-static void search_record(const struct entry *e, struct strbuf *js)
-{
-	struct strbuf text = STRBUF_INIT, clean = STRBUF_INIT, u = STRBUF_INIT;
-
-	archive_search_text(&text, e->is.body, e->is.body_len);
-	archive_xml_clean(&clean, text.buf, text.len);
-	strbuf_addf(&u, "issues/%s.html", e->slug);
-	strbuf_addstr(js, "{\"t\":");
-	strbuf_add_json_string(js, e->is.title, strlen(e->is.title));
-	strbuf_addstr(js, ",\"u\":");
-	strbuf_add_json_string(js, u.buf, u.len);
-	strbuf_addstr(js, ",\"d\":");
-	strbuf_add_json_string(js, e->is.date, strlen(e->is.date));
-	strbuf_addstr(js, ",\"p\":");
-	strbuf_add_json_string(js, e->is.preheader ? e->is.preheader : "",
-			  e->is.preheader ? strlen(e->is.preheader) : 0);
-	strbuf_addstr(js, ",\"x\":");
-	strbuf_add_json_string(js, clean.buf, clean.len);
-	strbuf_addch(js, '}');
-	strbuf_release(&text);
-	strbuf_release(&clean);
-	strbuf_release(&u);
 }
 
 /*
@@ -1403,16 +1507,19 @@ out:
 }
 
 /*
- * window.NEWSBEAT_SEARCH = [{t,u,d,p,x}, ...]: a script, so file:// works.
- * An unchanged issue's record (with the ",\n" after it) is copied from the
- * previous index, where the manifest says it is, instead of being made
- * again from the body.  The old file must have the size the manifest says.
+ * window.NEWSBEAT_SEARCH = [{t,u,d,l,n,p,g,x}, ...] (search_record): a
+ * script, so file:// works.  A page rendered in this build brings its
+ * record; a page kept from the previous build keeps its record too (with
+ * the ",\n" after it), copied from the previous index where the manifest
+ * says it is: the page hash covers all the record is made of.  The old
+ * file must have the size the manifest says.
  */
 static int build_search_index(struct build *b, struct strbuf *manifest)
 {
 	static const char head[] = "window.NEWSBEAT_SEARCH = [\n", tail[] = "\n];\n";
 	struct pieces ps;
-	struct strbuf path = STRBUF_INIT, rec = STRBUF_INIT;
+	struct strbuf path = STRBUF_INIT, rec = STRBUF_INIT, text = STRBUF_INIT;
+	struct tval *global = global_ctx(b, "../");	/* what the pages' bodies were filled with */
 	const struct manifest_row *prev_size = manifest_get(&b->old, "@search");
 	size_t i, old_len = 0;
 	int r = 0, old_fd = -1;
@@ -1439,7 +1546,10 @@ static int build_search_index(struct build *b, struct strbuf *manifest)
 		int last = i + 1 == b->n;
 
 		e->s_off = ps.total;
-		if (old_fd >= 0 && m && m->s_len && m->src_hash == e->src_hash &&
+		if (e->rendered) {
+			e->s_len = e->search.len;
+			piece_new(&ps, e->search.buf, e->search.len);
+		} else if (old_fd >= 0 && m && m->s_len && m->src_hash == e->src_hash &&
 		    m->s_off >= strlen(head) && m->s_off + m->s_len + strlen(tail) <= old_len) {
 			/* Followed by ",\n" there unless it was the last record. */
 			int old_last = m->s_off + m->s_len + strlen(tail) == old_len;
@@ -1451,11 +1561,17 @@ static int build_search_index(struct build *b, struct strbuf *manifest)
 			}
 			piece_old(&ps, m->s_off, m->s_len);
 		} else {
+			/* An unchanged page without its old record: read its body as the page did. */
+			strbuf_reset(&rec);
+			strbuf_reset(&text);
 			r = entry_load(e);
+			if (!r)
+				r = render_content(b, e, global, &rec);
 			if (r < 0)
 				break;
+			content_text(&rec, &text);
 			strbuf_reset(&rec);
-			search_record(e, &rec);
+			search_record(e, &text, &rec);
 			e->s_len = rec.len;
 			piece_new(&ps, rec.buf, rec.len);
 		}
@@ -1475,13 +1591,15 @@ static int build_search_index(struct build *b, struct strbuf *manifest)
 	free(ps.p);
 	strbuf_release(&ps.fresh);
 	strbuf_release(&rec);
+	strbuf_release(&text);
 	strbuf_release(&path);
+	tval_free(global);
 	return r;
 }
 
 static int copy_static(struct build *b)
 {
-	static const char *const files[] = { "style.css", "search.js" };
+	static const char *const files[] = { "style.css", "search.js", "favicon.svg" };
 	struct strbuf src = STRBUF_INIT, path = STRBUF_INIT, assets = STRBUF_INIT;
 	size_t i;
 	int r = 0;
@@ -1857,6 +1975,7 @@ static void build_release(struct build *b)
 		free(b->e[i].tag_slugs);
 		free(b->e[i].slug);
 		free(b->e[i].web_url);
+		strbuf_release(&b->e[i].search);
 		issue_release(&b->e[i].is);
 	}
 	free(b->e);
@@ -1905,6 +2024,8 @@ int archive_build(const struct config *cfg, const char *out_dir, time_t now,
 		strbuf_addch(&out, '.');
 
 	b.tmpl_hash = fnv_str(FNV_INIT, NEWSBEAT_VERSION);
+	/* What the code puts into pages and search records: bumped when that changes. */
+	b.tmpl_hash = fnv_str(b.tmpl_hash, ARCHIVE_OUTPUT_FORMAT);
 	b.tmpl_hash = fnv_str(b.tmpl_hash, cfg->name);
 	b.tmpl_hash = fnv_str(b.tmpl_hash, cfg->base_url);
 	b.tmpl_hash = fnv_str(b.tmpl_hash, cfg->language);
