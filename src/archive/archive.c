@@ -1599,17 +1599,27 @@ static int build_search_index(struct build *b, struct strbuf *manifest)
 
 static int copy_static(struct build *b)
 {
-	static const char *const files[] = { "style.css", "search.js", "favicon.svg" };
+	/*
+	 * The favicon may be missing: template sets copied before it existed
+	 * do not link it, and a newsbeat run from its build tree may have no
+	 * installed copy to fall back on.
+	 */
+	static const struct {
+		const char *name;
+		int optional;
+	} files[] = { { "style.css", 0 }, { "search.js", 0 }, { "favicon.svg", 1 } };
 	struct strbuf src = STRBUF_INIT, path = STRBUF_INIT, assets = STRBUF_INIT;
 	size_t i;
 	int r = 0;
 
 	for (i = 0; i < ARRAY_SIZE(files) && !r; i++) {
 		strbuf_reset(&src);
-		if (read_template(b->cfg, files[i], &src, &path) < 0)
-			r = error("cannot read '%s': %s", path.buf, strerror(errno));
-		else
-			r = write_out(b, files[i], &src);
+		if (read_template(b->cfg, files[i].name, &src, &path) < 0) {
+			if (!files[i].optional || errno != ENOENT)
+				r = error("cannot read '%s': %s", path.buf, strerror(errno));
+		} else {
+			r = write_out(b, files[i].name, &src);
+		}
 	}
 	path_join(&assets, b->cfg->issues_dir, "assets");
 	if (!r && is_dir(assets.buf)) {

@@ -94,6 +94,9 @@ if bad:
     sys.exit("\n".join(bad))
 PY
 check "the favicon is shipped, an SVG" sh -c 'xmllint --noout public/favicon.svg && grep -q "<svg" public/favicon.svg'
+mv templates/favicon.svg favicon.svg.kept
+check "a template set without favicon.svg still builds (sets copied before it existed)" "$NEWSBEAT" archive -q
+mv favicon.svg.kept templates/favicon.svg
 check "description: the preheader" grep -q '<meta name="description" content="Plus: deadlines">' public/issues/issue-2.html
 check "description without a preheader: the start of the text, cut at a word" "$PY" - public/issues/issue-1.html <<'PY'
 import re, sys, html
