@@ -31,7 +31,10 @@
     from.push(s.length);
     return { text: out, from: from };
   }
-  function foldText(s) { return fold(s).text; }
+  /* The same folding over a whole text at once, without the map: for the index and the query. */
+  function foldText(s) {
+    return s.normalize ? s.normalize("NFD").replace(COMBINING, "").toLowerCase() : s.toLowerCase();
+  }
 
   var hay = data.map(function (e) {
     var tags = (e.g || []).map(function (t) { return t[0]; }).join(" ");
