@@ -639,6 +639,7 @@ static struct tval *global_ctx(const struct build *b, const char *root)
 	const struct config *cfg = b->cfg;
 	struct tval *g = tval_object(), *nl = tval_object();
 	struct strbuf sb = STRBUF_INIT;
+	char *p;
 
 	set_clean(nl, "name", cfg->name);
 	set_clean(nl, "base_url", cfg->base_url);
@@ -657,7 +658,7 @@ static struct tval *global_ctx(const struct build *b, const char *root)
 	/* Open Graph writes the language tag "en-GB" as "en_GB". */
 	strbuf_reset(&sb);
 	strbuf_addstr(&sb, *cfg->language ? cfg->language : "en");
-	for (char *p = sb.buf; *p; p++)
+	for (p = sb.buf; *p; p++)
 		if (*p == '-')
 			*p = '_';
 	set_clean(g, "og_locale", sb.buf);
@@ -1549,6 +1550,7 @@ static int build_search_index(struct build *b, struct strbuf *manifest)
 		if (e->rendered) {
 			e->s_len = e->search.len;
 			piece_new(&ps, e->search.buf, e->search.len);
+			strbuf_release(&e->search);	/* copied: one copy in memory at a time */
 		} else if (old_fd >= 0 && m && m->s_len && m->src_hash == e->src_hash &&
 		    m->s_off >= strlen(head) && m->s_off + m->s_len + strlen(tail) <= old_len) {
 			/* Followed by ",\n" there unless it was the last record. */
