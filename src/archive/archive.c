@@ -23,6 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Pages and search records of another format are made again, whatever the templates. */
+#define ARCHIVE_OUTPUT_FORMAT "2"
+
 void archive_issue_url(const char *base_url, const char *slug, struct strbuf *out)
 {
 	strbuf_addstr(out, base_url);
@@ -334,6 +337,7 @@ static int load_issues(struct build *b, time_t now, struct archive_stats *st)
 		ALLOC_GROW(b->e, b->n + 1, b->alloc);
 		e = &b->e[b->n];
 		memset(e, 0, sizeof(*e));
+		strbuf_init(&e->search, 0);
 		/* Unchanged since the previous build: one stat(), no read, no parse. */
 		if (stat(paths[i], &fst) == 0 &&
 		    (row = archive_cache_lookup(&b->cache, paths[i], &fst))) {
@@ -432,17 +436,27 @@ static void collect_tags(struct build *b)
 
 static int copy_static(struct build *b)
 {
-	static const char *const files[] = { "style.css", "search.js" };
+	/*
+	 * The favicon may be missing: template sets copied before it existed
+	 * do not link it, and a newsbeat run from its build tree may have no
+	 * installed copy to fall back on.
+	 */
+	static const struct {
+		const char *name;
+		int optional;
+	} files[] = { { "style.css", 0 }, { "search.js", 0 }, { "favicon.svg", 1 } };
 	struct strbuf src = STRBUF_INIT, path = STRBUF_INIT, assets = STRBUF_INIT;
 	size_t i;
 	int r = 0;
 
 	for (i = 0; i < ARRAY_SIZE(files) && !r; i++) {
 		strbuf_reset(&src);
-		if (read_template(b->cfg, files[i], &src, &path) < 0)
-			r = error("cannot read '%s': %s", path.buf, strerror(errno));
-		else
-			r = archive_write_out(b, files[i], &src);
+		if (read_template(b->cfg, files[i].name, &src, &path) < 0) {
+			if (!files[i].optional || errno != ENOENT)
+				r = error("cannot read '%s': %s", path.buf, strerror(errno));
+		} else {
+			r = archive_write_out(b, files[i].name, &src);
+		}
 	}
 	path_join(&assets, b->cfg->issues_dir, "assets");
 	if (!r && is_dir(assets.buf)) {
@@ -491,6 +505,7 @@ static void build_release(struct build *b)
 		free(b->e[i].tag_slugs);
 		free(b->e[i].slug);
 		free(b->e[i].web_url);
+		strbuf_release(&b->e[i].search);
 		issue_release(&b->e[i].is);
 	}
 	free(b->e);
@@ -538,6 +553,8 @@ int archive_build(const struct config *cfg, const char *out_dir, time_t now,
 		strbuf_addch(&out, '.');
 
 	b.tmpl_hash = fnv64_str(FNV64_INIT, NEWSBEAT_VERSION);
+	/* What the code puts into pages and search records: bumped when that changes. */
+	b.tmpl_hash = fnv64_str(b.tmpl_hash, ARCHIVE_OUTPUT_FORMAT);
 	b.tmpl_hash = fnv64_str(b.tmpl_hash, cfg->name);
 	b.tmpl_hash = fnv64_str(b.tmpl_hash, cfg->base_url);
 	b.tmpl_hash = fnv64_str(b.tmpl_hash, cfg->language);

@@ -9,9 +9,12 @@
  *   tags/<tag>.html          one page per tag
  *   feed.xml                 Atom (RFC 4287), full content of recent issues
  *   sitemap.xml              sitemaps.org 0.9
- *   style.css, search.js     copied from the templates directory
+ *   style.css, search.js,    copied from the templates directory
+ *   favicon.svg
  *   search-index.js          the prebuilt search index, as a script that
- *                            assigns a global (fetch() of file:// fails)
+ *                            assigns a global (fetch() of file:// fails);
+ *                            each issue's text is its body as the page
+ *                            shows it (archive_html_text)
  *   assets/                  copied from issues/assets/ when present
  *   .newsbeat-manifest       per issue page: "<slug> <hash> <src hash> <search offset> <length>"
  *
@@ -28,7 +31,8 @@
  * not re-rendered: the previous issues/ directory is moved into the new
  * build with only the changed pages replaced (renames, undone if any
  * fails).  An unchanged issue file costs one stat() (the build cache holds
- * its front matter); its search record is copied from the previous index;
+ * its front matter); the search record of a page not re-rendered is copied
+ * from the previous index (a re-rendered page's is made with it);
  * the feed is reused when its entries and templates are unchanged.
  */
 #include <stddef.h>
@@ -65,7 +69,13 @@ void archive_issue_url(const char *base_url, const char *slug, struct strbuf *ou
 void archive_xml_clean(struct strbuf *out, const char *s, size_t len);
 
 
-/* Plain searchable text from Markdown (markup and template tags stripped). */
-void archive_search_text(struct strbuf *out, const char *md, size_t len);
+/*
+ * Append the text a reader sees in HTML (html, len bytes): tags dropped
+ * (those of block elements, and <br>, become a space), character
+ * references decoded, white space collapsed to single spaces, no leading
+ * space.  Never longer than the input.  The search index holds this of
+ * the issue body exactly as its page shows it.
+ */
+void archive_html_text(struct strbuf *out, const char *html, size_t len);
 
 #endif

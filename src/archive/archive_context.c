@@ -18,6 +18,26 @@ static const char *const months[] = {
 	"August", "September", "October", "November", "December",
 };
 
+void archive_set_count(struct tval *obj, size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	tval_set(obj, "count", tval_number((double)n));
+	strbuf_addf(&sb, "%zu %s", n, n == 1 ? "issue" : "issues");
+	tval_set_str(obj, "count_text", sb.buf);
+	strbuf_release(&sb);
+}
+
+void archive_date_long(const struct entry *e, struct strbuf *out)
+{
+	strbuf_addf(out, "%d %s %d", e->is.day, months[(e->is.month - 1) % 12], e->is.year);
+}
+
+void archive_tag_url(const char *root, const char *slug, struct strbuf *out)
+{
+	strbuf_addf(out, "%stags/%s.html", root, slug);
+}
+
 void archive_set_clean(struct tval *obj, const char *key, const char *s)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -33,6 +53,7 @@ struct tval *archive_ctx_global(const struct build *b, const char *root)
 	const struct config *cfg = b->cfg;
 	struct tval *g = tval_object(), *nl = tval_object();
 	struct strbuf sb = STRBUF_INIT;
+	char *p;
 
 	archive_set_clean(nl, "name", cfg->name);
 	archive_set_clean(nl, "base_url", cfg->base_url);
@@ -48,6 +69,13 @@ struct tval *archive_ctx_global(const struct build *b, const char *root)
 	strbuf_reset(&sb);
 	strbuf_addf(&sb, "%sfeed.xml", cfg->base_url);
 	archive_set_clean(g, "feed_url", sb.buf);
+	/* Open Graph writes the language tag "en-GB" as "en_GB". */
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, *cfg->language ? cfg->language : "en");
+	for (p = sb.buf; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	archive_set_clean(g, "og_locale", sb.buf);
 	strbuf_release(&sb);
 	return g;
 }
@@ -62,7 +90,7 @@ struct tval *archive_ctx_summary(const struct entry *e, const char *root)
 	archive_set_clean(v, "title", e->is.title);
 	tval_set(v, "number", tval_number(e->is.number));
 	tval_set_str(v, "date", e->is.date);
-	strbuf_addf(&sb, "%d %s %d", e->is.day, months[(e->is.month - 1) % 12], e->is.year);
+	archive_date_long(e, &sb);
 	tval_set_str(v, "date_long", sb.buf);
 	strbuf_reset(&sb);
 	archive_set_clean(v, "preheader", e->is.preheader);
@@ -77,7 +105,7 @@ struct tval *archive_ctx_summary(const struct entry *e, const char *root)
 
 		archive_set_clean(t, "name", e->is.tags[k]);
 		strbuf_reset(&sb);
-		strbuf_addf(&sb, "%stags/%s.html", root, e->tag_slugs[k]);
+		archive_tag_url(root, e->tag_slugs[k], &sb);
 		tval_set_str(t, "url", sb.buf);
 		tval_push(tags, t);
 	}

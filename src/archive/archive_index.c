@@ -83,7 +83,8 @@ int archive_build_index(struct build *b, struct strbuf *manifest)
 		tval_push(list, archive_ctx_summary(&b->e[i], ""));
 	}
 	tval_set(ctx, "years", years);
-	tval_set(ctx, "count", tval_number((double)b->n));
+	archive_set_count(ctx, b->n);
+	archive_set_clean(ctx, "page_url", b->cfg->base_url);
 	if (b->ntags) {
 		tags = tval_list();
 		for (i = 0; i < b->ntags; i++) {
@@ -91,9 +92,9 @@ int archive_build_index(struct build *b, struct strbuf *manifest)
 			struct strbuf u = STRBUF_INIT;
 
 			archive_set_clean(t, "name", b->tags[i].name);
-			strbuf_addf(&u, "tags/%s.html", b->tags[i].slug);
+			archive_tag_url("", b->tags[i].slug, &u);
 			tval_set_str(t, "url", u.buf);
-			tval_set(t, "count", tval_number((double)b->tags[i].n));
+			archive_set_count(t, b->tags[i].n);
 			tval_push(tags, t);
 			strbuf_release(&u);
 		}
@@ -128,7 +129,7 @@ int archive_build_tag_pages(struct build *b, struct strbuf *manifest)
 			h = summary_hash(h, &b->e[b->tags[i].entries[k]]);
 		h = fnv64(h, &b->tags[i].n, sizeof(b->tags[i].n));
 		strbuf_reset(&name);
-		strbuf_addf(&name, "tags/%s.html", b->tags[i].slug);
+		archive_tag_url("", b->tags[i].slug, &name);
 		/* A key without spaces, whatever the slug's length. */
 		strbuf_reset(&key);
 		strbuf_addf(&key, "@tag-%016llx",
@@ -141,7 +142,11 @@ int archive_build_tag_pages(struct build *b, struct strbuf *manifest)
 
 		archive_set_clean(tag, "name", b->tags[i].name);
 		tval_set_str(tag, "slug", b->tags[i].slug);
-		tval_set(tag, "count", tval_number((double)b->tags[i].n));
+		archive_set_count(tag, b->tags[i].n);
+		strbuf_reset(&page);
+		archive_tag_url(b->cfg->base_url, b->tags[i].slug, &page);
+		archive_set_clean(tag, "web_url", page.buf);
+		archive_set_clean(ctx, "page_url", page.buf);
 		tval_set(ctx, "tag", tag);
 		for (k = 0; k < b->tags[i].n; k++)
 			tval_push(list, archive_ctx_summary(&b->e[b->tags[i].entries[k]], "../"));
@@ -265,7 +270,7 @@ int archive_build_sitemap(struct build *b)
 	}
 	for (i = 0; i < b->ntags; i++) {
 		strbuf_reset(&u);
-		strbuf_addf(&u, "%stags/%s.html", b->cfg->base_url, b->tags[i].slug);
+		archive_tag_url(b->cfg->base_url, b->tags[i].slug, &u);
 		strbuf_addstr(&x, "<url><loc>");
 		strbuf_add_html_escaped(&x, u.buf, u.len);
 		strbuf_addstr(&x, "</loc></url>\n");

@@ -8,11 +8,11 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "base/strbuf.h"
 #include "core/issue.h"
 #include "archive/archive_cache.h"
 #include "archive/archive_swap.h"
 
-struct strbuf;
 struct tmpl;
 struct tval;
 struct archive_stats;
@@ -28,6 +28,7 @@ struct entry {
 	int rendered;		/* its page was made in this build (else the old one is kept) */
 	uint64_t page_hash;	/* of everything its page is made from */
 	size_t s_off, s_len;	/* its record in the new search-index.js */
+	struct strbuf search;	/* its record, made with its page (empty if not rendered) */
 };
 
 struct tag {
@@ -80,6 +81,12 @@ int archive_entry_load(struct entry *e);
 
 /* Template contexts (archive_context.c); root is the way up to the archive root. */
 void archive_set_clean(struct tval *obj, const char *key, const char *s);
+/* obj.count = n and obj.count_text = "1 issue" / "3 issues": what lists say of their length. */
+void archive_set_count(struct tval *obj, size_t n);
+/* "27 November 2026": the date as every page and the search results show it. */
+void archive_date_long(const struct entry *e, struct strbuf *out);
+/* root + "tags/<slug>.html" (root base_url, or "" / "../" for the relative form). */
+void archive_tag_url(const char *root, const char *slug, struct strbuf *out);
 struct tval *archive_ctx_global(const struct build *b, const char *root);
 struct tval *archive_ctx_summary(const struct entry *e, const char *root);
 int archive_render_content(const struct build *b, const struct entry *e,
@@ -88,6 +95,11 @@ int archive_render_content(const struct build *b, const struct entry *e,
 /* tmpl_each_name() callback: note which neighbour fields the issue template shows. */
 void archive_note_neighbour_field(void *data, const char *name, const char *const *sections,
 				  size_t n);
+
+/* The search text of an issue body as its page shows it (archive_render_content's HTML). */
+void archive_content_text(const struct strbuf *content, struct strbuf *out);
+/* One issue's record of the search index (see archive_search.c), appended to js. */
+void archive_search_record(const struct entry *e, const struct strbuf *text, struct strbuf *js);
 
 /* The build's steps, in order. */
 int archive_build_issue_pages(struct build *b, struct archive_stats *st);

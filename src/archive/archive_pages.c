@@ -125,18 +125,53 @@ static uint64_t page_hash(const struct build *b, size_t i)
 	return neighbour_hash(h, b->neighbour_fields[1], i + 1 < b->n ? &b->e[i + 1] : NULL);
 }
 
+/* A page's meta description: about what search engines show. */
+#define DESCRIPTION_MAX 160
+
+/* The preheader, or else the start of the text, cut at a space. */
+static void page_description(const struct entry *e, const struct strbuf *text,
+			     struct strbuf *out)
+{
+	size_t cut;
+
+	if (e->is.preheader && *e->is.preheader) {
+		archive_xml_clean(out, e->is.preheader, strlen(e->is.preheader));
+		return;
+	}
+	if (text->len <= DESCRIPTION_MAX) {
+		strbuf_addbuf(out, text);
+		return;
+	}
+	for (cut = DESCRIPTION_MAX; cut > 0 && text->buf[cut] != ' '; cut--)
+		;
+	if (!cut)	/* one long word: cut before a UTF-8 continuation byte */
+		for (cut = DESCRIPTION_MAX; cut > 0 && (text->buf[cut] & 0xC0) == 0x80; cut--)
+			;
+	strbuf_add(out, text->buf, cut);
+	strbuf_addstr(out, "\xe2\x80\xa6");
+}
+
+/* The page of b->e[i], and its search record into e->search. */
 static int build_issue_page(struct build *b, size_t i, const struct tval *global)
 {
-	const struct entry *e = &b->e[i];
-	struct tval *ctx = tval_object();
+	struct entry *e = &b->e[i];
+	struct tval *ctx = tval_object(), *issue;
 	struct strbuf content = STRBUF_INIT, page = STRBUF_INIT, name = STRBUF_INIT;
+	struct strbuf text = STRBUF_INIT, desc = STRBUF_INIT;
 	const struct tval *stack[2];
 	int r;
 
 	r = archive_render_content(b, e, global, &content);
 	if (r < 0)
 		goto out;
-	tval_set(ctx, "issue", archive_ctx_summary(e, "../"));
+	archive_content_text(&content, &text);
+	strbuf_reset(&e->search);
+	archive_search_record(e, &text, &e->search);
+	page_description(e, &text, &desc);
+	issue = archive_ctx_summary(e, "../");
+	tval_set(issue, "description", tval_string_n(desc.buf, desc.len));
+	tval_set(ctx, "issue", issue);
+	archive_set_clean(ctx, "page_url", e->web_url);
 	tval_set(ctx, "content", tval_string_n(content.buf, content.len));
 	/* Newest first: the next (newer) issue is i - 1, the previous is i + 1. */
 	if (i > 0)
@@ -156,6 +191,8 @@ out:
 	strbuf_release(&content);
 	strbuf_release(&page);
 	strbuf_release(&name);
+	strbuf_release(&text);
+	strbuf_release(&desc);
 	return r;
 }
 

@@ -16,13 +16,26 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-/* One issue's record of the search index: {"t":..,"u":..,"d":..,"p":..,"x":..}. */
-static void search_record(const struct entry *e, struct strbuf *js)
+void archive_content_text(const struct strbuf *content, struct strbuf *out)
 {
-	struct strbuf text = STRBUF_INIT, clean = STRBUF_INIT, u = STRBUF_INIT;
+	struct strbuf text = STRBUF_INIT;
 
-	archive_search_text(&text, e->is.body, e->is.body_len);
-	archive_xml_clean(&clean, text.buf, text.len);
+	archive_html_text(&text, content->buf, content->len);
+	archive_xml_clean(out, text.buf, text.len);
+	strbuf_release(&text);
+}
+
+/*
+ * One issue's record of the search index, {"t","u","d","l","n","p","g","x"}:
+ * title, page URL, date and the date as pages show it, number, preheader,
+ * tags as [label, URL] and text (the body as its page shows it).  URLs are
+ * relative to the index page, which runs the search.
+ */
+void archive_search_record(const struct entry *e, const struct strbuf *text, struct strbuf *js)
+{
+	struct strbuf u = STRBUF_INIT;
+	size_t k;
+
 	strbuf_addf(&u, "issues/%s.html", e->slug);
 	strbuf_addstr(js, "{\"t\":");
 	strbuf_add_json_string(js, e->is.title, strlen(e->is.title));
@@ -30,14 +43,26 @@ static void search_record(const struct entry *e, struct strbuf *js)
 	strbuf_add_json_string(js, u.buf, u.len);
 	strbuf_addstr(js, ",\"d\":");
 	strbuf_add_json_string(js, e->is.date, strlen(e->is.date));
-	strbuf_addstr(js, ",\"p\":");
+	strbuf_reset(&u);
+	archive_date_long(e, &u);
+	strbuf_addstr(js, ",\"l\":");
+	strbuf_add_json_string(js, u.buf, u.len);
+	strbuf_addf(js, ",\"n\":%d,\"p\":", e->is.number);
 	strbuf_add_json_string(js, e->is.preheader ? e->is.preheader : "",
-			  e->is.preheader ? strlen(e->is.preheader) : 0);
-	strbuf_addstr(js, ",\"x\":");
-	strbuf_add_json_string(js, clean.buf, clean.len);
+			       e->is.preheader ? strlen(e->is.preheader) : 0);
+	strbuf_addstr(js, ",\"g\":[");
+	for (k = 0; k < e->is.ntags; k++) {
+		strbuf_addstr(js, k ? ",[" : "[");
+		strbuf_add_json_string(js, e->is.tags[k], strlen(e->is.tags[k]));
+		strbuf_addch(js, ',');
+		strbuf_reset(&u);
+		archive_tag_url("", e->tag_slugs[k], &u);
+		strbuf_add_json_string(js, u.buf, u.len);
+		strbuf_addch(js, ']');
+	}
+	strbuf_addstr(js, "],\"x\":");
+	strbuf_add_json_string(js, text->buf, text->len);
 	strbuf_addch(js, '}');
-	strbuf_release(&text);
-	strbuf_release(&clean);
 	strbuf_release(&u);
 }
 
@@ -166,16 +191,19 @@ out:
 }
 
 /*
- * window.NEWSBEAT_SEARCH = [{t,u,d,p,x}, ...]: a script, so file:// works.
- * An unchanged issue's record (with the ",\n" after it) is copied from the
- * previous index, where the manifest says it is, instead of being made
- * again from the body.  The old file must have the size the manifest says.
+ * window.NEWSBEAT_SEARCH = [{t,u,d,l,n,p,g,x}, ...] (archive_search_record):
+ * a script, so file:// works.  A page rendered in this build brings its
+ * record; a page kept from the previous build keeps its record too (with
+ * the ",\n" after it), copied from the previous index where the manifest
+ * says it is: the page hash covers all the record is made of.  The old
+ * file must have the size the manifest says.
  */
 int archive_build_search_index(struct build *b, struct strbuf *manifest)
 {
 	static const char head[] = "window.NEWSBEAT_SEARCH = [\n", tail[] = "\n];\n";
 	struct pieces ps;
-	struct strbuf path = STRBUF_INIT, rec = STRBUF_INIT;
+	struct strbuf path = STRBUF_INIT, rec = STRBUF_INIT, text = STRBUF_INIT;
+	struct tval *global = archive_ctx_global(b, "../");	/* what the pages' bodies were filled with */
 	const struct manifest_row *prev_size = archive_manifest_get(&b->old, "@search");
 	size_t i, old_len = 0;
 	int r = 0, old_fd = -1;
@@ -202,7 +230,11 @@ int archive_build_search_index(struct build *b, struct strbuf *manifest)
 		int last = i + 1 == b->n;
 
 		e->s_off = ps.total;
-		if (old_fd >= 0 && m && m->s_len && m->src_hash == e->src_hash &&
+		if (e->rendered) {
+			e->s_len = e->search.len;
+			piece_new(&ps, e->search.buf, e->search.len);
+			strbuf_release(&e->search);	/* copied: one copy in memory at a time */
+		} else if (old_fd >= 0 && m && m->s_len && m->src_hash == e->src_hash &&
 		    m->s_off >= strlen(head) && m->s_off + m->s_len + strlen(tail) <= old_len) {
 			/* Followed by ",\n" there unless it was the last record. */
 			int old_last = m->s_off + m->s_len + strlen(tail) == old_len;
@@ -214,11 +246,17 @@ int archive_build_search_index(struct build *b, struct strbuf *manifest)
 			}
 			piece_old(&ps, m->s_off, m->s_len);
 		} else {
+			/* An unchanged page without its old record: read its body as the page did. */
+			strbuf_reset(&rec);
+			strbuf_reset(&text);
 			r = archive_entry_load(e);
+			if (!r)
+				r = archive_render_content(b, e, global, &rec);
 			if (r < 0)
 				break;
+			archive_content_text(&rec, &text);
 			strbuf_reset(&rec);
-			search_record(e, &rec);
+			archive_search_record(e, &text, &rec);
 			e->s_len = rec.len;
 			piece_new(&ps, rec.buf, rec.len);
 		}
@@ -238,6 +276,8 @@ int archive_build_search_index(struct build *b, struct strbuf *manifest)
 	free(ps.p);
 	strbuf_release(&ps.fresh);
 	strbuf_release(&rec);
+	strbuf_release(&text);
 	strbuf_release(&path);
+	tval_free(global);
 	return r;
 }

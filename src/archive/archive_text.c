@@ -1,6 +1,6 @@
 /*
  * Text helpers for the archive: XML-safe text, JavaScript string literals,
- * tag slugs, and plain searchable text from Markdown.  Pure functions.
+ * and the plain text of rendered HTML (what search sees).  Pure functions.
  */
 #include "base/common.h"
 #include "base/strbuf.h"
@@ -36,76 +36,141 @@ void archive_xml_clean(struct strbuf *out, const char *s, size_t len)
 	strbuf_add(out, s + run, len - run);
 }
 
-/*
- * Good enough for search: drop template tags, link targets, and Markdown
- * punctuation; collapse white space.  Not a renderer — it only feeds the
- * client-side word match.
- */
-void archive_search_text(struct strbuf *out, const char *md, size_t len)
+/* Elements that run inside a line of text: no word break at their tags. */
+static int inline_element(const char *name, size_t len)
 {
-	size_t i = 0, run = 0;
-	int space = 0, no_close = 0;
-	size_t start = out->len, no_paren_before = 0;
+	static const char *const names[] = {
+		"a", "abbr", "b", "cite", "code", "del", "em", "i", "ins", "kbd", "mark",
+		"q", "s", "small", "span", "strong", "sub", "sup", "time", "u",
+	};
+	size_t k;
+
+	for (k = 0; k < ARRAY_SIZE(names); k++)
+		if (strlen(names[k]) == len && !strncasecmp(names[k], name, len))
+			return 1;
+	return 0;
+}
+
+/*
+ * The character reference at s (s[0] == '&'): its code point and length,
+ * or 0 when it is none the renderers write (then '&' is text).
+ */
+static size_t char_ref(const char *s, size_t len, unsigned *cp)
+{
+	static const struct {
+		const char *name;
+		unsigned cp;
+	} named[] = {
+		{ "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' }, { "apos", '\'' },
+		{ "nbsp", ' ' }, { "middot", 0xB7 }, { "ndash", 0x2013 }, { "mdash", 0x2014 },
+		{ "lsquo", 0x2018 }, { "rsquo", 0x2019 }, { "ldquo", 0x201C }, { "rdquo", 0x201D },
+		{ "hellip", 0x2026 }, { "larr", 0x2190 }, { "rarr", 0x2192 },
+	};
+	size_t i = 1, k;
+	unsigned v = 0;
+
+	if (len > 1 && s[1] == '#') {
+		int hex = len > 2 && (s[2] == 'x' || s[2] == 'X');
+		size_t digits = 0;
+
+		for (i = hex ? 3 : 2; i < len && digits < 8; i++, digits++) {
+			char c = s[i];
+
+			if (c >= '0' && c <= '9')
+				v = v * (hex ? 16 : 10) + (unsigned)(c - '0');
+			else if (hex && ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'))
+				v = v * 16 + (unsigned)((c | 0x20) - 'a' + 10);
+			else
+				break;
+		}
+		if (!digits || i >= len || s[i] != ';')
+			return 0;
+		*cp = v ? v : 0xFFFD;
+		return i + 1;
+	}
+	for (k = 0; k < ARRAY_SIZE(named); k++) {
+		size_t n = strlen(named[k].name);
+
+		if (n + 2 <= len && !memcmp(s + 1, named[k].name, n) && s[n + 1] == ';') {
+			*cp = named[k].cp;
+			return n + 2;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Tags go; a tag of anything but an inline element is a word break, as
+ * the browser shows it; character references are decoded; white space
+ * runs become one space.  Comments and the contents of script and style
+ * elements are not text.  One pass, no backtracking beyond a tag's end.
+ */
+void archive_html_text(struct strbuf *out, const char *html, size_t len)
+{
+	size_t i = 0, start = out->len;
+	int space = 0;
 
 	strbuf_grow(out, len);
 	while (i < len) {
-		unsigned char c = (unsigned char)md[i];
-		size_t skip_to = 0;
-		int is_space = 0;
+		unsigned char c = (unsigned char)html[i];
 
-		/*
-		 * Each search remembers a miss, so that thousands of '{{' without
-		 * a '}}', or of '](' without a ')' on a long line, stay linear.
-		 */
-		if (c == '{' && i + 1 < len && md[i + 1] == '{' && !no_close) {
-			const char *end = memmem(md + i + 2, len - i - 2, "}}", 2);
+		if (c == '<') {
+			const char *end = memchr(html + i, '>', len - i);
+			size_t n = i + 1, name_len;
+			int closing, hidden;
 
-			if (!end)
-				no_close = 1;
-			if (end) {
-				skip_to = (size_t)(end - md) + 2;
-				while (skip_to < len && md[skip_to] == '}')
-					skip_to++;
+			if (!end) {
+				i = len;	/* an unfinished tag is not text */
+				break;
 			}
-		} else if (c == ']' && i + 1 < len && md[i + 1] == '(' && i >= no_paren_before) {
-			size_t j = i + 2;
+			if (len - i >= 4 && !memcmp(html + i, "<!--", 4)) {
+				const char *ce = memmem(html + i + 4, len - i - 4, "-->", 3);
 
-			while (j < len && md[j] != ')' && md[j] != '\n')
-				j++;
-			if (j < len && md[j] == ')')
-				skip_to = j + 1;
-			else
-				no_paren_before = j;	/* no ')' up to the line's end */
-			if (!skip_to)
-				skip_to = i + 1;
-		} else if (c <= ' ') {
-			is_space = 1;
-			skip_to = i + 1;
-		} else if (c == '#' || c == '*' || c == '_' || c == '`' || c == '>' ||
-			   c == '[' || c == ']' || c == '!' || c == '|' || c == '~') {
-			skip_to = i + 1;	/* markup: gone without a trace */
+				i = ce ? (size_t)(ce - html) + 3 : len;
+				continue;
+			}
+			closing = n < len && html[n] == '/';
+			n += closing;
+			name_len = strspn(html + n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+			if (n + name_len > (size_t)(end - html))
+				name_len = (size_t)(end - html) - n;
+			hidden = (name_len == 6 && !strncasecmp(html + n, "script", 6)) ||
+				 (name_len == 5 && !strncasecmp(html + n, "style", 5));
+			if (!hidden && !inline_element(html + n, name_len))
+				space = 1;
+			i = (size_t)(end - html) + 1;
+			if (!closing && hidden) {
+				const char *close = memmem(html + i, len - i, "</", 2);
+
+				while (close && ((size_t)(close + 2 - html) + name_len > len ||
+						 strncasecmp(close + 2, html + n, name_len)))
+					close = memmem(close + 2, len - (size_t)(close + 2 - html), "</", 2);
+				i = close ? (size_t)(close - html) : len;
+			}
+			continue;
 		}
-		if (!skip_to) {
-			if (space && out->len > start && run == i)
-				strbuf_addch(out, ' ');
-			space = 0;
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
+			space = 1;
 			i++;
 			continue;
 		}
-		/* Flush the pending run of plain text. */
-		if (i > run) {
-			if (space && out->len > start)
-				strbuf_addch(out, ' ');
-			space = 0;
-			strbuf_add(out, md + run, i - run);
-		}
-		if (is_space)
-			space = 1;
-		i = run = skip_to;
-	}
-	if (i > run) {
 		if (space && out->len > start)
 			strbuf_addch(out, ' ');
-		strbuf_add(out, md + run, i - run);
+		space = 0;
+		if (c == '&') {
+			unsigned cp;
+			size_t n = char_ref(html + i, len - i, &cp);
+
+			if (n) {
+				if (cp == ' ' || cp == 0xA0)
+					space = 1;
+				else
+					utf8_add_codepoint(out, cp);
+				i += n;
+				continue;
+			}
+		}
+		strbuf_addch(out, (char)c);
+		i++;
 	}
 }

@@ -90,16 +90,28 @@ void utf8_from_8bit(struct strbuf *out, const char *s, size_t len, int cp1252)
 
 		if (cp1252 && c >= 0x80 && c < 0xA0)
 			c = cp1252_high[c - 0x80];
-		if (c < 0x80) {
-			strbuf_addch(out, (char)c);
-		} else if (c < 0x800) {
-			strbuf_addch(out, (char)(0xC0 | (c >> 6)));
-			strbuf_addch(out, (char)(0x80 | (c & 0x3F)));
-		} else {
-			strbuf_addch(out, (char)(0xE0 | (c >> 12)));
-			strbuf_addch(out, (char)(0x80 | ((c >> 6) & 0x3F)));
-			strbuf_addch(out, (char)(0x80 | (c & 0x3F)));
-		}
+		utf8_add_codepoint(out, c);
+	}
+}
+
+void utf8_add_codepoint(struct strbuf *out, unsigned cp)
+{
+	if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		cp = 0xFFFD;
+	if (cp < 0x80) {
+		strbuf_addch(out, (char)cp);
+	} else if (cp < 0x800) {
+		strbuf_addch(out, (char)(0xC0 | (cp >> 6)));
+		strbuf_addch(out, (char)(0x80 | (cp & 0x3F)));
+	} else if (cp < 0x10000) {
+		strbuf_addch(out, (char)(0xE0 | (cp >> 12)));
+		strbuf_addch(out, (char)(0x80 | ((cp >> 6) & 0x3F)));
+		strbuf_addch(out, (char)(0x80 | (cp & 0x3F)));
+	} else {
+		strbuf_addch(out, (char)(0xF0 | (cp >> 18)));
+		strbuf_addch(out, (char)(0x80 | ((cp >> 12) & 0x3F)));
+		strbuf_addch(out, (char)(0x80 | ((cp >> 6) & 0x3F)));
+		strbuf_addch(out, (char)(0x80 | (cp & 0x3F)));
 	}
 }
 

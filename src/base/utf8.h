@@ -42,4 +42,7 @@ struct strbuf;
  */
 void utf8_from_8bit(struct strbuf *out, const char *s, size_t len, int cp1252);
 
+/* Append code point cp as UTF-8; a surrogate or a value past U+10FFFF as U+FFFD. */
+void utf8_add_codepoint(struct strbuf *out, unsigned cp);
+
 #endif

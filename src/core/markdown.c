@@ -296,15 +296,17 @@ static void plain_text(cmark_node *node, struct strbuf *out)
  * recognisable when a client recolours them.
  */
 #define FONT "font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;"
+/* The headings' face: the e-mail template's title and the archive's (style.css --heading-font). */
+#define HEADING_FONT "font-family:Georgia,'Times New Roman',serif;"
 #define MONO "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,'Liberation Mono',monospace;"
 static const char st_p[] = FONT "font-size:16px;line-height:1.6;margin:0 0 16px 0;";
 /* The last paragraph of a quote or list item: the container has the spacing. */
 static const char st_p_last[] = FONT "font-size:16px;line-height:1.6;margin:0;";
 static const char *const st_h[] = {
-	FONT "font-size:26px;line-height:1.25;font-weight:700;margin:28px 0 12px 0;",
-	FONT "font-size:21px;line-height:1.3;font-weight:700;margin:24px 0 10px 0;",
-	FONT "font-size:18px;line-height:1.35;font-weight:700;margin:20px 0 8px 0;",
-	FONT "font-size:16px;line-height:1.4;font-weight:700;margin:16px 0 8px 0;",
+	HEADING_FONT "font-size:26px;line-height:1.25;font-weight:700;margin:28px 0 12px 0;",
+	HEADING_FONT "font-size:21px;line-height:1.3;font-weight:700;margin:24px 0 10px 0;",
+	HEADING_FONT "font-size:18px;line-height:1.35;font-weight:700;margin:20px 0 8px 0;",
+	HEADING_FONT "font-size:16px;line-height:1.4;font-weight:700;margin:16px 0 8px 0;",
 };
 static const char st_a[] = "color:#1a5fb4;text-decoration:underline;";
 static const char st_list[] = FONT "font-size:16px;line-height:1.6;margin:0 0 16px 0;padding:0 0 0 24px;";

@@ -1,10 +1,28 @@
-"""Headless Chromium driven over the Chrome DevTools Protocol, for the
-browser tests (serve-browser.py, page-check.py).
+"""Headless Chromium over the DevTools protocol, for the browser tests.
 
-Talks the protocol over --remote-debugging-pipe (fd 3/4, NUL-separated
-JSON), so nothing beyond Debian's chromium and python3 is needed.
+Talks the Chrome DevTools Protocol over --remote-debugging-pipe (fd 3/4,
+NUL-separated JSON), so nothing beyond Debian's chromium and python3 is
+needed.  Tap prints the checks as TAP lines.  Console messages, uncaught exceptions and failed loads of the
+page are collected in Browser.problems.
 """
-import base64, json, os, subprocess, tempfile, time
+import base64, json, os, subprocess, sys, tempfile, time
+
+
+class Tap:
+    """TAP output: tap(ok, what) for each check, tap.done() prints the plan and exits."""
+
+    def __init__(self):
+        self.n = self.failed = 0
+
+    def __call__(self, ok, what):
+        self.n += 1
+        if not ok:
+            self.failed += 1
+        print(("ok %d - %s" if ok else "not ok %d - %s") % (self.n, what), flush=True)
+
+    def done(self):
+        print("1..%d" % self.n)
+        sys.exit(1 if self.failed else 0)
 
 
 class Browser:
@@ -36,7 +54,10 @@ class Browser:
         target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
         self.session = self.call("Target.attachToTarget",
                                  {"targetId": target, "flatten": True})["sessionId"]
+        self.problems = []
         self.call("Page.enable", session=True)
+        self.call("Runtime.enable", session=True)
+        self.call("Log.enable", session=True)
 
     def send(self, method, params=None, session=False):
         self.id += 1
@@ -66,7 +87,27 @@ class Browser:
                 if "error" in m:
                     raise RuntimeError("%s: %s" % (method, m["error"]))
                 return m.get("result", {})
+            self.note(m)
             self.events.append(m)
+
+    def note(self, m):
+        """Keep what a page should never produce: console output, exceptions, log errors."""
+        method, p = m.get("method"), m.get("params", {})
+        if method == "Runtime.consoleAPICalled":
+            self.problems.append("console.%s: %s" % (p.get("type"), " ".join(
+                str(a.get("value", a.get("description", ""))) for a in p.get("args", []))))
+        elif method == "Runtime.exceptionThrown":
+            d = p.get("exceptionDetails", {})
+            self.problems.append("exception: %s" % d.get("exception", {}).get("description", d.get("text")))
+        elif method == "Log.entryAdded" and p.get("entry", {}).get("level") in ("error", "warning"):
+            self.problems.append("log: %s %s" % (p["entry"].get("text"), p["entry"].get("url", "")))
+
+    def emulate(self, width, scheme):
+        """A viewport WIDTH px wide, prefers-color-scheme SCHEME (light or dark)."""
+        self.call("Emulation.setDeviceMetricsOverride", {"width": width, "height": 900,
+                  "deviceScaleFactor": 1, "mobile": width < 600}, session=True)
+        self.call("Emulation.setEmulatedMedia", {"features": [
+            {"name": "prefers-color-scheme", "value": scheme}]}, session=True)
 
     def wait_load(self, timeout=30):
         deadline = time.monotonic() + timeout
@@ -76,7 +117,9 @@ class Browser:
                     del self.events[:i + 1]
                     return
             self.events = []
-            self.events.append(self.read(deadline))
+            m = self.read(deadline)
+            self.note(m)
+            self.events.append(m)
 
     def js(self, expr):
         r = self.call("Runtime.evaluate", {"expression": expr, "returnByValue": True}, session=True)
@@ -101,6 +144,18 @@ class Browser:
         self.js("document.querySelector(%s).focus()" % json.dumps(selector))
         self.call("Input.insertText", {"text": text}, session=True)
 
+    def close(self):
+        try:
+            self.call("Browser.close", timeout=5)
+        except Exception:
+            pass
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        subprocess.run(["rm", "-rf", self.profile])
+
     def run_and_wait(self, code):
         """Run JavaScript that leaves the page (a form's submit()), then the next page."""
         self.events = []
@@ -124,15 +179,3 @@ class Browser:
                          session=True)
         with open(path, "wb") as f:
             f.write(base64.b64decode(shot["data"]))
-
-    def close(self):
-        try:
-            self.call("Browser.close", timeout=5)
-        except Exception:
-            pass
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        subprocess.run(["rm", "-rf", self.profile])

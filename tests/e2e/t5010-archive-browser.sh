@@ -1,7 +1,10 @@
 #!/bin/sh
 # The archive in headless Chromium: index and an issue page at 375 px and
 # 1280 px, screenshots that show a real page, no console messages (errors,
-# failed loads), and the client-side search working from file://.
+# failed loads), and the client-side search working from file://.  Then
+# archive-browser.py: layout room, contrast in both colour schemes from the
+# computed styles, overflow, and the search (accents, <mark>, counts,
+# dates and tag labels, a malformed ?q=).
 . "$(dirname "$0")/lib.sh"
 
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
@@ -12,6 +15,25 @@ cp -r "$SRCDIR/templates" nl/
 cd nl
 printf -- '---\ntitle: "\\"><script>alert(1)</script> heart"\nissue: 1\ndate: 2026-03-01\npreheader: "Plus: the annual meeting"\ntags: [research]\n---\n{{#subscriber.name}}Dear {{subscriber.name}},{{/subscriber.name}}{{^subscriber.name}}Dear colleague,{{/subscriber.name}}\n\n## Cardiac MRI\n\nA very long paragraph about cardiac magnetic resonance imaging in heart failure with preserved ejection fraction, and what the new guideline says about it. https://example.org/a/really/long/url/that/should/wrap/on/small/screens/without/overflowing/the/page\n\n- one\n- two\n\n> A quotation.\n' > issues/issue-1.md
 printf -- '---\ntitle: "Second issue"\nissue: 2\ndate: 2026-06-01\npreheader: "Abstract deadline"\n---\n## Zebrafish\n\nRegeneration studies.\n' > issues/issue-2.md
+cat > issues/issue-3.md <<'MD'
+---
+title: "Zebrafish in Zürich"
+issue: 3
+date: 2026-04-01
+preheader: "A café, a lab and a hard break"
+tags: [Research, "Heart & Lungs"]
+---
+The lab sits above a café\
+on the lake.
+
+Some `inline code`, then:
+
+    a code block
+
+---
+
+[The first issue](issue-1.html) and [the site](https://example.org/).
+MD
 check "archive builds" "$NEWSBEAT" archive -q
 
 # browse URL WIDTH PNG: screenshot; console messages go to $PNG.log
@@ -86,4 +108,17 @@ timeout 90 "$CHROMIUM" --headless --no-sandbox --disable-gpu \
 check "search finds the issue by body text" grep -q 'id="results-list"><li><a class="title" href="issues/issue-2.html">Second issue</a>' dom.html
 check_fails "search shows only matches" grep -q 'results-list">.*issue-1.html' dom.html
 check_fails "search: no console messages" grep -q CONSOLE dom.log
+
+printf '%s\n' index.html issues/issue-1.html issues/issue-3.html tags/research.html |
+	"$PY" "$SRCDIR/tests/e2e/archive-browser.py" public >browser.tap 2>browser.err
+rc=$?
+# Its TAP lines, renumbered into this test's.
+while IFS= read -r line; do
+	case $line in
+	"ok "*) ok "${line#ok * - }" ;;
+	"not ok "*) notok "${line#not ok * - }" ;;
+	esac
+done <browser.tap
+[ -s browser.err ] && sed 's/^/# /' browser.err
+check "archive-browser.py passed (exit 0)" test "$rc" -eq 0
 done_testing

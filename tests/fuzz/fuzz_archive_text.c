@@ -1,6 +1,7 @@
 /*
  * The archive's text helpers, on issue text as `archive` feeds them: the
- * search text of a body (must stay linear: a timeout is a finding), the
+ * text of a rendered body for search (must stay linear: a timeout is a
+ * finding; never longer than its input), the
  * XML cleaning of titles for the feed, the JSON string literals of the
  * search index, and tag slugs.
  */
@@ -20,8 +21,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_quiet();
 	if (size > 65536)
 		return 0;
-	archive_search_text(&out, s, size);
+	archive_html_text(&out, s, size);
 	FUZZ_CHECK(out.len <= size);
+	FUZZ_CHECK(!out.len || (out.buf[0] != ' ' && out.buf[out.len - 1] != ' '));
 	strbuf_reset(&out);
 	archive_xml_clean(&out, s, size);
 	FUZZ_CHECK(utf8_valid(out.buf, out.len));

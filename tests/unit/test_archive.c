@@ -37,8 +37,9 @@ static void text(const char *in, const char *want, const char *name)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	archive_search_text(&sb, in, strlen(in));
+	archive_html_text(&sb, in, strlen(in));
 	is_str(sb.buf, want, "%s", name);
+	ok(sb.len <= strlen(in), "  not longer than its input");
 	strbuf_release(&sb);
 }
 
@@ -93,12 +94,24 @@ int main(void)
 		strbuf_release(&sb2);
 	}
 
-	text("# Title\n\nHello **world**, see [the site](https://x.org/a).",
-	     "Title Hello world, see the site.", "search text: markup and link targets gone");
-	text("{{#subscriber.name}}Dear {{subscriber.name}},{{/subscriber.name}} hi",
-	     "Dear , hi", "search text: template tags gone");
-	text("{{{content}}} x", "x", "search text: triple mustache gone");
-	text("a {{ unclosed", "a {{ unclosed", "search text: unclosed tag is text");
+	text("<h2 style=\"font-family:x\">Title</h2><p>Hello <strong>world</strong>, see "
+	     "<a href=\"https://x.org/a\">the site</a>.</p>",
+	     "Title Hello world, see the site.", "html text: tags gone, blocks are word breaks");
+	text("<p>Dear colleague,</p>\n<p>line one<br />\nline two</p>",
+	     "Dear colleague, line one line two", "html text: a hard break is a space, not a backslash");
+	text("<p>caf&#233; &amp; Z&#xFC;rich &lt;tag&gt; &quot;q&quot; &#39;s&#39; a&nbsp;b</p>",
+	     "caf\xc3\xa9 & Z\xc3\xbcrich <tag> \"q\" 's' a b", "html text: character references decoded");
+	text("AT&T &bogus; &#; &#x; &#12345678901; x", "AT&T &bogus; &#; &#x; &#12345678901; x",
+	     "html text: what is no reference stays text");
+	text("&#x1F600; &#128512;", "\xf0\x9f\x98\x80 \xf0\x9f\x98\x80", "html text: a reference past the BMP");
+	text("&#0;&#xD800;&#x110000;", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd",
+	     "html text: NUL, surrogates, past U+10FFFF are U+FFFD");
+	text("a<em>b</em>c<code>d</code>e", "abcde", "html text: inline elements join their words");
+	text("  <p>  spaced \t\n out  </p>  ", "spaced out", "html text: white space collapsed and trimmed");
+	text("x<!-- a <p> comment -->y<script>var s = '</p>';</script>z<style>p{}</style>w",
+	     "xyzw", "html text: comments, scripts and styles are no text");
+	text("a <p unfinished", "a", "html text: an unfinished tag is dropped");
+	text("a<!-- unfinished", "a", "html text: an unfinished comment is dropped");
 
 	{
 		/* Issue numbers and years in templates (tval_number): 40, not 4e+01. */
