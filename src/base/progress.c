@@ -12,6 +12,7 @@ struct progress {
 	const char *done_label, *failed_label, *pending_label;
 	long total;
 	int shown;		/* stderr is a terminal */
+	char note[128];
 	double start, last;
 };
 
@@ -43,6 +44,12 @@ void progress_set_labels(struct progress *p, const char *done, const char *faile
 	p->pending_label = pending;
 }
 
+void progress_set_note(struct progress *p, const char *note)
+{
+	if (p)
+		snprintf(p->note, sizeof(p->note), "%s", note ? note : "");
+}
+
 static void draw(struct progress *p, double t, long sent, long failed, long pending)
 {
 	double el = t - p->start, rate = el > 0 ? (double)(sent + failed) / el : 0;
@@ -53,8 +60,9 @@ static void draw(struct progress *p, double t, long sent, long failed, long pend
 
 		snprintf(eta, sizeof(eta), "%ld:%02ld", s / 60, s % 60);
 	}
-	fprintf(stderr, "\r%s: %s %ld, %s %ld, %s %ld, %.0f/s, ETA %s\033[K", p->what,
-		p->done_label, sent, p->failed_label, failed, p->pending_label, pending, rate, eta);
+	fprintf(stderr, "\r%s: %s %ld, %s %ld, %s %ld, %.0f/s, ETA %s%s%s\033[K", p->what,
+		p->done_label, sent, p->failed_label, failed, p->pending_label, pending, rate, eta,
+		p->note[0] ? ", " : "", p->note);
 	fflush(stderr);
 }
 

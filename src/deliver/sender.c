@@ -23,6 +23,7 @@
 
 #define CLAIM_BATCH 32
 #define MAX_CONNECT_FAILURES 5	/* consecutive failures with no reply: stop */
+#define RELAY_DELAY_MAX 300.0	/* seconds: the longest wait between tries of a relay that is down */
 
 struct run {
 	const struct sender_opts *o;
@@ -53,6 +54,16 @@ struct run {
 	 */
 	atomic_int fatal, stopped;
 	char fatal_reply[512];
+	int64_t unreachable_since;	/* set with fatal when the relay was down too long */
+	/*
+	 * The relay's availability.  down is set at a connection's first
+	 * TRANSPORT_UNAVAILABLE and cleared by any reply to a recipient's
+	 * transaction; down_since (o->clock) and down_since_wall (time())
+	 * are written under the lock.  waiting: workers sleeping on it.
+	 */
+	atomic_int down, waiting;
+	double down_since;
+	int64_t down_since_wall;
 	double start;
 };
 
@@ -79,6 +90,30 @@ static void sleep_seconds(double s)
 static int stopping(struct run *r)
 {
 	return atomic_load(&r->fatal) || atomic_load(&r->stopped);
+}
+
+static double relay_clock(const struct run *r)
+{
+	return r->o->clock ? r->o->clock(r->o->hook_data) : mono();
+}
+
+/* Sleep s seconds while the relay is down; a stop (SIGINT) wakes it. */
+static void relay_sleep(struct run *r, double s)
+{
+	double until;
+
+	if (r->o->sleep) {
+		r->o->sleep(r->o->hook_data, s);
+		return;
+	}
+	until = mono() + s;
+	while (!stopping(r)) {
+		double left = until - mono();
+
+		if (left <= 0)
+			break;
+		sleep_seconds(left < 0.2 ? left : 0.2);
+	}
 }
 
 int64_t sender_backoff(int backoff, int attempts)
@@ -283,6 +318,7 @@ struct worker {
 	struct run *run;
 	struct transport *t;
 	pthread_t tid;
+	double relay_delay;	/* seconds this connection waited last for the relay; 0 while it answers */
 	/*
 	 * The row this worker sends next, taken from the claimed batch while
 	 * recording the previous outcome, and its subscriber check, asked in
@@ -318,6 +354,59 @@ static void record(struct worker *w, int64_t id, int64_t now, const struct journ
 				 email ? &w->next_ok : NULL) < 0)
 		stop_fatal(r, "cannot record deliveries in the journal (see the error above); "
 			   "the last message may be sent again by the next run");
+}
+
+/*
+ * The relay did not let this worker as far as a recipient (refused, no
+ * reply, 4xx before RCPT TO).  Wait 1 s, 2 s, 4 s ... up to
+ * RELAY_DELAY_MAX before this connection tries again; once the relay has
+ * answered no connection for retry_for seconds, stop the run (the rows
+ * stay due: the next `send` resumes).  Each connection backs off on its
+ * own: while others are being answered the relay is up, and a relay that
+ * takes fewer connections than we open costs only the extra ones.
+ */
+static void relay_unavailable(struct worker *w, const struct transport_status *st)
+{
+	struct run *r = w->run;
+	double t = relay_clock(r), window = r->o->cfg->retry_for, wait;
+
+	pthread_mutex_lock(&r->lock);
+	if (!atomic_load(&r->down)) {
+		r->down_since = t;
+		r->down_since_wall = (int64_t)time(NULL);
+		atomic_store(&r->down, 1);
+	}
+	if (t - r->down_since >= window) {
+		if (!atomic_load(&r->fatal))
+			r->unreachable_since = r->down_since_wall;
+		stop_fatal_locked(r, st->reply);
+		pthread_mutex_unlock(&r->lock);
+		return;
+	}
+	w->relay_delay = w->relay_delay > 0 ? w->relay_delay * 2 : 1;
+	if (w->relay_delay > RELAY_DELAY_MAX)
+		w->relay_delay = RELAY_DELAY_MAX;
+	wait = w->relay_delay;
+	/* The last try falls at the end of the window, not after it. */
+	if (wait > r->down_since + window - t)
+		wait = r->down_since + window - t;
+	pthread_mutex_unlock(&r->lock);
+	atomic_fetch_add(&r->waiting, 1);
+	relay_sleep(r, wait);
+	atomic_fetch_sub(&r->waiting, 1);
+}
+
+/* The relay answered a recipient's transaction: it is up. */
+static void relay_answered(struct worker *w)
+{
+	struct run *r = w->run;
+
+	w->relay_delay = 0;
+	if (!atomic_load(&r->down))
+		return;
+	pthread_mutex_lock(&r->lock);
+	atomic_store(&r->down, 0);
+	pthread_mutex_unlock(&r->lock);
 }
 
 /* May `row` be mailed?  1/0, -1 on error.  `checked`: the answer already asked, or NOT_CHECKED. */
@@ -389,6 +478,14 @@ static void deliver(struct worker *w, struct journal_row *row, int checked,
 		transport_send(w->t, o->envelope_from, row->email, eml->buf, eml->len, &st);
 	}
 	now = (int64_t)time(NULL);
+	if (st.result == TRANSPORT_UNAVAILABLE) {
+		/* Not this recipient's attempt: the row goes back as it was. */
+		atomic_fetch_sub(&r->attempted, 1);
+		journal_release_row(o->journal, row->id);
+		relay_unavailable(w, &st);
+		return;
+	}
+	relay_answered(w);
 	out.code = st.code;
 	out.reply = st.reply;
 	if (st.slow_down)
@@ -433,6 +530,7 @@ static void deliver(struct worker *w, struct journal_row *row, int checked,
 		}
 		return;
 	case TRANSPORT_TEMPFAIL:
+	case TRANSPORT_UNAVAILABLE:	/* handled above */
 		break;
 	}
 	out.attempts++;
@@ -510,6 +608,24 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* The progress line's note while every connection waits for the relay, else NULL. */
+static const char *waiting_note(struct run *r, char *buf, size_t size)
+{
+	time_t since;
+	struct tm tm;
+	char when[16];
+
+	if (!atomic_load(&r->down) || !atomic_load(&r->waiting))
+		return NULL;
+	pthread_mutex_lock(&r->lock);
+	since = (time_t)r->down_since_wall;
+	pthread_mutex_unlock(&r->lock);
+	gmtime_r(&since, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	snprintf(buf, size, "waiting for the relay (not answering since %s UTC)", when);
+	return buf;
+}
+
 int sender_run(const struct sender_opts *o, struct sender_result *res)
 {
 	struct run r;
@@ -517,6 +633,7 @@ int sender_run(const struct sender_opts *o, struct sender_result *res)
 	int n = o->cfg->connections, i, started = 0, ret = 0;
 	long c0[JOURNAL_NSTATES];
 	long base_due;
+	char note[96];
 
 	memset(res, 0, sizeof(*res));
 	memset(&r, 0, sizeof(r));
@@ -539,7 +656,7 @@ int sender_run(const struct sender_opts *o, struct sender_result *res)
 	w = xcalloc((size_t)n, sizeof(*w));
 	for (i = 0; i < n; i++) {
 		w[i].run = &r;
-		w[i].t = transport_open(o->cfg);
+		w[i].t = o->open ? o->open(o->cfg) : transport_open(o->cfg);
 		if (!w[i].t) {
 			ret = -1;
 			goto out;
@@ -570,6 +687,7 @@ int sender_run(const struct sender_opts *o, struct sender_result *res)
 			long s = atomic_load(&r.sent), f = atomic_load(&r.failed);
 			long left = base_due - s - f - atomic_load(&r.cancelled);
 
+			progress_set_note(o->progress, waiting_note(&r, note, sizeof(note)));
 			progress_update(o->progress, s, f, left < 0 ? 0 : left);
 		}
 		if (!busy)
@@ -608,6 +726,7 @@ out:
 	res->ambiguous = atomic_load(&r.ambiguous);
 	res->attempted = atomic_load(&r.attempted);
 	res->fatal = atomic_load(&r.fatal);
+	res->unreachable_since = r.unreachable_since;
 	memcpy(res->fatal_reply, r.fatal_reply, sizeof(res->fatal_reply));
 	res->seconds = mono() - r.start;
 	pthread_mutex_destroy(&r.lock);

@@ -285,6 +285,20 @@ static void classify(struct smtp *s, CURLcode res, struct transport_status *st)
 		transport_set_reply(st, "%s (after %s)", s->last_reply, what);
 		return;
 	}
+	if (s->phase <= PHASE_MAIL) {
+		/*
+		 * 4xx or no reply before RCPT TO (refused, down, busy, "too
+		 * many connections"): the relay's trouble, not this
+		 * recipient's, and every other recipient would meet it too.
+		 */
+		st->result = TRANSPORT_UNAVAILABLE;
+		if (replied)
+			transport_set_reply(st, "%s (after %s)", s->last_reply, what);
+		else
+			transport_set_reply(st, "%s: %s", what,
+					    s->errbuf[0] ? s->errbuf : curl_easy_strerror(res));
+		return;
+	}
 	if (replied) {
 		st->result = TRANSPORT_TEMPFAIL;
 		transport_set_reply(st, "%s (after %s)", s->last_reply, what);

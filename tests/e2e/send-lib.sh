@@ -45,3 +45,7 @@ smtp_config() {
 		for kv in "$@"; do printf '%s = %s\n' "${kv%%=*}" "${kv#*=}"; done
 	} > "$_f"
 }
+
+# count ISSUE STATE: the number of rows in STATE that `status` reports,
+# with the config in $cfg.
+count() { "$NEWSBEAT" -c "$cfg" status "$1" | sed -n "s/^  $2 *//p"; }
