@@ -2,6 +2,7 @@
  * The progress line: only on a terminal, carriage-return redraws.
  */
 #include "base/common.h"
+#include "base/clock.h"
 #include "base/progress.h"
 
 #include <time.h>
@@ -16,14 +17,6 @@ struct progress {
 	double start, last;
 };
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 struct progress *progress_start(const char *what, long total)
 {
 	struct progress *p = xcalloc(1, sizeof(*p));
@@ -32,7 +25,7 @@ struct progress *progress_start(const char *what, long total)
 	p->total = total;
 	progress_set_labels(p, "sent", "failed", "pending");
 	p->shown = isatty(STDERR_FILENO) && !getenv("NEWSBEAT_NO_PROGRESS");
-	p->start = p->last = now_seconds();
+	p->start = p->last = clock_monotonic();
 	return p;
 }
 
@@ -72,7 +65,7 @@ void progress_update(struct progress *p, long sent, long failed, long pending)
 
 	if (!p || !p->shown)
 		return;
-	t = now_seconds();
+	t = clock_monotonic();
 	if (t - p->last < 0.2)
 		return;
 	p->last = t;
@@ -84,7 +77,7 @@ void progress_stop(struct progress *p, long sent, long failed, long pending)
 	if (!p)
 		return;
 	if (p->shown) {
-		draw(p, now_seconds(), sent, failed, pending);
+		draw(p, clock_monotonic(), sent, failed, pending);
 		fputc('\n', stderr);
 	}
 	free(p->what);

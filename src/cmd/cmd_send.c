@@ -257,9 +257,14 @@ static int send_tests(struct send_ctx *ctx, const char *from, const char *list,
 static void print_summary(const struct sender_result *res, const long c[JOURNAL_NSTATES],
 			  struct journal *j, int issue)
 {
-	printf("sent %ld, failed %ld, to retry %ld, cancelled %ld in this run (%.1f s, %.0f messages/s)\n",
+	printf("sent %ld, failed %ld, to retry %ld, cancelled %ld in this run (%.1f s, %.0f messages/s",
 	       res->sent, res->failed, res->retry, res->cancelled, res->seconds,
 	       res->seconds > 0 ? (double)res->attempted / res->seconds : 0.0);
+	if (res->connections)
+		printf(", %d connection%s", res->connections, res->connections == 1 ? "" : "s");
+	if (res->rtt > 0)
+		printf(", round trip %.0f ms", res->rtt * 1000);
+	printf(")\n");
 	if (res->ambiguous)
 		printf("%ld connection(s) lost after the final dot: those messages may arrive twice\n",
 		       res->ambiguous);

@@ -13,7 +13,9 @@
 #include "base/config.h"
 #include "store/journal.h"
 #include "deliver/transport.h"
+#include "deliver/concurrency.h"
 #include "base/progress.h"
+#include "base/clock.h"
 #include "deliver/sender.h"
 
 #include <pthread.h>
@@ -64,16 +66,18 @@ struct run {
 	atomic_int down, waiting;
 	double down_since;
 	int64_t down_since_wall;
+	/*
+	 * The connections, under the lock.  active: workers running and not
+	 * retiring; answered: those whose relay has answered a recipient's
+	 * transaction.  With connections = auto (autoconn) the main thread
+	 * starts workers up to conc.target and workers beyond it retire.
+	 */
+	int autoconn;
+	struct concurrency conc;
+	int active, answered, peak_answered;
+	double rtt;		/* the smallest EHLO round trip seen; 0 none */
 	double start;
 };
-
-static double mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void sleep_seconds(double s)
 {
@@ -94,7 +98,7 @@ static int stopping(struct run *r)
 
 static double relay_clock(const struct run *r)
 {
-	return r->o->clock ? r->o->clock(r->o->hook_data) : mono();
+	return r->o->clock ? r->o->clock(r->o->hook_data) : clock_monotonic();
 }
 
 /* Sleep s seconds while the relay is down; a stop (SIGINT) wakes it. */
@@ -106,9 +110,9 @@ static void relay_sleep(struct run *r, double s)
 		r->o->sleep(r->o->hook_data, s);
 		return;
 	}
-	until = mono() + s;
+	until = clock_monotonic() + s;
 	while (!stopping(r)) {
-		double left = until - mono();
+		double left = until - clock_monotonic();
 
 		if (left <= 0)
 			break;
@@ -247,7 +251,7 @@ static void rate_wait(struct run *r)
 	if (!atomic_load(&r->limited))
 		return;
 	pthread_mutex_lock(&r->lock);
-	t = mono();
+	t = clock_monotonic();
 	slot = t;
 	if (r->paused_until > slot)
 		slot = r->paused_until;
@@ -263,7 +267,7 @@ static void rate_wait(struct run *r)
 /* The relay said "slow down": halve the rate and pause everyone briefly. */
 static void slow_down(struct run *r)
 {
-	double t = mono();
+	double t = clock_monotonic();
 
 	pthread_mutex_lock(&r->lock);
 	atomic_store(&r->limited, 1);
@@ -318,6 +322,9 @@ struct worker {
 	struct run *run;
 	struct transport *t;
 	pthread_t tid;
+	enum { SLOT_IDLE, SLOT_RUNNING, SLOT_EXITED } state;	/* under the lock */
+	int answered;		/* the relay has answered this worker (counted in run.answered) */
+	int retired;		/* left run.active: closing its connection */
 	double relay_delay;	/* seconds this connection waited last for the relay; 0 while it answers */
 	/*
 	 * The row this worker sends next, taken from the claimed batch while
@@ -402,10 +409,68 @@ static void relay_answered(struct worker *w)
 	struct run *r = w->run;
 
 	w->relay_delay = 0;
-	if (!atomic_load(&r->down))
+	if (w->answered && !atomic_load(&r->down))
 		return;
 	pthread_mutex_lock(&r->lock);
 	atomic_store(&r->down, 0);
+	if (!w->answered) {
+		w->answered = 1;
+		if (++r->answered > r->peak_answered)
+			r->peak_answered = r->answered;
+	}
+	pthread_mutex_unlock(&r->lock);
+}
+
+/*
+ * With connections = auto: a connection the relay never answered was
+ * refused (connection refused, 421/4xx "too many connections") while
+ * others are being answered: the relay takes no more than the others.  The
+ * controller stops growing and this worker retires: 1.  Else 0 (the
+ * relay may be down: relay_unavailable waits).
+ */
+static int refused_extra(struct worker *w)
+{
+	struct run *r = w->run;
+	int refused = 0;
+
+	if (!r->autoconn || w->answered)
+		return 0;
+	pthread_mutex_lock(&r->lock);
+	if (r->answered > 0 && !atomic_load(&r->down)) {
+		/*
+		 * The relay counts the connections open, answered or still
+		 * in their first transaction: every other active one.
+		 */
+		w->retired = 1;
+		r->active--;
+		concurrency_refused(&r->conc, r->active);
+		refused = 1;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return refused;
+}
+
+/* With connections = auto: 1 if this worker is one too many and now retires. */
+static int retiring(struct worker *w)
+{
+	struct run *r = w->run;
+
+	if (!r->autoconn)
+		return 0;
+	pthread_mutex_lock(&r->lock);
+	if (!w->retired && r->active > r->conc.target) {
+		w->retired = 1;
+		r->active--;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return w->retired;
+}
+
+static void note_rtt(struct run *r, double rtt)
+{
+	pthread_mutex_lock(&r->lock);
+	if (r->rtt == 0 || rtt < r->rtt)
+		r->rtt = rtt;
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -478,11 +543,14 @@ static void deliver(struct worker *w, struct journal_row *row, int checked,
 		transport_send(w->t, o->envelope_from, row->email, eml->buf, eml->len, &st);
 	}
 	now = (int64_t)time(NULL);
+	if (st.rtt > 0)
+		note_rtt(r, st.rtt);
 	if (st.result == TRANSPORT_UNAVAILABLE) {
 		/* Not this recipient's attempt: the row goes back as it was. */
 		atomic_fetch_sub(&r->attempted, 1);
 		journal_release_row(o->journal, row->id);
-		relay_unavailable(w, &st);
+		if (!refused_extra(w))
+			relay_unavailable(w, &st);
 		return;
 	}
 	relay_answered(w);
@@ -573,6 +641,18 @@ static void *worker_main(void *arg)
 	for (;;) {
 		int have, checked = NOT_CHECKED;
 
+		if (w->retired || retiring(w)) {
+			if (w->have_next) {
+				/* Taken while recording the last outcome: not sent. */
+				journal_release_row(r->o->journal, w->next.id);
+				journal_row_release(&w->next);
+				w->have_next = 0;
+				pthread_mutex_lock(&r->lock);
+				r->inflight--;
+				pthread_mutex_unlock(&r->lock);
+			}
+			break;
+		}
 		if (w->have_next) {
 			row = w->next;
 			checked = w->next_ok;
@@ -601,36 +681,160 @@ static void *worker_main(void *arg)
 	}
 	strbuf_release(&eml);
 	strbuf_release(&msgid);
+	transport_close(w->t);	/* QUIT, in parallel with the other workers' */
+	w->t = NULL;
 	pthread_mutex_lock(&r->lock);
+	if (w->answered)
+		r->answered--;
+	if (!w->retired)
+		r->active--;
+	w->state = SLOT_EXITED;
 	if (--r->running == 0)
 		pthread_cond_signal(&r->finished);
 	pthread_mutex_unlock(&r->lock);
 	return NULL;
 }
 
-/* The progress line's note while every connection waits for the relay, else NULL. */
-static const char *waiting_note(struct run *r, char *buf, size_t size)
+/*
+ * The progress line's note: waiting for the relay while every connection
+ * does, else the connections answered and the round trip measured.
+ */
+static const char *progress_note(struct run *r, char *buf, size_t size)
 {
 	time_t since;
-	struct tm tm;
-	char when[16];
+	int answered;
+	double rtt;
 
-	if (!atomic_load(&r->down) || !atomic_load(&r->waiting))
-		return NULL;
 	pthread_mutex_lock(&r->lock);
 	since = (time_t)r->down_since_wall;
+	answered = r->answered;
+	rtt = r->rtt;
 	pthread_mutex_unlock(&r->lock);
-	gmtime_r(&since, &tm);
-	strftime(when, sizeof(when), "%H:%M:%S", &tm);
-	snprintf(buf, size, "waiting for the relay (not answering since %s UTC)", when);
+	if (atomic_load(&r->down) && atomic_load(&r->waiting)) {
+		struct tm tm;
+		char when[16];
+
+		gmtime_r(&since, &tm);
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+		snprintf(buf, size, "waiting for the relay (not answering since %s UTC)", when);
+	} else if (rtt > 0) {
+		snprintf(buf, size, "%d connection%s, round trip %.0f ms", answered,
+			 answered == 1 ? "" : "s", rtt * 1000);
+	} else {
+		return NULL;
+	}
 	return buf;
+}
+
+/* Start worker w (its transport opened here unless it already is): 0, or -1 after error(). */
+static int start_worker(struct run *r, struct worker *w)
+{
+	const struct sender_opts *o = r->o;
+
+	if (!w->t)
+		w->t = o->open ? o->open(o->cfg) : transport_open(o->cfg);
+	if (!w->t)
+		return -1;
+	w->run = r;
+	w->answered = w->retired = 0;
+	w->relay_delay = 0;
+	pthread_mutex_lock(&r->lock);
+	r->running++;
+	r->active++;
+	w->state = SLOT_RUNNING;
+	pthread_mutex_unlock(&r->lock);
+	if (pthread_create(&w->tid, NULL, worker_main, w) != 0) {
+		pthread_mutex_lock(&r->lock);
+		r->running--;
+		r->active--;
+		w->state = SLOT_IDLE;
+		pthread_mutex_unlock(&r->lock);
+		transport_close(w->t);
+		w->t = NULL;
+		return error("cannot start a sender thread");
+	}
+	return 0;
+}
+
+/* The controller's view of throughput: one window at a steady connection count. */
+struct window {
+	int open;
+	double start;
+	long done;
+};
+
+/* Messages with an outcome from the relay (sent, failed or to retry). */
+static long relay_outcomes(struct run *r)
+{
+	return atomic_load(&r->sent) + atomic_load(&r->failed) + atomic_load(&r->retry);
+}
+
+/*
+ * connections = auto, on the main thread's tick: join the workers that
+ * left, feed the controller a sample once `target` connections have all
+ * been answered for a second (and four messages each), and start workers
+ * up to its target.  Workers beyond the target retire by themselves.
+ */
+static void adjust_connections(struct run *r, struct worker *w, int nslots, struct window *win)
+{
+	int i, target, active, answered, settled, need;
+	double t = clock_monotonic();
+	long done = relay_outcomes(r);
+
+	for (i = 0; i < nslots; i++) {
+		int exited;
+
+		pthread_mutex_lock(&r->lock);
+		exited = w[i].state == SLOT_EXITED;
+		if (exited)
+			w[i].state = SLOT_IDLE;
+		pthread_mutex_unlock(&r->lock);
+		if (exited)
+			pthread_join(w[i].tid, NULL);
+	}
+	pthread_mutex_lock(&r->lock);
+	target = r->conc.target;
+	active = r->active;
+	answered = r->answered;
+	settled = r->conc.settled;
+	pthread_mutex_unlock(&r->lock);
+	if (settled || answered != target || active != target) {
+		win->open = 0;
+	} else if (!win->open) {
+		win->open = 1;
+		win->start = t;
+		win->done = done;
+	} else if (t - win->start >= 1.0 && done - win->done >= 4L * target) {
+		pthread_mutex_lock(&r->lock);
+		concurrency_sample(&r->conc, target, (double)(done - win->done) / (t - win->start));
+		pthread_mutex_unlock(&r->lock);
+		win->open = 0;
+	}
+	pthread_mutex_lock(&r->lock);
+	need = r->done || stopping(r) ? 0 : r->conc.target - r->active;
+	pthread_mutex_unlock(&r->lock);
+	for (i = 0; i < nslots && need > 0; i++) {
+		int idle;
+
+		pthread_mutex_lock(&r->lock);
+		idle = w[i].state == SLOT_IDLE;
+		pthread_mutex_unlock(&r->lock);
+		if (!idle)
+			continue;
+		if (start_worker(r, &w[i]) < 0) {
+			stop_fatal(r, "cannot open another connection (see the error above)");
+			return;
+		}
+		need--;
+	}
 }
 
 int sender_run(const struct sender_opts *o, struct sender_result *res)
 {
 	struct run r;
 	struct worker *w;
-	int n = o->cfg->connections, i, started = 0, ret = 0;
+	struct window win = { 0, 0, 0 };
+	int n = o->cfg->connections, nslots, i, ret = 0;
 	long c0[JOURNAL_NSTATES];
 	long base_due;
 	char note[96];
@@ -642,38 +846,46 @@ int sender_run(const struct sender_opts *o, struct sender_result *res)
 	pthread_cond_init(&r.finished, NULL);
 	r.rate = o->cfg->rate;
 	atomic_init(&r.limited, r.rate > 0);
-	r.start = mono();
+	r.start = clock_monotonic();
 	if (journal_counts(o->journal, o->issue, c0) < 0)
 		return -1;
 	base_due = c0[JOURNAL_PENDING] + c0[JOURNAL_RETRY];
 	if (o->limit && o->limit < base_due)
 		base_due = o->limit;
-	if (n < 1)
-		n = 1;
-	if (n > base_due)
-		n = base_due > 0 ? (int)base_due : 1;
+	r.autoconn = n == CONFIG_CONNECTIONS_AUTO;
+	nslots = r.autoconn ? o->cfg->max_connections : n;
+	if (nslots < 1)
+		nslots = 1;
+	if (nslots > base_due)
+		nslots = base_due > 0 ? (int)base_due : 1;
 
-	w = xcalloc((size_t)n, sizeof(*w));
-	for (i = 0; i < n; i++) {
-		w[i].run = &r;
-		w[i].t = o->open ? o->open(o->cfg) : transport_open(o->cfg);
-		if (!w[i].t) {
-			ret = -1;
-			goto out;
-		}
+	w = xcalloc((size_t)nslots, sizeof(*w));
+	/* The first transport says whether there is a relay to measure at all. */
+	w[0].t = o->open ? o->open(o->cfg) : transport_open(o->cfg);
+	if (!w[0].t) {
+		ret = -1;
+		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		if (pthread_create(&w[i].tid, NULL, worker_main, &w[i]) != 0) {
-			error("cannot start a sender thread");
-			stop_fatal(&r, "cannot start threads");
+	if (r.autoconn && transport_is_local(w[0].t)) {
+		/* A local outbox has no relay to find the limits of. */
+		r.autoconn = 0;
+		if (nslots > CONCURRENCY_INITIAL)
+			nslots = CONCURRENCY_INITIAL;
+	}
+	concurrency_init(&r.conc, nslots);
+	if (!r.autoconn)
+		r.conc.target = nslots;
+	for (i = 0; i < r.conc.target; i++) {
+		if (start_worker(&r, &w[i]) < 0) {
+			if (i == 0) {
+				ret = -1;
+				goto out;
+			}
+			stop_fatal(&r, "cannot start the connections (see the error above)");
 			break;
 		}
-		pthread_mutex_lock(&r.lock);
-		r.running++;
-		pthread_mutex_unlock(&r.lock);
-		started++;
 	}
-	/* The main thread draws progress while the workers run. */
+	/* The main thread draws progress (and grows connections) while the workers run. */
 	for (;;) {
 		int busy;
 
@@ -687,11 +899,13 @@ int sender_run(const struct sender_opts *o, struct sender_result *res)
 			long s = atomic_load(&r.sent), f = atomic_load(&r.failed);
 			long left = base_due - s - f - atomic_load(&r.cancelled);
 
-			progress_set_note(o->progress, waiting_note(&r, note, sizeof(note)));
+			progress_set_note(o->progress, progress_note(&r, note, sizeof(note)));
 			progress_update(o->progress, s, f, left < 0 ? 0 : left);
 		}
 		if (!busy)
 			break;
+		if (r.autoconn)
+			adjust_connections(&r, w, nslots, &win);
 		/* A tick for the progress line, or at once when the last worker is done. */
 		{
 			struct timespec until;
@@ -708,15 +922,16 @@ int sender_run(const struct sender_opts *o, struct sender_result *res)
 			pthread_mutex_unlock(&r.lock);
 		}
 	}
-	for (i = 0; i < started; i++)
-		pthread_join(w[i].tid, NULL);
+	for (i = 0; i < nslots; i++)
+		if (w[i].state != SLOT_IDLE)
+			pthread_join(w[i].tid, NULL);
 	/* Rows claimed but not handed out (stop, fatal, limit) go back. */
 	for (i = r.next; i < r.nbatch; i++) {
 		journal_release_row(o->journal, r.batch[i].id);
 		journal_row_release(&r.batch[i]);
 	}
 out:
-	for (i = 0; i < n; i++)
+	for (i = 0; i < nslots; i++)
 		transport_close(w[i].t);
 	free(w);
 	res->sent = atomic_load(&r.sent);
@@ -727,8 +942,10 @@ out:
 	res->attempted = atomic_load(&r.attempted);
 	res->fatal = atomic_load(&r.fatal);
 	res->unreachable_since = r.unreachable_since;
+	res->connections = r.peak_answered;
+	res->rtt = r.rtt;
 	memcpy(res->fatal_reply, r.fatal_reply, sizeof(res->fatal_reply));
-	res->seconds = mono() - r.start;
+	res->seconds = clock_monotonic() - r.start;
 	pthread_mutex_destroy(&r.lock);
 	pthread_cond_destroy(&r.finished);
 	return ret;

@@ -4,7 +4,9 @@
  * The delivery engine: worker threads (one transport each) work through
  * the journal's due rows for one issue, under a global rate limit that
  * slows down when the relay says so (421/451/452/454), and record each
- * outcome in the journal right after the server's reply.
+ * outcome in the journal right after the server's reply.  With
+ * [smtp] connections = auto the main thread starts and retires workers
+ * as deliver/concurrency.h decides.
  *
  * Outcomes (DESIGN.md, "Delivery guarantees"):
  *   2xx                    → sent
@@ -99,6 +101,8 @@ struct sender_result {
 	 * first failure to answer; else 0.
 	 */
 	int64_t unreachable_since;
+	int connections;		/* the most connections the relay answered at once */
+	double rtt;			/* the smallest EHLO round trip measured, seconds; 0 none */
 	double seconds;
 };
 

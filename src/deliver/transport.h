@@ -35,6 +35,8 @@ struct transport_status {
 	int code;		/* SMTP reply code, 0 if none */
 	char reply[512];	/* the server's reply text or the local error, one line */
 	int slow_down;		/* 1 if the server asked us to slow down (421/451/452/454) */
+	double rtt;		/* seconds from EHLO to the first line of its reply, when
+				 * this send opened the connection; else 0 */
 };
 
 /*

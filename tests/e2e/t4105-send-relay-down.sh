@@ -13,20 +13,6 @@ cd nl
 for u in ann bob cyd; do "$NEWSBEAT" subscribers add $u@example.org >/dev/null; done
 printf 'ann@example.org\nbob@example.org\ncyd@example.org\n' > all.txt
 
-# arrivals DIR: the To address of every message in DIR, read with Python's
-# email parser (strict policy), sorted, one a line.
-arrivals() {
-	$PY - "$1" <<'EOF'
-import email, email.policy, glob, sys
-got = []
-for p in glob.glob(sys.argv[1] + "/*.eml"):
-    with open(p, "rb") as f:
-        m = email.message_from_binary_file(f, policy=email.policy.strict)
-    got.append(m["To"].addresses[0].addr_spec)
-print("\n".join(sorted(got)))
-EOF
-}
-
 # down N WHAT: `send N` against a relay that is not there; it must stop
 # after retry_for with all three still pending and no attempt spent.
 down() {
