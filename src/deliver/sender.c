@@ -834,7 +834,7 @@ int sender_run(const struct sender_opts *o, struct sender_result *res)
 	struct run r;
 	struct worker *w;
 	struct window win = { 0, 0, 0 };
-	int n = o->cfg->connections, nslots, i, ret = 0;
+	int n = o->cfg->connections, nslots, first, i, ret = 0;
 	long c0[JOURNAL_NSTATES];
 	long base_due;
 	char note[96];
@@ -875,7 +875,9 @@ int sender_run(const struct sender_opts *o, struct sender_result *res)
 	concurrency_init(&r.conc, nslots);
 	if (!r.autoconn)
 		r.conc.target = nslots;
-	for (i = 0; i < r.conc.target; i++) {
+	/* Workers may lower the target as soon as they run: start from a copy. */
+	first = r.conc.target;
+	for (i = 0; i < first; i++) {
 		if (start_worker(&r, &w[i]) < 0) {
 			if (i == 0) {
 				ret = -1;

@@ -126,6 +126,70 @@ static struct transport *mock_open(const struct config *cfg)
 	return t;
 }
 
+/*
+ * A relay 10 ms a message away that takes at most limit_max connections
+ * at once: a connection's first message beyond that is refused (the
+ * relay's 421 "too many connections"); the connection counts until its
+ * transport is closed.
+ */
+struct limited {
+	struct transport base;
+	int open;
+};
+static pthread_mutex_t limit_lock = PTHREAD_MUTEX_INITIALIZER;
+static int limit_max, limit_now, limit_peak, limit_refused;
+
+static void limited_send(struct transport *t, const char *from, const char *rcpt,
+			 const char *msg, size_t len, struct transport_status *st)
+{
+	struct limited *l = (struct limited *)t;
+
+	(void)from, (void)rcpt, (void)msg, (void)len;
+	pthread_mutex_lock(&limit_lock);
+	if (!l->open) {
+		if (limit_now >= limit_max) {
+			limit_refused++;
+			pthread_mutex_unlock(&limit_lock);
+			st->result = TRANSPORT_UNAVAILABLE;
+			st->code = 421;
+			transport_set_reply(st, "421 4.7.0 too many connections (after connect)");
+			return;
+		}
+		l->open = 1;
+		if (++limit_now > limit_peak)
+			limit_peak = limit_now;
+	}
+	pthread_mutex_unlock(&limit_lock);
+	usleep(10000);
+	st->result = TRANSPORT_SENT;
+	st->code = 250;
+	st->rtt = 0.0025;
+	transport_set_reply(st, "250 2.0.0 queued");
+}
+
+static void limited_close(struct transport *t)
+{
+	struct limited *l = (struct limited *)t;
+
+	pthread_mutex_lock(&limit_lock);
+	if (l->open)
+		limit_now--;
+	pthread_mutex_unlock(&limit_lock);
+	free(l);
+}
+
+static const struct transport_ops limited_ops = { limited_send, limited_close, 0 };
+
+static struct transport *limited_open(const struct config *cfg)
+{
+	struct limited *l = xcalloc(1, sizeof(*l));
+
+	(void)cfg;
+	l->base.ops = &limited_ops;
+	snprintf(l->base.describe, sizeof(l->base.describe), "limited relay");
+	return &l->base;
+}
+
 static struct transport *(*open_hook)(const struct config *cfg);
 
 static int count_attempts(void *data, const struct journal_entry *e)
@@ -452,6 +516,33 @@ int main(void)
 	journal_counts(j, 1, c);
 	is_int(c[JOURNAL_SENT], 3, "after the outage the next run sends all three");
 	is_int(res.sent, 3, "  each once");
+	journal_close(j);
+
+	/*
+	 * connections = auto at a relay taking 6: it grows from 4, meets the
+	 * refusal, keeps to 6; everyone is sent once, nobody's attempt is
+	 * spent on the refusals.
+	 */
+	cfg.connections = CONFIG_CONNECTIONS_AUTO;
+	cfg.max_connections = 16;
+	open_hook = limited_open;
+	limit_max = 6;
+	j = fresh_journal("auto-limited", 1200);
+	run(&cfg, j, 0, 0, &res);
+	journal_counts(j, 1, c);
+	is_int(c[JOURNAL_SENT], 1200, "auto at a relay taking 6: all 1200 sent");
+	{
+		int attempts = 0;
+
+		journal_each(j, 1, ~0u, count_attempts, &attempts);
+		is_int(attempts, 1200, "  one attempt each: the refusals spent none");
+	}
+	ok(limit_refused > 0, "  it grew past 6 and was refused (%d refusals)", limit_refused);
+	ok(limit_peak <= 6 && res.connections >= 5 && res.connections <= 6,
+	   "  and kept to what the relay takes (peak %d open, %d reported)", limit_peak,
+	   res.connections);
+	ok(res.rtt == 0.0025, "  the round trip reported is the one measured (%g s)", res.rtt);
+	is_int(limit_now, 0, "  every connection closed at the end");
 	journal_close(j);
 	open_hook = NULL;
 	cfg.connections = 3;
