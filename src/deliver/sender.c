@@ -26,6 +26,13 @@
 #define CLAIM_BATCH 32
 #define MAX_CONNECT_FAILURES 5	/* consecutive failures with no reply: stop */
 #define RELAY_DELAY_MAX 300.0	/* seconds: the longest wait between tries of a relay that is down */
+/*
+ * connections = auto: the shortest throughput sample.  Every second spent
+ * at a count that is too low is lost at the start of the run; under half
+ * a second, the replies in flight make the sample noisier than the 50 %
+ * gain a doubling must show.
+ */
+#define SAMPLE_SECONDS 0.5
 
 struct run {
 	const struct sender_opts *o;
@@ -772,7 +779,7 @@ static long relay_outcomes(struct run *r)
 /*
  * connections = auto, on the main thread's tick: join the workers that
  * left, feed the controller a sample once `target` connections have all
- * been answered for a second (and four messages each), and start workers
+ * been answered for SAMPLE_SECONDS (and four messages each), and start workers
  * up to its target.  Workers beyond the target retire by themselves.
  */
 static void adjust_connections(struct run *r, struct worker *w, int nslots, struct window *win)
@@ -804,7 +811,7 @@ static void adjust_connections(struct run *r, struct worker *w, int nslots, stru
 		win->open = 1;
 		win->start = t;
 		win->done = done;
-	} else if (t - win->start >= 1.0 && done - win->done >= 4L * target) {
+	} else if (t - win->start >= SAMPLE_SECONDS && done - win->done >= 4L * target) {
 		pthread_mutex_lock(&r->lock);
 		concurrency_sample(&r->conc, target, (double)(done - win->done) / (t - win->start));
 		pthread_mutex_unlock(&r->lock);
