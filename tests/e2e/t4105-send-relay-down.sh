@@ -57,6 +57,17 @@ smtp_config $cfg "smtp://127.0.0.1:$port2" $wait_for
 down 102 "connection refused"
 check "connection refused: the reason is named" grep -q "onnect" err.102
 
+# On a terminal the progress line says the run is waiting for the relay.
+if command -v script >/dev/null; then
+	mk_issue 104
+	cfg=refused.ini
+	timeout 60 script -qec "'$NEWSBEAT' -c $cfg send 104 --yes" /dev/null > tty.104 2>&1
+	check "terminal: the progress line says it is waiting for the relay" \
+		grep -q "waiting for the relay (not answering since [0-9:]* UTC)" tty.104
+else
+	ok "# SKIP no script(1) to fake a terminal"
+fi
+
 # The relay is back: each gets the issue exactly once.
 start_capture "$port" got || notok "capture server started"
 cfg=busy.ini

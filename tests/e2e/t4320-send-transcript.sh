@@ -83,11 +83,34 @@ wait_port "$port" || notok "transcript server (10 ms a reply) started"
 mk_issue 121
 smtp_config auto.ini "smtp://127.0.0.1:$port" connections=auto max_connections=8 \
 	username=news password_env=RELAY_PASSWORD timeout=10
-RELAY_PASSWORD=pw timeout 120 "$NEWSBEAT" -c auto.ini send 121 --yes > out.auto 2> err.auto
-check "auto: sent 300" test $? -eq 0
+if command -v script >/dev/null; then
+	# On a terminal, to see the progress line too.
+	RELAY_PASSWORD=pw timeout 120 script -qec "'$NEWSBEAT' -c auto.ini send 121 --yes" /dev/null \
+		> out.auto 2>&1
+	check "auto: sent 300" test $? -eq 0
+	check "auto: the progress line shows the connections and the round trip" \
+		grep -Eq "sent [0-9]+, failed 0, pending [0-9]+, .*, [4-8] connections, round trip [0-9]+ ms" out.auto
+else
+	RELAY_PASSWORD=pw timeout 120 "$NEWSBEAT" -c auto.ini send 121 --yes > out.auto 2> err.auto
+	check "auto: sent 300" test $? -eq 0
+	ok "# SKIP no script(1) to fake a terminal for the progress line"
+fi
 sleep 0.3
 check "auto: grew past 4 connections, up to 8; each with one EHLO and one AUTH, 1 MAIL, RCPT, DATA a message" \
 	transcript_ok auto.log 5 8 300
+check "auto: the first 4 connections were opened at once: each said EHLO before any message was done" \
+	$PY - auto.log <<'PY'
+import sys
+lines = [l.split() for l in open(sys.argv[1])]
+first_dot = next(i for i, (n, v) in enumerate(lines) if v == ".")
+ehlo = {}
+for i, (n, v) in enumerate(lines):
+    if v == "EHLO" and n not in ehlo:
+        ehlo[n] = i
+first4 = sorted(ehlo.values())[:4]
+print(f"EHLO lines {first4}, first message done at line {first_dot}")
+sys.exit(0 if len(first4) == 4 and max(first4) < first_dot else 1)
+PY
 check "auto: the summary shows the connections used and the round trip measured (>= 10 ms)" \
 	grep -Eq "[5-8] connections, round trip ([1-9][0-9]|[1-9][0-9][0-9]) ms\)" out.auto
 
