@@ -108,7 +108,11 @@ static double relay_clock(const struct run *r)
 	return r->o->clock ? r->o->clock(r->o->hook_data) : clock_monotonic();
 }
 
-/* Sleep s seconds while the relay is down; a stop (SIGINT) wakes it. */
+/*
+ * Sleep s seconds while the relay is down.  A stop (SIGINT) wakes it, and
+ * so does the end of the run: a connection the relay refused while others
+ * delivered everything must not keep the run waiting for minutes.
+ */
 static void relay_sleep(struct run *r, double s)
 {
 	double until;
@@ -120,8 +124,12 @@ static void relay_sleep(struct run *r, double s)
 	until = clock_monotonic() + s;
 	while (!stopping(r)) {
 		double left = until - clock_monotonic();
+		int over;
 
-		if (left <= 0)
+		pthread_mutex_lock(&r->lock);
+		over = r->done;
+		pthread_mutex_unlock(&r->lock);
+		if (left <= 0 || over)
 			break;
 		sleep_seconds(left < 0.2 ? left : 0.2);
 	}
@@ -556,6 +564,9 @@ static void deliver(struct worker *w, struct journal_row *row, int checked,
 		/* Not this recipient's attempt: the row goes back as it was. */
 		atomic_fetch_sub(&r->attempted, 1);
 		journal_release_row(o->journal, row->id);
+		pthread_mutex_lock(&r->lock);
+		r->handed--;	/* nor one of --limit's */
+		pthread_mutex_unlock(&r->lock);
 		if (!refused_extra(w))
 			relay_unavailable(w, &st);
 		return;
@@ -709,15 +720,18 @@ static void *worker_main(void *arg)
 static const char *progress_note(struct run *r, char *buf, size_t size)
 {
 	time_t since;
-	int answered;
+	int answered, active, waiting;
 	double rtt;
 
 	pthread_mutex_lock(&r->lock);
 	since = (time_t)r->down_since_wall;
 	answered = r->answered;
+	active = r->active;
 	rtt = r->rtt;
 	pthread_mutex_unlock(&r->lock);
-	if (atomic_load(&r->down) && atomic_load(&r->waiting)) {
+	/* Only when every connection waits: one refused while others deliver is no news. */
+	waiting = atomic_load(&r->waiting);
+	if (atomic_load(&r->down) && waiting > 0 && waiting >= active) {
 		struct tm tm;
 		char when[16];
 

@@ -476,6 +476,16 @@ int main(void)
 	   sleeps[2], sleeps[3]);
 	journal_close(j);
 
+	/* --limit counts messages sent, not tries the relay refused. */
+	j = fresh_journal("relay-busy-limit", 5);
+	mock_down = 3;
+	mock_sends = 0;
+	run(&cfg, j, 2, 0, &res);
+	journal_counts(j, 1, c);
+	ok(c[JOURNAL_SENT] == 2 && c[JOURNAL_PENDING] == 3,
+	   "--limit 2 with the relay busy three times: 2 sent, 3 pending (%ld sent)", c[JOURNAL_SENT]);
+	journal_close(j);
+
 	/* Down for good: the waits are capped at 5 minutes, the run stops after retry_for. */
 	j = fresh_journal("relay-down", 3);
 	mock_down = -1;
