@@ -16,4 +16,7 @@ time_t clock_now(void);
 /* t as "YYYY-MM-DDTHH:MM:SSZ" in buf. */
 void clock_format_utc(time_t t, char buf[32]);
 
+/* Seconds on the monotonic clock (for elapsed times; never NEWSBEAT_NOW). */
+double clock_monotonic(void);
+
 #endif

@@ -22,7 +22,7 @@
 #include <unistd.h>
 #include <limits.h>
 
-enum key_type { KEY_STR, KEY_PATH, KEY_INT, KEY_RATE, KEY_TLS, KEY_URL_DIR, KEY_BOOL };
+enum key_type { KEY_STR, KEY_PATH, KEY_INT, KEY_CONNS, KEY_RATE, KEY_TLS, KEY_URL_DIR, KEY_BOOL };
 
 struct key {
 	const char *section;
@@ -30,7 +30,7 @@ struct key {
 	enum key_type type;
 	size_t offset;
 	const char *def;
-	int min, max;		/* KEY_INT bounds */
+	int min, max;		/* KEY_INT and KEY_CONNS bounds */
 };
 
 #define S(f) offsetof(struct config, f)
@@ -52,7 +52,8 @@ static const struct key keys[] = {
 	{ "smtp", "username", KEY_STR, S(smtp_username), "", 0, 0 },
 	{ "smtp", "password_env", KEY_STR, S(password_env), "NEWSBEAT_SMTP_PASSWORD", 0, 0 },
 	{ "smtp", "ca_file", KEY_PATH, S(ca_file), "", 0, 0 },
-	{ "smtp", "connections", KEY_INT, S(connections), "4", 1, 64 },
+	{ "smtp", "connections", KEY_CONNS, S(connections), "auto", 1, 64 },
+	{ "smtp", "max_connections", KEY_INT, S(max_connections), "16", 1, 64 },
 	{ "smtp", "rate", KEY_RATE, S(rate), "0", 0, 0 },
 	{ "smtp", "envelope_from", KEY_STR, S(envelope_from), "", 0, 0 },
 	{ "smtp", "timeout", KEY_INT, S(timeout), "60", 1, 3600 },
@@ -108,6 +109,13 @@ static int set_key(struct config *cfg, const struct key *k, const char *value,
 		*(char **)p = strbuf_detach(&sb, NULL);
 		return 0;
 	}
+	case KEY_CONNS:
+		if (!strcmp(value, "auto")) {
+			*(int *)p = CONFIG_CONNECTIONS_AUTO;
+			return 0;
+		}
+		/* else a number */
+		__attribute__((fallthrough));
 	case KEY_INT: {
 		char *end;
 		long v;
@@ -115,8 +123,9 @@ static int set_key(struct config *cfg, const struct key *k, const char *value,
 		errno = 0;
 		v = strtol(value, &end, 10);
 		if (errno || end == value || *end || v < k->min || v > k->max)
-			return error("%s: [%s] %s must be a whole number from %d to %d (got '%s')",
-				     where, k->section, k->name, k->min, k->max, value);
+			return error("%s: [%s] %s must be %sa whole number from %d to %d (got '%s')",
+				     where, k->section, k->name, k->type == KEY_CONNS ? "'auto' or " : "",
+				     k->min, k->max, value);
 		*(int *)p = (int)v;
 		return 0;
 	}

@@ -16,6 +16,9 @@ struct strbuf;
 
 enum config_tls { CONFIG_TLS_REQUIRED, CONFIG_TLS_NONE };
 
+/* [smtp] connections = auto: the sender finds the count (deliver/concurrency.h). */
+#define CONFIG_CONNECTIONS_AUTO 0
+
 struct config {
 	char *file;		/* the file read, or "" when defaults only */
 	char *dir;		/* directory that relative paths are resolved against */
@@ -42,7 +45,8 @@ struct config {
 	char *smtp_username;
 	char *password_env;
 	char *ca_file;
-	int connections;	/* 1..64 */
+	int connections;	/* 1..64, or CONFIG_CONNECTIONS_AUTO */
+	int max_connections;	/* the most connections auto opens, 1..64 */
 	double rate;		/* messages per second, 0 = unlimited */
 	char *envelope_from;	/* "" = the From address */
 	int timeout;		/* seconds per SMTP operation */

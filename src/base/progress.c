@@ -2,6 +2,7 @@
  * The progress line: only on a terminal, carriage-return redraws.
  */
 #include "base/common.h"
+#include "base/clock.h"
 #include "base/progress.h"
 
 #include <time.h>
@@ -12,16 +13,9 @@ struct progress {
 	const char *done_label, *failed_label, *pending_label;
 	long total;
 	int shown;		/* stderr is a terminal */
+	char note[128];
 	double start, last;
 };
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 struct progress *progress_start(const char *what, long total)
 {
@@ -31,7 +25,7 @@ struct progress *progress_start(const char *what, long total)
 	p->total = total;
 	progress_set_labels(p, "sent", "failed", "pending");
 	p->shown = isatty(STDERR_FILENO) && !getenv("NEWSBEAT_NO_PROGRESS");
-	p->start = p->last = now_seconds();
+	p->start = p->last = clock_monotonic();
 	return p;
 }
 
@@ -41,6 +35,12 @@ void progress_set_labels(struct progress *p, const char *done, const char *faile
 	p->done_label = done;
 	p->failed_label = failed;
 	p->pending_label = pending;
+}
+
+void progress_set_note(struct progress *p, const char *note)
+{
+	if (p)
+		snprintf(p->note, sizeof(p->note), "%s", note ? note : "");
 }
 
 static void draw(struct progress *p, double t, long sent, long failed, long pending)
@@ -53,8 +53,9 @@ static void draw(struct progress *p, double t, long sent, long failed, long pend
 
 		snprintf(eta, sizeof(eta), "%ld:%02ld", s / 60, s % 60);
 	}
-	fprintf(stderr, "\r%s: %s %ld, %s %ld, %s %ld, %.0f/s, ETA %s\033[K", p->what,
-		p->done_label, sent, p->failed_label, failed, p->pending_label, pending, rate, eta);
+	fprintf(stderr, "\r%s: %s %ld, %s %ld, %s %ld, %.0f/s, ETA %s%s%s\033[K", p->what,
+		p->done_label, sent, p->failed_label, failed, p->pending_label, pending, rate, eta,
+		p->note[0] ? ", " : "", p->note);
 	fflush(stderr);
 }
 
@@ -64,7 +65,7 @@ void progress_update(struct progress *p, long sent, long failed, long pending)
 
 	if (!p || !p->shown)
 		return;
-	t = now_seconds();
+	t = clock_monotonic();
 	if (t - p->last < 0.2)
 		return;
 	p->last = t;
@@ -76,7 +77,7 @@ void progress_stop(struct progress *p, long sent, long failed, long pending)
 	if (!p)
 		return;
 	if (p->shown) {
-		draw(p, now_seconds(), sent, failed, pending);
+		draw(p, clock_monotonic(), sent, failed, pending);
 		fputc('\n', stderr);
 	}
 	free(p->what);

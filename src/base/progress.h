@@ -15,6 +15,11 @@ struct progress *progress_start(const char *what, long total);
  */
 void progress_set_labels(struct progress *p, const char *done, const char *failed,
 			 const char *pending);
+/*
+ * A note drawn after the counts ("waiting for the relay ..."), copied;
+ * NULL or "" removes it.
+ */
+void progress_set_note(struct progress *p, const char *note);
 /* Redraw if due (rate-limited; cheap to call often). */
 void progress_update(struct progress *p, long sent, long failed, long pending);
 /* Final redraw and newline (when shown), then free.  NULL is fine. */

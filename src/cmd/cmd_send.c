@@ -240,9 +240,14 @@ static int send_tests(struct send_ctx *ctx, const char *from, const char *list,
 static void print_summary(const struct sender_result *res, const long c[JOURNAL_NSTATES],
 			  struct journal *j, int issue)
 {
-	printf("sent %ld, failed %ld, to retry %ld, cancelled %ld in this run (%.1f s, %.0f messages/s)\n",
+	printf("sent %ld, failed %ld, to retry %ld, cancelled %ld in this run (%.1f s, %.0f messages/s",
 	       res->sent, res->failed, res->retry, res->cancelled, res->seconds,
 	       res->seconds > 0 ? (double)res->attempted / res->seconds : 0.0);
+	if (res->connections)
+		printf(", %d connection%s", res->connections, res->connections == 1 ? "" : "s");
+	if (res->rtt > 0)
+		printf(", round trip %.0f ms", res->rtt * 1000);
+	printf(")\n");
 	if (res->ambiguous)
 		printf("%ld connection(s) lost after the final dot: those messages may arrive twice\n",
 		       res->ambiguous);
@@ -528,8 +533,21 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 	if (journal_counts(ctx.journal, is.number, c) < 0)
 		goto out_signals;
 	progress_stop(so.progress, res.sent, res.failed, c[JOURNAL_PENDING] + c[JOURNAL_RETRY]);
-	if (res.fatal)
+	if (res.unreachable_since) {
+		time_t t = (time_t)res.unreachable_since;
+		struct tm tm;
+		char since[64];
+
+		gmtime_r(&t, &tm);
+		strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		error("sending stopped: the relay has not answered since %s "
+		      "([smtp] retry_for = %d s): %s", since, cfg->retry_for, res.fatal_reply);
+		fprintf(stderr, "%ld row(s) still due, none marked failed for it: "
+			"run 'newsbeat send %d' again to resume\n",
+			c[JOURNAL_PENDING] + c[JOURNAL_RETRY] + c[JOURNAL_SENDING], is.number);
+	} else if (res.fatal) {
 		error("sending stopped: %s", res.fatal_reply);
+	}
 	if (interrupted)
 		fprintf(stderr, "interrupted; run 'newsbeat send' again to resume\n");
 	print_summary(&res, c, ctx.journal, is.number);

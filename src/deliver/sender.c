@@ -13,7 +13,9 @@
 #include "base/config.h"
 #include "store/journal.h"
 #include "deliver/transport.h"
+#include "deliver/concurrency.h"
 #include "base/progress.h"
+#include "base/clock.h"
 #include "deliver/sender.h"
 
 #include <pthread.h>
@@ -23,6 +25,14 @@
 
 #define CLAIM_BATCH 32
 #define MAX_CONNECT_FAILURES 5	/* consecutive failures with no reply: stop */
+#define RELAY_DELAY_MAX 300.0	/* seconds: the longest wait between tries of a relay that is down */
+/*
+ * connections = auto: the shortest throughput sample.  Every second spent
+ * at a count that is too low is lost at the start of the run; under half
+ * a second, the replies in flight make the sample noisier than the 50 %
+ * gain a doubling must show.
+ */
+#define SAMPLE_SECONDS 0.5
 
 struct run {
 	const struct sender_opts *o;
@@ -53,16 +63,28 @@ struct run {
 	 */
 	atomic_int fatal, stopped;
 	char fatal_reply[512];
+	int64_t unreachable_since;	/* set with fatal when the relay was down too long */
+	/*
+	 * The relay's availability.  down is set at a connection's first
+	 * TRANSPORT_UNAVAILABLE and cleared by any reply to a recipient's
+	 * transaction; down_since (o->clock) and down_since_wall (time())
+	 * are written under the lock.  waiting: workers sleeping on it.
+	 */
+	atomic_int down, waiting;
+	double down_since;
+	int64_t down_since_wall;
+	/*
+	 * The connections, under the lock.  active: workers running and not
+	 * retiring; answered: those whose relay has answered a recipient's
+	 * transaction.  With connections = auto (autoconn) the main thread
+	 * starts workers up to conc.target and workers beyond it retire.
+	 */
+	int autoconn;
+	struct concurrency conc;
+	int active, answered, peak_answered;
+	double rtt;		/* the smallest EHLO round trip seen; 0 none */
 	double start;
 };
-
-static double mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void sleep_seconds(double s)
 {
@@ -79,6 +101,38 @@ static void sleep_seconds(double s)
 static int stopping(struct run *r)
 {
 	return atomic_load(&r->fatal) || atomic_load(&r->stopped);
+}
+
+static double relay_clock(const struct run *r)
+{
+	return r->o->clock ? r->o->clock(r->o->hook_data) : clock_monotonic();
+}
+
+/*
+ * Sleep s seconds while the relay is down.  A stop (SIGINT) wakes it, and
+ * so does the end of the run: a connection the relay refused while others
+ * delivered everything must not keep the run waiting for minutes.
+ */
+static void relay_sleep(struct run *r, double s)
+{
+	double until;
+
+	if (r->o->sleep) {
+		r->o->sleep(r->o->hook_data, s);
+		return;
+	}
+	until = clock_monotonic() + s;
+	while (!stopping(r)) {
+		double left = until - clock_monotonic();
+		int over;
+
+		pthread_mutex_lock(&r->lock);
+		over = r->done;
+		pthread_mutex_unlock(&r->lock);
+		if (left <= 0 || over)
+			break;
+		sleep_seconds(left < 0.2 ? left : 0.2);
+	}
 }
 
 int64_t sender_backoff(int backoff, int attempts)
@@ -212,7 +266,7 @@ static void rate_wait(struct run *r)
 	if (!atomic_load(&r->limited))
 		return;
 	pthread_mutex_lock(&r->lock);
-	t = mono();
+	t = clock_monotonic();
 	slot = t;
 	if (r->paused_until > slot)
 		slot = r->paused_until;
@@ -228,7 +282,7 @@ static void rate_wait(struct run *r)
 /* The relay said "slow down": halve the rate and pause everyone briefly. */
 static void slow_down(struct run *r)
 {
-	double t = mono();
+	double t = clock_monotonic();
 
 	pthread_mutex_lock(&r->lock);
 	atomic_store(&r->limited, 1);
@@ -283,6 +337,10 @@ struct worker {
 	struct run *run;
 	struct transport *t;
 	pthread_t tid;
+	enum { SLOT_IDLE, SLOT_RUNNING, SLOT_EXITED } state;	/* under the lock */
+	int answered;		/* the relay has answered this worker (counted in run.answered) */
+	int retired;		/* left run.active: closing its connection */
+	double relay_delay;	/* seconds this connection waited last for the relay; 0 while it answers */
 	/*
 	 * The row this worker sends next, taken from the claimed batch while
 	 * recording the previous outcome, and its subscriber check, asked in
@@ -318,6 +376,117 @@ static void record(struct worker *w, int64_t id, int64_t now, const struct journ
 				 email ? &w->next_ok : NULL) < 0)
 		stop_fatal(r, "cannot record deliveries in the journal (see the error above); "
 			   "the last message may be sent again by the next run");
+}
+
+/*
+ * The relay did not let this worker as far as a recipient (refused, no
+ * reply, 4xx before RCPT TO).  Wait 1 s, 2 s, 4 s ... up to
+ * RELAY_DELAY_MAX before this connection tries again; once the relay has
+ * answered no connection for retry_for seconds, stop the run (the rows
+ * stay due: the next `send` resumes).  Each connection backs off on its
+ * own: while others are being answered the relay is up, and a relay that
+ * takes fewer connections than we open costs only the extra ones.
+ */
+static void relay_unavailable(struct worker *w, const struct transport_status *st)
+{
+	struct run *r = w->run;
+	double t = relay_clock(r), window = r->o->cfg->retry_for, wait;
+
+	pthread_mutex_lock(&r->lock);
+	if (!atomic_load(&r->down)) {
+		r->down_since = t;
+		r->down_since_wall = (int64_t)time(NULL);
+		atomic_store(&r->down, 1);
+	}
+	if (t - r->down_since >= window) {
+		if (!atomic_load(&r->fatal))
+			r->unreachable_since = r->down_since_wall;
+		stop_fatal_locked(r, st->reply);
+		pthread_mutex_unlock(&r->lock);
+		return;
+	}
+	w->relay_delay = w->relay_delay > 0 ? w->relay_delay * 2 : 1;
+	if (w->relay_delay > RELAY_DELAY_MAX)
+		w->relay_delay = RELAY_DELAY_MAX;
+	wait = w->relay_delay;
+	/* The last try falls at the end of the window, not after it. */
+	if (wait > r->down_since + window - t)
+		wait = r->down_since + window - t;
+	pthread_mutex_unlock(&r->lock);
+	atomic_fetch_add(&r->waiting, 1);
+	relay_sleep(r, wait);
+	atomic_fetch_sub(&r->waiting, 1);
+}
+
+/* The relay answered a recipient's transaction: it is up. */
+static void relay_answered(struct worker *w)
+{
+	struct run *r = w->run;
+
+	w->relay_delay = 0;
+	if (w->answered && !atomic_load(&r->down))
+		return;
+	pthread_mutex_lock(&r->lock);
+	atomic_store(&r->down, 0);
+	if (!w->answered) {
+		w->answered = 1;
+		if (++r->answered > r->peak_answered)
+			r->peak_answered = r->answered;
+	}
+	pthread_mutex_unlock(&r->lock);
+}
+
+/*
+ * With connections = auto: a connection the relay never answered was
+ * refused (connection refused, 421/4xx "too many connections") while
+ * others are being answered: the relay takes no more than the others.  The
+ * controller stops growing and this worker retires: 1.  Else 0 (the
+ * relay may be down: relay_unavailable waits).
+ */
+static int refused_extra(struct worker *w)
+{
+	struct run *r = w->run;
+	int refused = 0;
+
+	if (!r->autoconn || w->answered)
+		return 0;
+	pthread_mutex_lock(&r->lock);
+	if (r->answered > 0 && !atomic_load(&r->down)) {
+		/*
+		 * The relay counts the connections open, answered or still
+		 * in their first transaction: every other active one.
+		 */
+		w->retired = 1;
+		r->active--;
+		concurrency_refused(&r->conc, r->active);
+		refused = 1;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return refused;
+}
+
+/* With connections = auto: 1 if this worker is one too many and now retires. */
+static int retiring(struct worker *w)
+{
+	struct run *r = w->run;
+
+	if (!r->autoconn)
+		return 0;
+	pthread_mutex_lock(&r->lock);
+	if (!w->retired && r->active > r->conc.target) {
+		w->retired = 1;
+		r->active--;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return w->retired;
+}
+
+static void note_rtt(struct run *r, double rtt)
+{
+	pthread_mutex_lock(&r->lock);
+	if (r->rtt == 0 || rtt < r->rtt)
+		r->rtt = rtt;
+	pthread_mutex_unlock(&r->lock);
 }
 
 /* May `row` be mailed?  1/0, -1 on error.  `checked`: the answer already asked, or NOT_CHECKED. */
@@ -389,6 +558,20 @@ static void deliver(struct worker *w, struct journal_row *row, int checked,
 		transport_send(w->t, o->envelope_from, row->email, eml->buf, eml->len, &st);
 	}
 	now = (int64_t)time(NULL);
+	if (st.rtt > 0)
+		note_rtt(r, st.rtt);
+	if (st.result == TRANSPORT_UNAVAILABLE) {
+		/* Not this recipient's attempt: the row goes back as it was. */
+		atomic_fetch_sub(&r->attempted, 1);
+		journal_release_row(o->journal, row->id);
+		pthread_mutex_lock(&r->lock);
+		r->handed--;	/* nor one of --limit's */
+		pthread_mutex_unlock(&r->lock);
+		if (!refused_extra(w))
+			relay_unavailable(w, &st);
+		return;
+	}
+	relay_answered(w);
 	out.code = st.code;
 	out.reply = st.reply;
 	if (st.slow_down)
@@ -433,6 +616,7 @@ static void deliver(struct worker *w, struct journal_row *row, int checked,
 		}
 		return;
 	case TRANSPORT_TEMPFAIL:
+	case TRANSPORT_UNAVAILABLE:	/* handled above */
 		break;
 	}
 	out.attempts++;
@@ -475,6 +659,18 @@ static void *worker_main(void *arg)
 	for (;;) {
 		int have, checked = NOT_CHECKED;
 
+		if (w->retired || retiring(w)) {
+			if (w->have_next) {
+				/* Taken while recording the last outcome: not sent. */
+				journal_release_row(r->o->journal, w->next.id);
+				journal_row_release(&w->next);
+				w->have_next = 0;
+				pthread_mutex_lock(&r->lock);
+				r->inflight--;
+				pthread_mutex_unlock(&r->lock);
+			}
+			break;
+		}
 		if (w->have_next) {
 			row = w->next;
 			checked = w->next_ok;
@@ -503,20 +699,166 @@ static void *worker_main(void *arg)
 	}
 	strbuf_release(&eml);
 	strbuf_release(&msgid);
+	transport_close(w->t);	/* QUIT, in parallel with the other workers' */
+	w->t = NULL;
 	pthread_mutex_lock(&r->lock);
+	if (w->answered)
+		r->answered--;
+	if (!w->retired)
+		r->active--;
+	w->state = SLOT_EXITED;
 	if (--r->running == 0)
 		pthread_cond_signal(&r->finished);
 	pthread_mutex_unlock(&r->lock);
 	return NULL;
 }
 
+/*
+ * The progress line's note: waiting for the relay while every connection
+ * does, else the connections answered and the round trip measured.
+ */
+static const char *progress_note(struct run *r, char *buf, size_t size)
+{
+	time_t since;
+	int answered, active, waiting;
+	double rtt;
+
+	pthread_mutex_lock(&r->lock);
+	since = (time_t)r->down_since_wall;
+	answered = r->answered;
+	active = r->active;
+	rtt = r->rtt;
+	pthread_mutex_unlock(&r->lock);
+	/* Only when every connection waits: one refused while others deliver is no news. */
+	waiting = atomic_load(&r->waiting);
+	if (atomic_load(&r->down) && waiting > 0 && waiting >= active) {
+		struct tm tm;
+		char when[16];
+
+		gmtime_r(&since, &tm);
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+		snprintf(buf, size, "waiting for the relay (not answering since %s UTC)", when);
+	} else if (rtt > 0) {
+		snprintf(buf, size, "%d connection%s, round trip %.0f ms", answered,
+			 answered == 1 ? "" : "s", rtt * 1000);
+	} else {
+		return NULL;
+	}
+	return buf;
+}
+
+/* Start worker w (its transport opened here unless it already is): 0, or -1 after error(). */
+static int start_worker(struct run *r, struct worker *w)
+{
+	const struct sender_opts *o = r->o;
+
+	if (!w->t)
+		w->t = o->open ? o->open(o->cfg) : transport_open(o->cfg);
+	if (!w->t)
+		return -1;
+	w->run = r;
+	w->answered = w->retired = 0;
+	w->relay_delay = 0;
+	pthread_mutex_lock(&r->lock);
+	r->running++;
+	r->active++;
+	w->state = SLOT_RUNNING;
+	pthread_mutex_unlock(&r->lock);
+	if (pthread_create(&w->tid, NULL, worker_main, w) != 0) {
+		pthread_mutex_lock(&r->lock);
+		r->running--;
+		r->active--;
+		w->state = SLOT_IDLE;
+		pthread_mutex_unlock(&r->lock);
+		transport_close(w->t);
+		w->t = NULL;
+		return error("cannot start a sender thread");
+	}
+	return 0;
+}
+
+/* The controller's view of throughput: one window at a steady connection count. */
+struct window {
+	int open;
+	double start;
+	long done;
+};
+
+/* Messages with an outcome from the relay (sent, failed or to retry). */
+static long relay_outcomes(struct run *r)
+{
+	return atomic_load(&r->sent) + atomic_load(&r->failed) + atomic_load(&r->retry);
+}
+
+/*
+ * connections = auto, on the main thread's tick: join the workers that
+ * left, feed the controller a sample once `target` connections have all
+ * been answered for SAMPLE_SECONDS (and four messages each), and start workers
+ * up to its target.  Workers beyond the target retire by themselves.
+ */
+static void adjust_connections(struct run *r, struct worker *w, int nslots, struct window *win)
+{
+	int i, target, active, answered, settled, need;
+	double t = clock_monotonic();
+	long done = relay_outcomes(r);
+
+	for (i = 0; i < nslots; i++) {
+		int exited;
+
+		pthread_mutex_lock(&r->lock);
+		exited = w[i].state == SLOT_EXITED;
+		if (exited)
+			w[i].state = SLOT_IDLE;
+		pthread_mutex_unlock(&r->lock);
+		if (exited)
+			pthread_join(w[i].tid, NULL);
+	}
+	pthread_mutex_lock(&r->lock);
+	target = r->conc.target;
+	active = r->active;
+	answered = r->answered;
+	settled = r->conc.settled;
+	pthread_mutex_unlock(&r->lock);
+	if (settled || answered != target || active != target) {
+		win->open = 0;
+	} else if (!win->open) {
+		win->open = 1;
+		win->start = t;
+		win->done = done;
+	} else if (t - win->start >= SAMPLE_SECONDS && done - win->done >= 4L * target) {
+		pthread_mutex_lock(&r->lock);
+		concurrency_sample(&r->conc, target, (double)(done - win->done) / (t - win->start));
+		pthread_mutex_unlock(&r->lock);
+		win->open = 0;
+	}
+	pthread_mutex_lock(&r->lock);
+	need = r->done || stopping(r) ? 0 : r->conc.target - r->active;
+	pthread_mutex_unlock(&r->lock);
+	for (i = 0; i < nslots && need > 0; i++) {
+		int idle;
+
+		pthread_mutex_lock(&r->lock);
+		idle = w[i].state == SLOT_IDLE;
+		pthread_mutex_unlock(&r->lock);
+		if (!idle)
+			continue;
+		if (start_worker(r, &w[i]) < 0) {
+			stop_fatal(r, "cannot open another connection (see the error above)");
+			return;
+		}
+		need--;
+	}
+}
+
 int sender_run(const struct sender_opts *o, struct sender_result *res)
 {
 	struct run r;
 	struct worker *w;
-	int n = o->cfg->connections, i, started = 0, ret = 0;
+	struct window win = { 0, 0, 0 };
+	int n = o->cfg->connections, nslots, first, i, ret = 0;
 	long c0[JOURNAL_NSTATES];
 	long base_due;
+	char note[96];
 
 	memset(res, 0, sizeof(*res));
 	memset(&r, 0, sizeof(r));
@@ -525,38 +867,48 @@ int sender_run(const struct sender_opts *o, struct sender_result *res)
 	pthread_cond_init(&r.finished, NULL);
 	r.rate = o->cfg->rate;
 	atomic_init(&r.limited, r.rate > 0);
-	r.start = mono();
+	r.start = clock_monotonic();
 	if (journal_counts(o->journal, o->issue, c0) < 0)
 		return -1;
 	base_due = c0[JOURNAL_PENDING] + c0[JOURNAL_RETRY];
 	if (o->limit && o->limit < base_due)
 		base_due = o->limit;
-	if (n < 1)
-		n = 1;
-	if (n > base_due)
-		n = base_due > 0 ? (int)base_due : 1;
+	r.autoconn = n == CONFIG_CONNECTIONS_AUTO;
+	nslots = r.autoconn ? o->cfg->max_connections : n;
+	if (nslots < 1)
+		nslots = 1;
+	if (nslots > base_due)
+		nslots = base_due > 0 ? (int)base_due : 1;
 
-	w = xcalloc((size_t)n, sizeof(*w));
-	for (i = 0; i < n; i++) {
-		w[i].run = &r;
-		w[i].t = transport_open(o->cfg);
-		if (!w[i].t) {
-			ret = -1;
-			goto out;
-		}
+	w = xcalloc((size_t)nslots, sizeof(*w));
+	/* The first transport says whether there is a relay to measure at all. */
+	w[0].t = o->open ? o->open(o->cfg) : transport_open(o->cfg);
+	if (!w[0].t) {
+		ret = -1;
+		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		if (pthread_create(&w[i].tid, NULL, worker_main, &w[i]) != 0) {
-			error("cannot start a sender thread");
-			stop_fatal(&r, "cannot start threads");
+	if (r.autoconn && transport_is_local(w[0].t)) {
+		/* A local outbox has no relay to find the limits of. */
+		r.autoconn = 0;
+		if (nslots > CONCURRENCY_INITIAL)
+			nslots = CONCURRENCY_INITIAL;
+	}
+	concurrency_init(&r.conc, nslots);
+	if (!r.autoconn)
+		r.conc.target = nslots;
+	/* Workers may lower the target as soon as they run: start from a copy. */
+	first = r.conc.target;
+	for (i = 0; i < first; i++) {
+		if (start_worker(&r, &w[i]) < 0) {
+			if (i == 0) {
+				ret = -1;
+				goto out;
+			}
+			stop_fatal(&r, "cannot start the connections (see the error above)");
 			break;
 		}
-		pthread_mutex_lock(&r.lock);
-		r.running++;
-		pthread_mutex_unlock(&r.lock);
-		started++;
 	}
-	/* The main thread draws progress while the workers run. */
+	/* The main thread draws progress (and grows connections) while the workers run. */
 	for (;;) {
 		int busy;
 
@@ -570,10 +922,13 @@ int sender_run(const struct sender_opts *o, struct sender_result *res)
 			long s = atomic_load(&r.sent), f = atomic_load(&r.failed);
 			long left = base_due - s - f - atomic_load(&r.cancelled);
 
+			progress_set_note(o->progress, progress_note(&r, note, sizeof(note)));
 			progress_update(o->progress, s, f, left < 0 ? 0 : left);
 		}
 		if (!busy)
 			break;
+		if (r.autoconn)
+			adjust_connections(&r, w, nslots, &win);
 		/* A tick for the progress line, or at once when the last worker is done. */
 		{
 			struct timespec until;
@@ -590,15 +945,16 @@ int sender_run(const struct sender_opts *o, struct sender_result *res)
 			pthread_mutex_unlock(&r.lock);
 		}
 	}
-	for (i = 0; i < started; i++)
-		pthread_join(w[i].tid, NULL);
+	for (i = 0; i < nslots; i++)
+		if (w[i].state != SLOT_IDLE)
+			pthread_join(w[i].tid, NULL);
 	/* Rows claimed but not handed out (stop, fatal, limit) go back. */
 	for (i = r.next; i < r.nbatch; i++) {
 		journal_release_row(o->journal, r.batch[i].id);
 		journal_row_release(&r.batch[i]);
 	}
 out:
-	for (i = 0; i < n; i++)
+	for (i = 0; i < nslots; i++)
 		transport_close(w[i].t);
 	free(w);
 	res->sent = atomic_load(&r.sent);
@@ -608,8 +964,11 @@ out:
 	res->ambiguous = atomic_load(&r.ambiguous);
 	res->attempted = atomic_load(&r.attempted);
 	res->fatal = atomic_load(&r.fatal);
+	res->unreachable_since = r.unreachable_since;
+	res->connections = r.peak_answered;
+	res->rtt = r.rtt;
 	memcpy(res->fatal_reply, r.fatal_reply, sizeof(res->fatal_reply));
-	res->seconds = mono() - r.start;
+	res->seconds = clock_monotonic() - r.start;
 	pthread_mutex_destroy(&r.lock);
 	pthread_cond_destroy(&r.finished);
 	return ret;

@@ -4,7 +4,9 @@
  * The delivery engine: worker threads (one transport each) work through
  * the journal's due rows for one issue, under a global rate limit that
  * slows down when the relay says so (421/451/452/454), and record each
- * outcome in the journal right after the server's reply.
+ * outcome in the journal right after the server's reply.  With
+ * [smtp] connections = auto the main thread starts and retires workers
+ * as deliver/concurrency.h decides.
  *
  * Outcomes (DESIGN.md, "Delivery guarantees"):
  *   2xx                    → sent
@@ -13,6 +15,12 @@
  *   dropped before the dot → retry after retry_backoff·2^(attempts-1) s,
  *                            failed after max_attempts or retry_for seconds
  *   dropped after the dot  → ambiguous: retried once, then failed
+ *   relay unavailable (refused, no reply, 4xx before RCPT TO)
+ *                          → the row stays due, no attempt counted; the
+ *                            connection waits 1 s, 2 s, 4 s … (at most 5
+ *                            minutes) and tries again; once the relay has
+ *                            answered nothing for retry_for seconds the
+ *                            run stops
  *   fatal (auth, TLS, sender refused) → the run stops; the row stays due
  *   message cannot be built → the run stops; the row stays due
  */
@@ -68,6 +76,17 @@ struct sender_opts {
 	 * later ones are left for the next `send`.
 	 */
 	int retry_wait;
+	/*
+	 * The clock (seconds, monotonic) and the sleep of the wait for an
+	 * unavailable relay, called from worker threads; NULL: the
+	 * monotonic clock and nanosleep (woken by a stop).  Tests pass their
+	 * own so that waiting out an outage takes no time.
+	 */
+	double (*clock)(void *hook_data);
+	void (*sleep)(void *hook_data, double seconds);
+	void *hook_data;
+	/* Open a worker's transport; NULL: transport_open(cfg). */
+	struct transport *(*open)(const struct config *cfg);
 };
 
 struct sender_result {
@@ -76,6 +95,14 @@ struct sender_result {
 	long attempted;			/* messages handed to a transport */
 	int fatal;			/* the run stopped early on a fatal error */
 	char fatal_reply[512];
+	/*
+	 * When the run stopped because the relay had been unavailable for
+	 * retry_for seconds (fatal is set too): the wall-clock time of its
+	 * first failure to answer; else 0.
+	 */
+	int64_t unreachable_since;
+	int connections;		/* the most connections the relay answered at once */
+	double rtt;			/* the smallest EHLO round trip measured, seconds; 0 none */
 	double seconds;
 };
 

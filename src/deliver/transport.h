@@ -15,13 +15,19 @@ struct transport;
 
 enum transport_result {
 	TRANSPORT_SENT,		/* server said 2xx after the final dot / file renamed into new/ */
-	TRANSPORT_TEMPFAIL,	/* 4xx, timeout, connection refused/dropped before the final dot: retry later */
+	TRANSPORT_TEMPFAIL,	/* 4xx, timeout or connection dropped at RCPT TO, DATA or
+				 * the message: retry this recipient later */
 	TRANSPORT_PERMFAIL,	/* 5xx for this recipient or this message: do not retry */
 	TRANSPORT_AMBIGUOUS,	/* connection lost after the final dot: may or may not be queued */
 	TRANSPORT_FATAL,	/* nothing can be sent with this configuration (authentication
 				 * refused, certificate not trusted, envelope sender or greeting
 				 * refused with 5xx, outbox not writable): stop, leave the
 				 * recipient pending */
+	TRANSPORT_UNAVAILABLE,	/* the relay is down or busy: connection refused, no
+				 * reply, or 4xx or no reply to the greeting, EHLO,
+				 * STARTTLS, AUTH or MAIL FROM.  Nothing about this
+				 * recipient was asked: no attempt of theirs is spent,
+				 * the sender waits and tries again */
 };
 
 struct transport_status {
@@ -29,6 +35,8 @@ struct transport_status {
 	int code;		/* SMTP reply code, 0 if none */
 	char reply[512];	/* the server's reply text or the local error, one line */
 	int slow_down;		/* 1 if the server asked us to slow down (421/451/452/454) */
+	double rtt;		/* seconds from EHLO to the first line of its reply, when
+				 * this send opened the connection; else 0 */
 };
 
 /*

@@ -24,6 +24,7 @@
  *    shut down and the handle replaced: the next message starts afresh.
  */
 #include "base/common.h"
+#include "base/clock.h"
 #include "base/config.h"
 #include "base/host.h"
 #include "deliver/transport_internal.h"
@@ -63,6 +64,8 @@ struct smtp {
 	const char *msg;
 	size_t len, off;
 	enum smtp_phase phase;
+	double ehlo_sent;	/* when the first EHLO of this send went out; 0 none */
+	double rtt;		/* the EHLO round trip measured in this send; 0 none */
 	char last_reply[512];	/* the last reply line the server sent */
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -128,6 +131,15 @@ static int smtp_debug(CURL *h, curl_infotype type, char *data, size_t size, void
 	struct smtp *s = ptr;
 
 	(void)h;
+	/*
+	 * The EHLO exchange is the relay's round trip with the least server
+	 * work in it (no queue file, no lookups): what the sender reports.
+	 */
+	if (type == CURLINFO_HEADER_OUT && size >= 4 && !strncasecmp(data, "EHLO", 4) &&
+	    s->rtt == 0 && s->ehlo_sent == 0)
+		s->ehlo_sent = clock_monotonic();
+	else if (type == CURLINFO_HEADER_IN && s->ehlo_sent > 0 && s->rtt == 0)
+		s->rtt = clock_monotonic() - s->ehlo_sent;
 	if (type == CURLINFO_HEADER_OUT) {
 		if (size >= 4 && !strncasecmp(data, "MAIL", 4))
 			s->phase = PHASE_MAIL;
@@ -285,6 +297,20 @@ static void classify(struct smtp *s, CURLcode res, struct transport_status *st)
 		transport_set_reply(st, "%s (after %s)", s->last_reply, what);
 		return;
 	}
+	if (s->phase <= PHASE_MAIL) {
+		/*
+		 * 4xx or no reply before RCPT TO (refused, down, busy, "too
+		 * many connections"): the relay's trouble, not this
+		 * recipient's, and every other recipient would meet it too.
+		 */
+		st->result = TRANSPORT_UNAVAILABLE;
+		if (replied)
+			transport_set_reply(st, "%s (after %s)", s->last_reply, what);
+		else
+			transport_set_reply(st, "%s: %s", what,
+					    s->errbuf[0] ? s->errbuf : curl_easy_strerror(res));
+		return;
+	}
 	if (replied) {
 		st->result = TRANSPORT_TEMPFAIL;
 		transport_set_reply(st, "%s (after %s)", s->last_reply, what);
@@ -342,10 +368,12 @@ static void smtp_send(struct transport *t, const char *from, const char *rcpt,
 	s->len = len;
 	s->off = 0;
 	s->phase = PHASE_CONNECT;
+	s->ehlo_sent = s->rtt = 0;
 	s->last_reply[0] = '\0';
 	s->errbuf[0] = '\0';
 	res = curl_easy_perform(s->curl);
 	classify(s, res, st);
+	st->rtt = s->rtt;
 	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, NULL);
 	curl_slist_free_all(rcpts);
 	s->msg = NULL;

@@ -45,3 +45,21 @@ smtp_config() {
 		for kv in "$@"; do printf '%s = %s\n' "${kv%%=*}" "${kv#*=}"; done
 	} > "$_f"
 }
+
+# count ISSUE STATE: the number of rows in STATE that `status` reports,
+# with the config in $cfg.
+count() { "$NEWSBEAT" -c "$cfg" status "$1" | sed -n "s/^  $2 *//p"; }
+
+# arrivals DIR: the To address of every message DIR/*.eml, read with
+# Python's email parser (strict policy), sorted, one a line.
+arrivals() {
+	$PY - "$1" <<'PY'
+import email, email.policy, glob, sys
+got = []
+for p in glob.glob(sys.argv[1] + "/*.eml"):
+    with open(p, "rb") as f:
+        m = email.message_from_binary_file(f, policy=email.policy.strict)
+    got.append(m["To"].addresses[0].addr_spec)
+print("\n".join(sorted(got)))
+PY
+}

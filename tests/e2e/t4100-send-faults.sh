@@ -19,12 +19,10 @@ for u in ann bob cyd; do "$NEWSBEAT" subscribers add $u@example.org >/dev/null; 
 printf 'ann@example.org\nbob@example.org\ncyd@example.org\n' > all.txt
 : > none.txt
 
-# count ISSUE STATE: the number of rows in STATE that `status` reports.
-count() { "$NEWSBEAT" -c "$cfg" status "$1" | sed -n "s/^  $2 *//p"; }
-
 # Fast retries: a 4xx leaves the row in 'retry' (due 3 s later) and the run
-# ends at once instead of waiting for it.
-fast="connections=3 retry_backoff=3 retry_wait=0 max_attempts=5 timeout=5"
+# ends at once instead of waiting for it.  A relay that is down or busy
+# before RCPT TO is waited for 3 s (retry_for), then the run stops.
+fast="connections=3 retry_backoff=3 retry_wait=0 max_attempts=5 timeout=5 retry_for=3"
 
 n=100 cases=""
 for kind in r f Q q; do
@@ -43,6 +41,14 @@ for kind in r f Q q; do
 		stop_sink
 		check "$what: exit 1, somebody is left undelivered" test $rc -eq 1
 		case $kind:$stage in
+		r:CONNECT|r:EHLO,HELO|r:MAIL|Q:CONNECT|Q:EHLO,HELO|Q:MAIL|q:CONNECT|q:EHLO,HELO|q:MAIL)
+			# The relay is busy or gone before any recipient was named:
+			# nobody's attempt is spent, the run waits, then stops.
+			check "$what: the run stops, the relay has not answered" \
+				grep -q "sending stopped: the relay has not answered since" err.$n
+			check "$what: all three still pending, no attempt spent" \
+				test "$(count $n pending):$(count $n retry):$("$NEWSBEAT" -c $cfg status $n | grep -c attempt)" = 3:0:0
+			;;
 		r:*|Q:*|q:[!.]*)
 			check "$what: all three to retry" test "$(count $n retry)" -eq 3
 			if [ $kind = q ]; then code=""; elif [ $kind = Q ]; then code=" 421 "; else code=" 4[0-9][0-9] "; fi

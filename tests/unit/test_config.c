@@ -148,7 +148,8 @@ int main(void)
 
 	is_int(config_load(&cfg, NULL), 0, "no config file: defaults");
 	is_str(cfg.name, "NewsBeat", "default name");
-	is_int(cfg.connections, 4, "default connections");
+	is_int(cfg.connections, CONFIG_CONNECTIONS_AUTO, "default connections: auto");
+	is_int(cfg.max_connections, 16, "default max_connections");
 	is_str(cfg.smtp_url, "", "default transport is the Maildir outbox");
 	ok(cfg.tls == CONFIG_TLS_REQUIRED, "TLS required by default");
 	strbuf_addf(&path, "%s/outbox", dir);
@@ -176,10 +177,16 @@ int main(void)
 	ok(cfg.tls == CONFIG_TLS_NONE, "tls = none");
 	config_release(&cfg);
 
+	write_file("auto.ini", "[smtp]\nconnections = auto\nmax_connections = 6\n");
+	is_int(config_load(&cfg, "auto.ini"), 0, "connections = auto loads");
+	ok(cfg.connections == CONFIG_CONNECTIONS_AUTO && cfg.max_connections == 6,
+	   "connections = auto, max_connections = 6");
+	config_release(&cfg);
+
 	write_file("bad.ini", "[smtp]\n\nconnections = lots\n");
 	strbuf_reset(&reports);
 	is_int(config_load(&cfg, "bad.ini"), -1, "a bad value fails");
-	ok(strstr(reports.buf, "bad.ini:3: [smtp] connections must be a whole number from 1 to 64 (got 'lots')") != NULL,
+	ok(strstr(reports.buf, "bad.ini:3: [smtp] connections must be 'auto' or a whole number from 1 to 64 (got 'lots')") != NULL,
 	   "bad value error names file:line and the rule");
 
 	write_file("bad2.ini", "[smtp]\ntls = maybe\n");

@@ -11,10 +11,12 @@
 #include "store/journal.h"
 #include "store/store.h"
 #include "deliver/sender.h"
+#include "deliver/transport_internal.h"
 #include "tap.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -50,6 +52,149 @@ static int diag_row(void *data, const struct journal_entry *e)
 {
 	(void)data;
 	diag("  %s %s (%d attempts): %s", journal_state_name(e->state), e->email, e->attempts, e->reply);
+	return 0;
+}
+
+/*
+ * A clock that only the sleep hook moves: waiting out a relay outage
+ * takes no time.  The sleeps are recorded (the tests that read them run
+ * one connection); the workers call both.
+ */
+static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
+static double fake_now;
+static double sleeps[1024];
+static int nsleeps;
+
+static double fake_clock(void *data)
+{
+	double t;
+
+	(void)data;
+	pthread_mutex_lock(&fake_lock);
+	t = fake_now;
+	pthread_mutex_unlock(&fake_lock);
+	return t;
+}
+
+static void fake_sleep(void *data, double s)
+{
+	(void)data;
+	pthread_mutex_lock(&fake_lock);
+	if (nsleeps < (int)ARRAY_SIZE(sleeps))
+		sleeps[nsleeps] = s;
+	nsleeps++;
+	fake_now += s;
+	pthread_mutex_unlock(&fake_lock);
+}
+
+/*
+ * A transport whose relay is unavailable for the first mock_down sends
+ * (mock_down < 0: always), then takes every message.
+ */
+static int mock_down, mock_sends;
+#define RELAY_WAIT_CAP 300.0
+
+static void mock_send(struct transport *t, const char *from, const char *rcpt,
+		      const char *msg, size_t len, struct transport_status *st)
+{
+	(void)t, (void)from, (void)rcpt, (void)msg, (void)len;
+	if (mock_down < 0 || mock_sends++ < mock_down) {
+		st->result = TRANSPORT_UNAVAILABLE;
+		st->code = 421;
+		transport_set_reply(st, "421 4.3.2 relay busy (after connect)");
+		return;
+	}
+	st->result = TRANSPORT_SENT;
+	st->code = 250;
+	transport_set_reply(st, "250 2.0.0 queued");
+}
+
+static void mock_close(struct transport *t)
+{
+	free(t);
+}
+
+static const struct transport_ops mock_ops = { mock_send, mock_close, 0 };
+
+static struct transport *mock_open(const struct config *cfg)
+{
+	struct transport *t = xcalloc(1, sizeof(*t));
+
+	(void)cfg;
+	t->ops = &mock_ops;
+	snprintf(t->describe, sizeof(t->describe), "mock relay");
+	return t;
+}
+
+/*
+ * A relay 10 ms a message away that takes at most limit_max connections
+ * at once: a connection's first message beyond that is refused (the
+ * relay's 421 "too many connections"); the connection counts until its
+ * transport is closed.
+ */
+struct limited {
+	struct transport base;
+	int open;
+};
+static pthread_mutex_t limit_lock = PTHREAD_MUTEX_INITIALIZER;
+static int limit_max, limit_now, limit_peak, limit_refused;
+
+static void limited_send(struct transport *t, const char *from, const char *rcpt,
+			 const char *msg, size_t len, struct transport_status *st)
+{
+	struct limited *l = (struct limited *)t;
+
+	(void)from, (void)rcpt, (void)msg, (void)len;
+	pthread_mutex_lock(&limit_lock);
+	if (!l->open) {
+		if (limit_now >= limit_max) {
+			limit_refused++;
+			pthread_mutex_unlock(&limit_lock);
+			st->result = TRANSPORT_UNAVAILABLE;
+			st->code = 421;
+			transport_set_reply(st, "421 4.7.0 too many connections (after connect)");
+			return;
+		}
+		l->open = 1;
+		if (++limit_now > limit_peak)
+			limit_peak = limit_now;
+	}
+	pthread_mutex_unlock(&limit_lock);
+	usleep(10000);
+	st->result = TRANSPORT_SENT;
+	st->code = 250;
+	st->rtt = 0.0025;
+	transport_set_reply(st, "250 2.0.0 queued");
+}
+
+static void limited_close(struct transport *t)
+{
+	struct limited *l = (struct limited *)t;
+
+	pthread_mutex_lock(&limit_lock);
+	if (l->open)
+		limit_now--;
+	pthread_mutex_unlock(&limit_lock);
+	free(l);
+}
+
+static const struct transport_ops limited_ops = { limited_send, limited_close, 0 };
+
+static struct transport *limited_open(const struct config *cfg)
+{
+	struct limited *l = xcalloc(1, sizeof(*l));
+
+	(void)cfg;
+	l->base.ops = &limited_ops;
+	snprintf(l->base.describe, sizeof(l->base.describe), "limited relay");
+	return &l->base;
+}
+
+static struct transport *(*open_hook)(const struct config *cfg);
+
+static int count_attempts(void *data, const struct journal_entry *e)
+{
+	*(int *)data += e->attempts;
 	return 0;
 }
 
@@ -89,6 +234,11 @@ static void run(struct config *cfg, struct journal *j, long limit,
 	o.build = build;
 	o.check_subscribers = check_subscribers;
 	o.retry_wait = 5;
+	o.clock = fake_clock;
+	o.sleep = fake_sleep;
+	o.open = open_hook;
+	nsleeps = 0;
+	fake_now = 1000;
 	journal_recover(j, 1);
 	if (sender_run(&o, res) < 0)
 		memset(res, 0xff, sizeof(*res));
@@ -180,6 +330,7 @@ struct fault {
 	long sent, failed, retry;
 	int fatal;
 	long ambiguous;		/* -1: don't check */
+	int unreachable;	/* the run stopped waiting for the relay */
 };
 
 int main(void)
@@ -191,20 +342,25 @@ int main(void)
 	struct strbuf sb = STRBUF_INIT;
 	size_t fi;
 	static const struct fault faults[] = {
-		{ NULL, NULL, "no fault: all sent", 10, 0, 0, 0, 0 },
-		{ "-f", "RCPT", "550 to RCPT: failed", 0, 10, 0, 0, 0 },
-		{ "-r", "RCPT", "450 to RCPT: retried, then given up", 0, 10, 0, 0, 0 },
-		{ "-f", "DATA", "550 to DATA: failed", 0, 10, 0, 0, 0 },
-		{ "-r", "DATA", "450 to DATA: given up after max_attempts", 0, 10, 0, 0, 0 },
-		{ "-f", ".", "550 after the final dot: failed", 0, 10, 0, 0, 0 },
-		{ "-r", ".", "450 after the final dot: given up", 0, 10, 0, 0, 0 },
-		{ "-Q", ".", "421 and close after the dot: retried, given up", 0, 10, 0, 0, 0 },
-		{ "-q", ".", "silent close after the dot: ambiguous, retried once", 0, 10, 0, 0, 20 },
-		{ "-f", "MAIL", "550 to MAIL FROM: the run stops", 0, 0, 0, 1, 0 },
-		{ "-f", "EHLO,HELO", "550 to EHLO and HELO: the run stops", 0, 0, 0, 1, 0 },
-		{ "-f", "CONNECT", "554 greeting: the run stops", 0, 0, 0, 1, 0 },
-		{ "-Q", "RCPT", "421 and close at RCPT: retried", 0, 10, 0, 0, 0 },
-		{ "-q", "MAIL", "silent close at MAIL: the run stops as unreachable", 0, -1, -1, 1, 0 },
+		{ NULL, NULL, "no fault: all sent", 10, 0, 0, 0, 0, 0 },
+		{ "-f", "RCPT", "550 to RCPT: failed", 0, 10, 0, 0, 0, 0 },
+		{ "-r", "RCPT", "450 to RCPT: retried, then given up", 0, 10, 0, 0, 0, 0 },
+		{ "-f", "DATA", "550 to DATA: failed", 0, 10, 0, 0, 0, 0 },
+		{ "-r", "DATA", "450 to DATA: given up after max_attempts", 0, 10, 0, 0, 0, 0 },
+		{ "-f", ".", "550 after the final dot: failed", 0, 10, 0, 0, 0, 0 },
+		{ "-r", ".", "450 after the final dot: given up", 0, 10, 0, 0, 0, 0 },
+		{ "-Q", ".", "421 and close after the dot: retried, given up", 0, 10, 0, 0, 0, 0 },
+		{ "-q", ".", "silent close after the dot: ambiguous, retried once", 0, 10, 0, 0, 20, 0 },
+		{ "-f", "MAIL", "550 to MAIL FROM: the run stops", 0, 0, 0, 1, 0, 0 },
+		{ "-f", "EHLO,HELO", "550 to EHLO and HELO: the run stops", 0, 0, 0, 1, 0, 0 },
+		{ "-f", "CONNECT", "554 greeting: the run stops", 0, 0, 0, 1, 0, 0 },
+		{ "-Q", "RCPT", "421 and close at RCPT: retried", 0, 10, 0, 0, 0, 0 },
+		/* The relay down or busy before RCPT TO: waited out, nobody's attempt. */
+		{ "-q", "MAIL", "silent close at MAIL: the run stops as unreachable", 0, 0, 0, 1, 0, 1 },
+		{ "-r", "CONNECT", "4xx greeting: the run stops as unreachable", 0, 0, 0, 1, 0, 1 },
+		{ "-Q", "CONNECT", "421 greeting: the run stops as unreachable", 0, 0, 0, 1, 0, 1 },
+		{ "-r", "EHLO,HELO", "4xx to EHLO and HELO: the run stops as unreachable", 0, 0, 0, 1, 0, 1 },
+		{ "-r", "MAIL", "4xx to MAIL FROM: the run stops as unreachable", 0, 0, 0, 1, 0, 1 },
 	};
 
 	if (!mkdtemp(dir) || chdir(dir) < 0)
@@ -294,6 +450,114 @@ int main(void)
 	is_int(c[JOURNAL_SENT], 10, "after the fix the next run sends the rest");
 	journal_close(j);
 
+	/*
+	 * The relay is unavailable (4xx or no reply before RCPT TO): not
+	 * the recipients' fault.  Down for four tries, then up: nobody's
+	 * attempts are spent, the waits double.
+	 */
+	cfg.connections = 1;
+	open_hook = mock_open;
+	j = fresh_journal("relay-busy", 3);
+	mock_down = 4;
+	mock_sends = 0;
+	run(&cfg, j, 0, 0, &res);
+	journal_counts(j, 1, c);
+	is_int(c[JOURNAL_SENT], 3, "relay busy four times, then up: all three sent");
+	ok(!res.fatal && !res.unreachable_since, "  the run did not stop (%s)", res.fatal_reply);
+	is_int(res.attempted, 3, "  the refused tries are not counted as messages sent");
+	{
+		int attempts = 0;
+
+		journal_each(j, 1, ~0u, count_attempts, &attempts);
+		is_int(attempts, 3, "  one attempt each: waiting for the relay spent none");
+	}
+	ok(nsleeps == 4 && sleeps[0] == 1 && sleeps[1] == 2 && sleeps[2] == 4 && sleeps[3] == 8,
+	   "  waited 1, 2, 4, 8 s (%d waits: %g %g %g %g)", nsleeps, sleeps[0], sleeps[1],
+	   sleeps[2], sleeps[3]);
+	journal_close(j);
+
+	/* --limit counts messages sent, not tries the relay refused. */
+	j = fresh_journal("relay-busy-limit", 5);
+	mock_down = 3;
+	mock_sends = 0;
+	run(&cfg, j, 2, 0, &res);
+	journal_counts(j, 1, c);
+	ok(c[JOURNAL_SENT] == 2 && c[JOURNAL_PENDING] == 3,
+	   "--limit 2 with the relay busy three times: 2 sent, 3 pending (%ld sent)", c[JOURNAL_SENT]);
+	journal_close(j);
+
+	/* Down for good: the waits are capped at 5 minutes, the run stops after retry_for. */
+	j = fresh_journal("relay-down", 3);
+	mock_down = -1;
+	cfg.retry_for = 3600;
+	run(&cfg, j, 0, 0, &res);
+	journal_counts(j, 1, c);
+	ok(res.fatal && res.unreachable_since > 0,
+	   "relay down for good: the run stops, saying it is unreachable (%s)", res.fatal_reply);
+	is_int(c[JOURNAL_PENDING], 3, "  all three rows still pending");
+	is_int(c[JOURNAL_FAILED] + c[JOURNAL_RETRY] + c[JOURNAL_SENT], 0, "  none failed, none to retry");
+	{
+		int attempts = 0, i, rising = 1, capped = 1;
+		double total = 0;
+
+		journal_each(j, 1, ~0u, count_attempts, &attempts);
+		is_int(attempts, 0, "  no attempt spent");
+		for (i = 0; i < nsleeps && i < (int)ARRAY_SIZE(sleeps); i++) {
+			total += sleeps[i];
+			if (sleeps[i] > RELAY_WAIT_CAP)
+				capped = 0;
+			if (i > 0 && i < nsleeps - 1 && sleeps[i] < sleeps[i - 1])
+				rising = 0;
+		}
+		ok(rising && capped && nsleeps > 10 && sleeps[nsleeps - 2] == RELAY_WAIT_CAP,
+		   "  the waits rise to 300 s and stay there (%d waits, the one before last %g s)",
+		   nsleeps, nsleeps > 1 ? sleeps[nsleeps - 2] : 0.0);
+		ok(total == 3600 && fake_now - 1000 == 3600,
+		   "  and stop exactly at retry_for = 3600 s (waited %g s)", total);
+	}
+	journal_close(j);
+
+	/* The next run after the relay is back sends each exactly once. */
+	strbuf_addf(&sb, "%s/relay-down.db", dir);
+	j = journal_open(sb.buf);
+	strbuf_reset(&sb);
+	mock_down = 0;
+	run(&cfg, j, 0, 0, &res);
+	journal_counts(j, 1, c);
+	is_int(c[JOURNAL_SENT], 3, "after the outage the next run sends all three");
+	is_int(res.sent, 3, "  each once");
+	journal_close(j);
+
+	/*
+	 * connections = auto at a relay taking 6: it grows from 4, meets the
+	 * refusal, keeps to 6; everyone is sent once, nobody's attempt is
+	 * spent on the refusals.
+	 */
+	cfg.connections = CONFIG_CONNECTIONS_AUTO;
+	cfg.max_connections = 16;
+	open_hook = limited_open;
+	limit_max = 6;
+	j = fresh_journal("auto-limited", 1200);
+	run(&cfg, j, 0, 0, &res);
+	journal_counts(j, 1, c);
+	is_int(c[JOURNAL_SENT], 1200, "auto at a relay taking 6: all 1200 sent");
+	{
+		int attempts = 0;
+
+		journal_each(j, 1, ~0u, count_attempts, &attempts);
+		is_int(attempts, 1200, "  one attempt each: the refusals spent none");
+	}
+	ok(limit_refused > 0, "  it grew past 6 and was refused (%d refusals)", limit_refused);
+	ok(limit_peak <= 6 && res.connections >= 5 && res.connections <= 6,
+	   "  and kept to what the relay takes (peak %d open, %d reported)", limit_peak,
+	   res.connections);
+	ok(res.rtt == 0.0025, "  the round trip reported is the one measured (%g s)", res.rtt);
+	is_int(limit_now, 0, "  every connection closed at the end");
+	journal_close(j);
+	open_hook = NULL;
+	cfg.connections = 3;
+	cfg.retry_for = 172800;
+
 	/* The same run without checks sends to everyone. */
 	j = fresh_journal("nocheck", 20);
 	run(&cfg, j, 0, 0, &res);
@@ -309,6 +573,8 @@ int main(void)
 	cfg.retry_backoff = 0;
 	/* Generous: a timeout after the dot would count as ambiguous (ASan, a busy machine). */
 	cfg.timeout = 30;
+	/* A down relay is waited out on the fake clock: ten tries. */
+	cfg.retry_for = 600;
 	for (fi = 0; fi < ARRAY_SIZE(faults); fi++) {
 		const struct fault *f = &faults[fi];
 		int port, tries = 0;
@@ -330,7 +596,8 @@ int main(void)
 		journal_counts(j, 1, c);
 		if (!ok(res.sent == f->sent && (f->failed < 0 || c[JOURNAL_FAILED] == f->failed) &&
 			(f->retry < 0 || c[JOURNAL_RETRY] == f->retry) && res.fatal == f->fatal &&
-			(f->ambiguous < 0 || res.ambiguous == f->ambiguous),
+			(f->ambiguous < 0 || res.ambiguous == f->ambiguous) &&
+			(res.unreachable_since != 0) == f->unreachable,
 			"%s %s: %s", f->flag ? f->flag : "", f->cmds ? f->cmds : "", f->what))
 		{
 			diag("sent %ld failed %ld retry %ld pending %ld ambiguous %ld fatal %d (%s)",
@@ -341,6 +608,14 @@ int main(void)
 		if (f->fatal)
 			ok(c[JOURNAL_SENT] + c[JOURNAL_FAILED] == 0 && res.fatal_reply[0],
 			   "  nobody marked failed for a problem that is not theirs: %s", res.fatal_reply);
+		if (f->unreachable) {
+			int attempts = 0;
+
+			journal_each(j, 1, ~0u, count_attempts, &attempts);
+			ok(c[JOURNAL_PENDING] == 10 && attempts == 0,
+			   "  all ten still pending, no attempt spent (%ld pending, %d attempts)",
+			   c[JOURNAL_PENDING], attempts);
+		}
 		journal_close(j);
 		stop_sink(pid);
 	}
@@ -351,8 +626,9 @@ int main(void)
 	j = fresh_journal("refused", 10);
 	run(&cfg, j, 0, 0, &res);
 	journal_counts(j, 1, c);
-	ok(res.fatal && res.sent == 0 && c[JOURNAL_FAILED] == 0,
-	   "connection refused: the run stops, nobody failed (%s)", res.fatal_reply);
+	ok(res.fatal && res.unreachable_since && res.sent == 0 && c[JOURNAL_FAILED] == 0 &&
+	   c[JOURNAL_PENDING] == 10,
+	   "connection refused: the run stops after retry_for, all still pending (%s)", res.fatal_reply);
 	journal_close(j);
 out:
 	config_release(&cfg);
