@@ -3,7 +3,8 @@
 /*
  * A progress line on stderr ("sent 1200 · failed 3 · pending 800 ·
  * 2950/s · ETA 0:01"), redrawn in place at most a few times a second, only
- * when stderr is a terminal (DESIGN.md: quiet when piped).
+ * when stderr is a terminal (quiet when piped: a log or a cron mail gets
+ * the summary, not hundreds of redraws).
  */
 struct progress;
 

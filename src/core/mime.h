@@ -3,7 +3,7 @@
 /*
  * Building RFC 5322 / MIME messages by hand — libetpan's writer lets CR/LF
  * through, doubles trailing whitespace in QP and makes predictable
- * boundaries (see DESIGN.md), so we encode ourselves and use libetpan only
+ * boundaries (docs/design.md), so we encode ourselves and use libetpan only
  * to parse messages back in tests.
  *
  * Pure: no clock, no randomness, no I/O.  Date, Message-ID and boundary are

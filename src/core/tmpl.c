@@ -1,6 +1,6 @@
 /*
  * Mustache templates (https://mustache.github.io/mustache.5.html and the
- * spec suite in ../shared/spec/mustache): compiled once into a flat list of
+ * official spec suite): compiled once into a flat list of
  * operations, rendered many times.
  *
  * Compilation does all the text work: tags are found, standalone lines

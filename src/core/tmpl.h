@@ -2,9 +2,9 @@
 #define TMPL_H
 /*
  * Mustache templates: compiled once, rendered many times.
- * Conformance: every case of the official spec in ../shared/spec/mustache
- * (comments, delimiters, interpolation, inverted, partials, sections);
- * lambdas and inheritance are not supported.
+ * Conformance: every case of the official Mustache spec (comments,
+ * delimiters, interpolation, inverted, partials, sections; run by
+ * tests/unit/test_tmpl_spec.c); lambdas and inheritance are not supported.
  *
  * Values (struct tval) form the data tree a template reads.  A render takes
  * a *stack* of context values (bottom first) so that shared, per-issue data

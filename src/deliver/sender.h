@@ -8,7 +8,7 @@
  * [smtp] connections = auto the main thread starts and retires workers
  * as deliver/concurrency.h decides.
  *
- * Outcomes (DESIGN.md, "Delivery guarantees"):
+ * Outcomes (docs/delivery.md, "Outcomes and retries"):
  *   2xx                    → sent
  *   5xx                    → failed, with the server's reply
  *   4xx, timeout, refused,

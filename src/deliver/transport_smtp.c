@@ -7,7 +7,7 @@
  * used: libcurl 7.88.1 blocks in it while waiting for the reply to the
  * final dot (curl issues #8555, #4015).
  *
- * Traps handled here (see DESIGN.md):
+ * Traps handled here (docs/design.md, "Facts about the libraries"):
  *  - MAIL FROM / RCPT TO are copied verbatim by libcurl: transport.c
  *    refuses CR, LF and friends before we get here.
  *  - libcurl dot-stuffs only after CRLF: transport.c refuses bare LF/CR;
