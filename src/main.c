@@ -53,6 +53,23 @@ static const struct {
 	{ "backup", cmd_backup },
 };
 
+/*
+ * The exit status when the config cannot be used: a usage error, except
+ * for `bounces --stdin`, whose caller is an MTA: 2 would bounce the bounce
+ * (or drop it), 75 keeps it queued until the config is fixed.
+ */
+static int config_failed(int argc, char **argv)
+{
+	int k;
+
+	if (strcmp(argv[0], "bounces"))
+		return EXIT_USAGE;
+	for (k = 1; k < argc; k++)
+		if (!strcmp(argv[k], "--stdin"))
+			return EXIT_TEMPFAIL;
+	return EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
 	const char *config_path = NULL;
@@ -99,11 +116,11 @@ int main(int argc, char **argv)
 		if (wants_help(argc - (int)i, argv + i))
 			return commands[j].fn(argc - (int)i, argv + i, NULL);
 		if (config_load(&cfg, config_path) < 0)
-			return EXIT_USAGE;
+			return config_failed(argc - (int)i, argv + i);
 		/* A value that cannot go into a header fails here, never at a recipient. */
 		if (config_headers_check(&cfg) < 0) {
 			config_release(&cfg);
-			return EXIT_USAGE;
+			return config_failed(argc - (int)i, argv + i);
 		}
 		r = commands[j].fn(argc - (int)i, argv + i, &cfg);
 		config_release(&cfg);

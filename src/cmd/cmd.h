@@ -12,6 +12,8 @@ struct config;
 #define EXIT_OK 0
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
+/* sysexits.h's EX_TEMPFAIL: an MTA that pipes mail to us keeps it and retries. */
+#define EXIT_TEMPFAIL 75
 
 int cmd_new(int argc, char **argv, struct config *cfg);
 int cmd_render(int argc, char **argv, struct config *cfg);

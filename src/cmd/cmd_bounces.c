@@ -29,8 +29,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-/* sysexits.h's EX_TEMPFAIL: an MTA keeps the message and retries. */
-#define EXIT_TEMPFAIL 75
 
 /* Larger than any bounce; Postfix's default message_size_limit is 10 MB. */
 #define STDIN_MAX (64u << 20)
@@ -71,7 +69,8 @@ static const char usage[] =
 	"At the end: counts by kind and by issue.\n"
 	"\n"
 	"Exit status: 0; 1 when the mailbox or the database failed (what was handled\n"
-	"stays handled); 2 usage; 75 the database is busy (try again later).\n";
+	"stays handled); 2 usage; 75 the database is busy or the config unusable\n"
+	"(with --stdin: the MTA tries again later).\n";
 
 /* What happened to one issue's deliveries in this run. */
 struct issue_tally {

@@ -90,4 +90,12 @@ check_exit 2 "no [bounces] mailbox and no --stdin: a usage error" sh -c '"$NEWSB
 check "  saying what to set" grep -q "set \[bounces\] mailbox" nombox.err
 check_exit 2 "--stdin with --mailbox is a usage error" sh -c '"$NEWSBEAT" bounces --stdin --mailbox maildir:x 2>/dev/null'
 
+# A config that cannot be used: the MTA must keep the message (75), not
+# bounce the bounce (2); without --stdin it stays a usage error.
+{ cat config.ini; printf '[bouncez]\nmailbox = maildir:x\n'; } > broken.ini
+check_exit 75 "--stdin with a broken config: exit 75, the MTA keeps the message" \
+	sh -c '"$NEWSBEAT" -c broken.ini bounces --stdin < "$0" 2>broken.err' "$(head -1 reports)"
+check "  and says what is wrong with the config" grep -q "bouncez" broken.err
+check_exit 2 "the same config without --stdin: a usage error" \
+	sh -c '"$NEWSBEAT" -c broken.ini bounces --mailbox maildir:x 2>/dev/null'
 done_testing
