@@ -20,6 +20,7 @@
  * variables nothing fills) go through compose.h.
  */
 #include "core/compose.h"
+#include "archive/archive.h"
 
 static const char usage[] =
 	"usage: newsbeat check ISSUE\n"
@@ -30,7 +31,9 @@ static const char usage[] =
 	"            (TK, TODO, FIXME, lorem ipsum); relative links or\n"
 	"            images; unsafe link schemes (javascript:, data:, file:, ...);\n"
 	"            an HTML part over 102 KB (Gmail clips it, hiding the\n"
-	"            unsubscribe link); template variables nothing fills\n"
+	"            unsubscribe link); template variables nothing fills; a\n"
+	"            template (email or archive) that is missing or does not\n"
+	"            compile; another issue file with the same issue: number\n"
 	"  warnings: images without alt text; pipe tables, ~~strike~~ and [^1]\n"
 	"            footnotes (not CommonMark); raw HTML (removed); an HTML part\n"
 	"            over 90 KB\n"
@@ -70,8 +73,11 @@ static void check_report(const char *level, const char *msg)
 		lint_add(report_lint, NULL, 0, lv, NULL, "%s", p + (*p == ' '));
 		return;
 	}
-	fflush(stdout);
-	fprintf(stderr, "newsbeat: %s: %s\n", level, msg);
+	/*
+	 * Anything else (a template that cannot be read) is a finding too:
+	 * send would stop on it, so check must not say "no problems found".
+	 */
+	lint_add(report_lint, NULL, 0, lv, NULL, "%s", msg);
 }
 
 static void on_unfilled(void *data, const char *name, const char *where, int line)
@@ -91,13 +97,32 @@ static void check_composed(struct lint *l, const struct config *cfg, const struc
 		is->list ? is->list : cfg->default_list, 0, NULL, NULL };
 	void *d[2] = { l, (void *)is };
 
-	if (!c)
-		return;	/* the template errors are findings already (check_report) */
+	if (!c) {
+		lint_add(l, NULL, 0, LINT_ERROR, "fix the template named above; send would stop here",
+			 "the message cannot be built with the templates in '%s'", cfg->templates_dir);
+		return;
+	}
 	if (compose_message(c, &r, clock_now(), "=_newsbeat-check", NULL, &out) == 0)
 		lint_html_size(l, html.len);
 	compose_each_unfilled(c, on_unfilled, d);
 	strbuf_release(&html);
 	compose_free(c);
+}
+
+/* Another issue file with the same number: send would resume its delivery. */
+static void check_number(struct lint *l, const struct config *cfg, const struct issue *is)
+{
+	char **others;
+	size_t n = issue_same_number(cfg, is, &others), i;
+
+	for (i = 0; i < n; i++) {
+		lint_add(l, NULL, 0, LINT_ERROR,
+			 "give each issue its own number; 'newsbeat new' picks the next free one",
+			 "'issue: %d' is also the number of '%s': sending one would resume the "
+			 "other's delivery", is->number, others[i]);
+		free(others[i]);
+	}
+	free(others);
 }
 
 int cmd_check(int argc, char **argv, struct config *cfg)
@@ -146,6 +171,11 @@ int cmd_check(int argc, char **argv, struct config *cfg)
 	m = markdown_parse(is.body, is.body_len);
 	lint_issue(&l, &is, m);
 	check_composed(&l, cfg, &is);
+	check_number(&l, cfg, &is);
+	/* send builds the archive before the first message: its templates too. */
+	if (archive_check_templates(cfg) < 0)
+		lint_add(&l, NULL, 0, LINT_ERROR, "fix the template named above; send would stop here",
+			 "the archive cannot be built with the templates in '%s'", cfg->templates_dir);
 	set_report_routine(NULL);
 
 	lint_sort(&l);

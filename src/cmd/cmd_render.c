@@ -160,9 +160,7 @@ int cmd_render(int argc, char **argv, struct config *cfg)
 	rd.name = name;
 	if (render_for(cfg, &rd, email.buf, is.list ? is.list : cfg->default_list) < 0)
 		goto out_compose;
-	if (!config_secret(cfg))
-		fprintf(stderr, "note: unsubscribe links are signed with a development key; "
-			"set %s before sending for real\n", cfg->secret_env);
+	note_development_key(cfg);
 	ret = EXIT_OK;
 out_compose:
 	compose_free(c);

@@ -16,6 +16,7 @@
 #include "core/compose.h"
 #include "core/token.h"
 #include "store/journal.h"
+#include "archive/archive.h"
 #include "deliver/sender.h"
 #include "base/progress.h"
 #include "deliver/send_source.h"
@@ -29,7 +30,7 @@
 
 static const char usage[] =
 	"usage: newsbeat send ISSUE [--list L] [--test EMAIL]... [--dry-run] [--yes] [--limit N]\n"
-	"                           [--retry-failed]\n"
+	"                           [--retry-failed] [--no-archive]\n"
 	"\n"
 	"Deliver ISSUE (issue-42, 42, or a path to the .md file) to every active\n"
 	"subscriber of the list, one personalized message each, through the\n"
@@ -38,6 +39,11 @@ static const char usage[] =
 	"The first run records the recipients in the delivery journal; running\n"
 	"it again resumes: nobody who got it is mailed again, nobody is skipped.\n"
 	"`newsbeat status ISSUE` shows who got it, who failed and why.\n"
+	"Before the first message goes out, the web archive ([paths] archive) is\n"
+	"rebuilt, so the \"View in your browser\" link and Archived-At work when\n"
+	"the mail arrives; if it cannot be built, nothing is sent.  A draft or\n"
+	"an issue dated in the future (not in the archive) is sent only after\n"
+	"asking, or with --yes.\n"
 	"\n"
 	"  --list L      the list (default: the issue's `list`, else [newsletter] default_list)\n"
 	"  --test EMAIL  send only to EMAIL (repeatable), subject prefixed \"[TEST] \";\n"
@@ -47,7 +53,8 @@ static const char usage[] =
 	"  --limit N     send at most N messages in this run\n"
 	"  --retry-failed  once the cause is fixed (a config value, the relay), put\n"
 	"                the issue's failed recipients back in the queue and send to\n"
-	"                them; asks like a send (or --yes); sent rows are never touched\n";
+	"                them; asks like a send (or --yes); sent rows are never touched\n"
+	"  --no-archive  do not rebuild the archive first (run 'newsbeat archive' yourself)\n";
 
 static volatile sig_atomic_t interrupted;
 
@@ -283,6 +290,59 @@ static void print_summary(const struct sender_result *res, const long c[JOURNAL_
 		printf("see who failed and why: newsbeat status issue-%d --failed\n", issue);
 }
 
+/* Another issue file with the same number would share this one's journal. */
+static int same_number(const struct config *cfg, const struct issue *is)
+{
+	char **others;
+	size_t n = issue_same_number(cfg, is, &others), i;
+	int r = 0;
+
+	for (i = 0; i < n; i++) {
+		r = error("'%s' and '%s' both say 'issue: %d': the second one sent would only "
+			  "resume the first one's delivery; give each issue its own number "
+			  "('newsbeat new' picks the next free one)", is->path, others[i], is->number);
+		free(others[i]);
+	}
+	free(others);
+	return r;
+}
+
+/* Why the archive leaves is out, for the question and the --yes warning. */
+static const char *unpublished_why(const struct issue *is, enum issue_state state,
+				   struct strbuf *sb)
+{
+	strbuf_reset(sb);
+	if (state == ISSUE_DRAFT)
+		strbuf_addf(sb, "issue %d is a draft (draft: true)", is->number);
+	else
+		strbuf_addf(sb, "issue %d is dated %s, in the future", is->number, is->date);
+	strbuf_addstr(sb, ": the archive leaves it out, so its \"View in your browser\" link "
+		      "will not work");
+	return sb->buf;
+}
+
+/*
+ * Rebuild the archive (as `newsbeat archive` does) so the issue's web
+ * page exists when the mail arrives.  0, or -1 after error(): nothing
+ * has been sent then.
+ */
+static int build_archive(const struct config *cfg, const struct issue *is,
+			 enum issue_state state, const char *web_url)
+{
+	struct archive_stats st;
+
+	if (archive_build(cfg, cfg->archive_dir, clock_now(), &st) < 0)
+		return error("the archive could not be built in '%s', so nothing was sent: fix "
+			     "the cause above, or send with --no-archive", cfg->archive_dir);
+	printf("archive rebuilt in %s (%zu issue%s)", cfg->archive_dir, st.published,
+	       st.published == 1 ? "" : "s");
+	if (state == ISSUE_PUBLISHED)
+		printf(": issue %d is at %s\n", is->number, web_url);
+	else
+		printf(", without issue %d\n", is->number);
+	return 0;
+}
+
 int cmd_send(int argc, char **argv, struct config *cfg)
 {
 	static const struct option longopts[] = {
@@ -292,16 +352,18 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		{ "yes", no_argument, NULL, 'y' },
 		{ "limit", required_argument, NULL, 'L' },
 		{ "retry-failed", no_argument, NULL, 'R' },
+		{ "no-archive", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *list_opt = NULL, *list, *why;
 	char **tests = NULL;
 	size_t ntests = 0, tests_alloc = 0, i;
-	int dry_run = 0, yes = 0, retry_failed = 0, opt, ret = EXIT_USAGE, lockfd = -1, has;
+	int dry_run = 0, yes = 0, retry_failed = 0, no_archive = 0, opt, ret = EXIT_USAGE, lockfd = -1, has;
 	long limit = 0;
 	struct strbuf path = STRBUF_INIT, from = STRBUF_INIT, sb = STRBUF_INIT;
 	struct strbuf snap_list = STRBUF_INIT;
+	enum issue_state state;
 	struct send_ctx ctx;
 	struct issue is;
 	int issue_loaded = 0;
@@ -324,6 +386,7 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		case 'n': dry_run = 1; break;
 		case 'y': yes = 1; break;
 		case 'R': retry_failed = 1; break;
+		case 'A': no_archive = 1; break;
 		case 'L': {
 			char *end;
 
@@ -366,6 +429,9 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		goto out;
 	issue_loaded = 1;
 	list = list_opt ? list_opt : is.list ? is.list : cfg->default_list;
+	if (same_number(cfg, &is) < 0)
+		goto out;
+	state = issue_state(&is, clock_now());
 
 	/* Opening a transport checks the URL and TLS policy before any work. */
 	probe = transport_open(cfg);
@@ -386,6 +452,7 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		goto out;
 
 	if (ntests) {
+		note_development_key(cfg);
 		ret = send_tests(&ctx, from.buf, list, tests, ntests);
 		goto out;
 	}
@@ -442,15 +509,31 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		printf("issue %d has no failed recipients; nothing re-queued\n", is.number);
 		retry_failed = 0;
 	}
+	if (has && !retry_failed && !c[JOURNAL_PENDING] && !c[JOURNAL_SENDING] && !c[JOURNAL_RETRY]) {
+		/* Nothing to ask about: say where the issue stands and stop. */
+		printf("issue %d is complete: %ld sent, %ld failed, %ld cancelled; nothing left to send\n",
+		       is.number, c[JOURNAL_SENT], c[JOURNAL_FAILED], c[JOURNAL_CANCELLED]);
+		if (c[JOURNAL_FAILED])
+			printf("see who failed and why: newsbeat status issue-%d --failed; once the cause "
+			       "is fixed: newsbeat send %d --retry-failed\n", is.number, is.number);
+		ret = c[JOURNAL_FAILED] ? EXIT_FAILED : EXIT_OK;
+		goto out;
+	}
+	if (state != ISSUE_PUBLISHED && yes)
+		warning("%s; sending it anyway (--yes)", unpublished_why(&is, state, &sb));
 	if (!yes) {
 		long n = has ? c[JOURNAL_PENDING] + c[JOURNAL_RETRY]
 			     : send_source_count(ctx.source, list);
 
 		if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) {
+			if (state != ISSUE_PUBLISHED)
+				error("%s", unpublished_why(&is, state, &sb));
 			error("not a terminal, so I cannot ask for confirmation: pass --yes to send "
 			      "issue %d to list '%s'", is.number, list);
 			goto out;
 		}
+		if (state != ISSUE_PUBLISHED)
+			fprintf(stderr, "warning:    %s\n", unpublished_why(&is, state, &sb));
 		fprintf(stderr, "issue:      %d  %s\n", is.number, shown(&sb, is.title));
 		fprintf(stderr, "subject:    %s\n", shown(&sb, compose_subject(ctx.compose)));
 		fprintf(stderr, "list:       %s\n", shown(&sb, list));
@@ -472,6 +555,9 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 			goto out;
 		}
 	}
+	/* The pages the messages link to exist before the first one goes out. */
+	if (!no_archive && build_archive(cfg, &is, state, compose_web_url(ctx.compose)) < 0)
+		goto out;
 	if (!has) {
 		/* One transaction, durable before the first message (journal.h). */
 		if (journal_snapshot_begin(ctx.journal, is.number, list) < 0)
@@ -533,6 +619,7 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		so.progress = progress_start(what.buf, c[JOURNAL_PENDING] + c[JOURNAL_RETRY]);
 		strbuf_release(&what);
 	}
+	note_development_key(cfg);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);

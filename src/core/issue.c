@@ -469,6 +469,18 @@ char *issue_subject(const struct issue *is, const char *newsletter_name)
 	return strbuf_detach(&sb, NULL);
 }
 
+enum issue_state issue_state(const struct issue *is, time_t now)
+{
+	char today[16];
+	struct tm tm;
+
+	if (is->draft)
+		return ISSUE_DRAFT;
+	gmtime_r(&now, &tm);
+	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	return strcmp(is->date, today) > 0 ? ISSUE_FUTURE : ISSUE_PUBLISHED;
+}
+
 void issue_slug(const struct issue *is, struct strbuf *out)
 {
 	strbuf_addf(out, "issue-%d", is->number);

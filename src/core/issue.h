@@ -30,6 +30,7 @@
  * On error the struct may be partly filled: always call issue_release().
  */
 #include <stddef.h>
+#include <time.h>
 
 #define ISSUE_MAX_BODY (512 * 1024)
 
@@ -89,6 +90,14 @@ int issue_resolve(const char *issues_dir, const char *arg, struct strbuf *out);
  * *paths is an array of owned strings (free each, then the array).
  */
 int issue_list(const char *issues_dir, char ***paths, size_t *n);
+
+/*
+ * Whether the archive publishes is at `now`: ISSUE_DRAFT (draft: true),
+ * ISSUE_FUTURE (dated after now's UTC day) or ISSUE_PUBLISHED.  `send`
+ * asks before mailing an issue whose web page does not exist.
+ */
+enum issue_state { ISSUE_PUBLISHED, ISSUE_DRAFT, ISSUE_FUTURE };
+enum issue_state issue_state(const struct issue *is, time_t now);
 
 /* The "slug" used for file names and URLs: "issue-42". Appends to out. */
 void issue_slug(const struct issue *is, struct strbuf *out);
