@@ -16,6 +16,7 @@
 #include "core/compose.h"
 #include "core/token.h"
 #include "store/journal.h"
+#include "store/store.h"
 #include "archive/archive.h"
 #include "deliver/sender.h"
 #include "base/progress.h"
@@ -29,8 +30,8 @@
 #include <unistd.h>
 
 static const char usage[] =
-	"usage: newsbeat send ISSUE [--list L] [--test EMAIL]... [--dry-run] [--yes] [--limit N]\n"
-	"                           [--retry-failed] [--no-archive]\n"
+	"usage: newsbeat send ISSUE [--list L] [--where KEY=VALUE]... [--test EMAIL]... [--dry-run]\n"
+	"                           [--yes] [--limit N] [--retry-failed] [--no-archive]\n"
 	"\n"
 	"Deliver ISSUE (issue-42, 42, or a path to the .md file) to every active\n"
 	"subscriber of the list, one personalized message each, through the\n"
@@ -46,6 +47,9 @@ static const char usage[] =
 	"asking, or with --yes.\n"
 	"\n"
 	"  --list L      the list (default: the issue's `list`, else [newsletter] default_list)\n"
+	"  --where KEY=VALUE  only the members whose attribute KEY is VALUE (KEY!=VALUE:\n"
+	"                is not VALUE); repeatable, all must hold; replaces the issue's\n"
+	"                `segment`.  Recorded at the first send: a resume keeps it\n"
 	"  --test EMAIL  send only to EMAIL (repeatable), subject prefixed \"[TEST] \";\n"
 	"                the journal is not touched\n"
 	"  --dry-run     build every message, deliver nothing\n"
@@ -307,6 +311,29 @@ static int same_number(const struct config *cfg, const struct issue *is)
 	return r;
 }
 
+/*
+ * The segment: --where's terms, else the front matter's `segment`.
+ * *where stays NULL for the whole list; *canonical gets the text the
+ * snapshot records.  0, or -1 after error() naming the bad term.
+ */
+static int parse_segment(const struct issue *is, char **wheres, size_t nwheres,
+			 struct store_filter **where, struct strbuf *canonical)
+{
+	struct strbuf what = STRBUF_INIT;
+
+	if (nwheres)
+		*where = store_filter_parse((const char *const *)wheres, nwheres, "--where");
+	else if (is->nsegment) {
+		strbuf_addf(&what, "%s:%d: segment", is->path, is->segment_line);
+		*where = store_filter_parse((const char *const *)is->segment, is->nsegment, what.buf);
+	}
+	strbuf_release(&what);
+	if ((nwheres || is->nsegment) && !*where)
+		return -1;
+	store_filter_canonical(*where, canonical);
+	return 0;
+}
+
 /* Why the archive leaves is out, for the question and the --yes warning. */
 static const char *unpublished_why(const struct issue *is, enum issue_state state,
 				   struct strbuf *sb)
@@ -353,12 +380,15 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		{ "limit", required_argument, NULL, 'L' },
 		{ "retry-failed", no_argument, NULL, 'R' },
 		{ "no-archive", no_argument, NULL, 'A' },
+		{ "where", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *list_opt = NULL, *list, *why;
-	char **tests = NULL;
-	size_t ntests = 0, tests_alloc = 0, i;
+	char **tests = NULL, **wheres = NULL;
+	size_t ntests = 0, tests_alloc = 0, nwheres = 0, wheres_alloc = 0, i;
+	struct store_filter *where = NULL;
+	struct strbuf segment = STRBUF_INIT, snap_segment = STRBUF_INIT;
 	int dry_run = 0, yes = 0, retry_failed = 0, no_archive = 0, opt, ret = EXIT_USAGE, lockfd = -1, has;
 	long limit = 0;
 	struct strbuf path = STRBUF_INIT, from = STRBUF_INIT, sb = STRBUF_INIT;
@@ -387,6 +417,10 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		case 'y': yes = 1; break;
 		case 'R': retry_failed = 1; break;
 		case 'A': no_archive = 1; break;
+		case 'W':
+			ALLOC_GROW(wheres, nwheres + 1, wheres_alloc);
+			wheres[nwheres++] = optarg;
+			break;
 		case 'L': {
 			char *end;
 
@@ -394,21 +428,30 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 			limit = strtol(optarg, &end, 10);
 			if (errno || *end || limit < 1) {
 				free(tests);
+				free(wheres);
 				return usage_error(usage, "--limit wants a positive number, not '%s'", optarg);
 			}
 			break;
 		}
-		case 'h': free(tests); return show_help(usage);
-		default: free(tests); return usage_error(usage, "unknown option");
+		case 'h': free(tests); free(wheres); return show_help(usage);
+		default: free(tests); free(wheres); return usage_error(usage, "unknown option");
 		}
 	}
 	if (optind != argc - 1) {
 		free(tests);
+		free(wheres);
 		return usage_error(usage, optind >= argc ? "which issue? e.g. 'newsbeat send issue-42'"
 							 : "too many arguments");
 	}
+	if (nwheres && ntests) {
+		free(tests);
+		free(wheres);
+		return usage_error(usage, "--where chooses the list's recipients; --test sends only to "
+					  "the addresses given: use one or the other");
+	}
 	if (retry_failed && (ntests || dry_run)) {
 		free(tests);
+		free(wheres);
 		return usage_error(usage, "--retry-failed re-queues journal rows: it goes with "
 					  "neither --test nor --dry-run");
 	}
@@ -430,6 +473,8 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 	issue_loaded = 1;
 	list = list_opt ? list_opt : is.list ? is.list : cfg->default_list;
 	if (same_number(cfg, &is) < 0)
+		goto out;
+	if (!ntests && parse_segment(&is, wheres, nwheres, &where, &segment) < 0)
 		goto out;
 	state = issue_state(&is, clock_now());
 
@@ -467,10 +512,12 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 	}
 
 	if (dry_run) {
-		if (send_source_each(ctx.source, list, dry_run_one, &ctx) < 0)
+		if (send_source_where(ctx.source, list, where) < 0 ||
+		    send_source_each(ctx.source, list, dry_run_one, &ctx) < 0)
 			goto out;
-		printf("dry run: built %ld messages (%zu bytes) for list '%s', delivered nothing "
-		       "(transport: %s)\n", ctx.built, ctx.bytes, list, transport_describe(probe));
+		printf("dry run: built %ld messages (%zu bytes) for list '%s'%s, delivered nothing "
+		       "(transport: %s)\n", ctx.built, ctx.bytes, list, segment.len ? " (a segment)" : "",
+		       transport_describe(probe));
 		ret = ctx.failed ? EXIT_FAILED : EXIT_OK;
 		goto out;
 	}
@@ -494,6 +541,27 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		error("issue %d is being delivered to list '%s' (its recipients were recorded at the "
 		      "first send), not '%s': resume with --list %s, or make a new issue for '%s'",
 		      is.number, snap_list.buf, list, snap_list.buf, list);
+		goto out;
+	}
+	if (has > 0 && journal_snapshot_segment(ctx.journal, is.number, &snap_segment) < 0)
+		goto out;
+	if (has > 0 && where && strcmp(snap_segment.buf, segment.buf)) {
+		struct strbuf then = STRBUF_INIT, now = STRBUF_INIT;
+
+		/* Resuming with other terms would mix two segments in one issue. */
+		segment_describe(snap_segment.buf, &then);
+		segment_describe(segment.buf, &now);
+		error("issue %d is being delivered to %s of list '%s' (recorded at the first send), "
+		      "not to %s: resume without --where (or with the same terms), or make a new "
+		      "issue for the other members", is.number, then.buf, list, now.buf);
+		strbuf_release(&then);
+		strbuf_release(&now);
+		goto out;
+	}
+	if (has > 0) {
+		strbuf_reset(&segment);
+		strbuf_addbuf(&segment, &snap_segment);
+	} else if (send_source_where(ctx.source, list, where) < 0) {
 		goto out;
 	}
 	if (has < 0 || journal_recover(ctx.journal, is.number) < 0 ||
@@ -537,6 +605,10 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		fprintf(stderr, "issue:      %d  %s\n", is.number, shown(&sb, is.title));
 		fprintf(stderr, "subject:    %s\n", shown(&sb, compose_subject(ctx.compose)));
 		fprintf(stderr, "list:       %s\n", shown(&sb, list));
+		if (segment.len) {
+			segment_describe(segment.buf, &sb);
+			fprintf(stderr, "segment:    %s\n", sb.buf);
+		}
 		if (retry_failed)
 			fprintf(stderr, "recipients: %ld that failed, to send again; %ld others left to "
 				"send; %ld already sent (not touched)\n", c[JOURNAL_FAILED], n,
@@ -562,6 +634,7 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		/* One transaction, durable before the first message (journal.h). */
 		if (journal_snapshot_begin(ctx.journal, is.number, list) < 0)
 			goto out;
+		journal_snapshot_set_segment(ctx.journal, segment.buf);
 		if (send_source_each(ctx.source, list, snapshot_one, &ctx) != 0) {
 			journal_snapshot_abort(ctx.journal);
 			goto out;
@@ -656,6 +729,10 @@ out:
 	strbuf_release(&path);
 	strbuf_release(&from);
 	strbuf_release(&snap_list);
+	strbuf_release(&segment);
+	strbuf_release(&snap_segment);
+	store_filter_free(where);
+	free(wheres);
 	strbuf_release(&sb);
 	free(tests);
 	return ret;

@@ -115,7 +115,8 @@ int cmd_status(int argc, char **argv, struct config *cfg)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct strbuf path = STRBUF_INIT;
+	struct strbuf path = STRBUF_INIT, list = STRBUF_INIT, segment = STRBUF_INIT;
+	struct strbuf shown_seg = STRBUF_INIT, sb = STRBUF_INIT;
 	struct journal *j = NULL;
 	struct issue is;
 	long c[JOURNAL_NSTATES], total = 0;
@@ -156,6 +157,13 @@ int cmd_status(int argc, char **argv, struct config *cfg)
 	for (s = 0; s < JOURNAL_NSTATES; s++)
 		total += c[s];
 	printf("issue %d: %ld recipients\n", is.number, total);
+	if (journal_snapshot_list(j, is.number, &list) < 0 ||
+	    journal_snapshot_segment(j, is.number, &segment) < 0)
+		goto out;
+	if (segment.len) {
+		segment_describe(segment.buf, &shown_seg);
+		printf("  segment    %s of list '%s'\n", shown_seg.buf, shown(&sb, list.buf));
+	}
 	printf("  sent       %ld\n", c[JOURNAL_SENT]);
 	printf("  failed     %ld\n", c[JOURNAL_FAILED]);
 	printf("  retry      %ld\n", c[JOURNAL_RETRY]);
@@ -176,5 +184,9 @@ out:
 	if (loaded)
 		issue_release(&is);
 	strbuf_release(&path);
+	strbuf_release(&list);
+	strbuf_release(&segment);
+	strbuf_release(&shown_seg);
+	strbuf_release(&sb);
 	return ret;
 }

@@ -179,3 +179,24 @@ void note_development_key(const struct config *cfg)
 		"not work against a real 'newsbeat serve'; set %s before sending for real\n",
 		cfg->secret_env);
 }
+
+void segment_describe(const char *canonical, struct strbuf *out)
+{
+	struct strbuf terms = STRBUF_INIT;
+	const char *p;
+
+	strbuf_reset(out);
+	if (!*canonical) {
+		strbuf_addstr(out, "every member");
+		return;
+	}
+	for (p = canonical; *p; p++) {
+		if (*p == '\n')
+			strbuf_addstr(&terms, " and ");
+		else
+			strbuf_addch(&terms, *p);
+	}
+	strbuf_addstr(out, "the members with ");
+	strbuf_add_shown(out, terms.buf, terms.len, NULL);
+	strbuf_release(&terms);
+}

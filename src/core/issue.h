@@ -13,6 +13,8 @@
  *   list: members                                  (optional)
  *   draft: true                                    (optional bool, archive leaves it out)
  *   tags: [research, meetings]                     (optional list of strings)
+ *   segment: [country=Italy, member_type!=student] (optional: send to the members
+ *                                                   matching every term; a string or list)
  *   ---
  *
  * Rejected with error("FILE:LINE: message; what to write instead"):
@@ -46,11 +48,13 @@ struct issue {
 	int draft;
 	char **tags;
 	size_t ntags;
+	char **segment;		/* the terms as written (store_filter_parse checks them) */
+	size_t nsegment;
 	char *body;		/* the Markdown, NUL-terminated */
 	size_t body_len;
 	int body_line;		/* line number of the body's first line in the file */
 	/* Where each front matter field is (0 when absent), for `check`. */
-	int title_line, subject_line, preheader_line, tags_line;
+	int title_line, subject_line, preheader_line, tags_line, segment_line;
 };
 
 struct strbuf;
