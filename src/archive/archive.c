@@ -11,6 +11,8 @@
 #include "core/markdown.h"
 #include "core/tmpl.h"
 #include "archive/archive.h"
+#include "archive/archive_images.h"
+#include "core/image.h"
 #include "archive/archive_cache.h"
 
 #include <dirent.h>
@@ -669,6 +671,7 @@ static int render_content(const struct build *b, const struct entry *e,
 			  const struct tval *global, struct strbuf *out)
 {
 	struct markdown *md = markdown_parse(e->is.body, e->is.body_len);
+	struct image_map images = IMAGE_MAP_INIT;
 	struct strbuf html = STRBUF_INIT, clean = STRBUF_INIT;
 	struct tmpl_options opts = { TMPL_ESCAPE_HTML, NULL, NULL, 0 };
 	struct tmpl *t;
@@ -676,9 +679,12 @@ static int render_content(const struct build *b, const struct entry *e,
 	const struct tval *stack[2];
 	int r = 0;
 
-	(void)b;
+	/* Local images at the URL this archive serves them at (assets/). */
+	archive_images_collect(b->cfg, md, NULL, &images);
+	markdown_set_images(md, &images);
 	markdown_render_html(md, &html);
 	markdown_free(md);
+	image_map_release(&images);
 	archive_xml_clean(&clean, html.buf, html.len);
 	t = tmpl_compile(e->is.path, clean.buf, clean.len, &opts);
 	if (!t) {

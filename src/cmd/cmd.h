@@ -92,4 +92,14 @@ void note_development_key(const struct config *cfg);
  */
 void segment_describe(const char *canonical, struct strbuf *out);
 
+/*
+ * compose_prepare() with the issue's local images (archive_images.h)
+ * collected into *images (the caller releases it; check reads it): the
+ * published URLs, or with preview_dir (an existing directory) paths to
+ * the files relative to it.  The secret is config_secret(cfg).
+ */
+struct image_map;
+struct compose *compose_with_images(const struct config *cfg, const struct issue *is,
+				    const char *preview_dir, struct image_map *images);
+
 #endif

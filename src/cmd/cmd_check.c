@@ -20,6 +20,7 @@
  * variables nothing fills) go through compose.h.
  */
 #include "core/compose.h"
+#include "core/image.h"
 #include "archive/archive.h"
 
 static const char usage[] =
@@ -28,15 +29,18 @@ static const char usage[] =
 	"Check an issue before sending it.  ISSUE is issue-42, 42 or a path.\n"
 	"Reports, one line each as FILE:LINE: error|warning: message (what to do):\n"
 	"  errors:   bad or missing front matter fields; placeholders left in\n"
-	"            (TK, TODO, FIXME, lorem ipsum); relative links or\n"
-	"            images; unsafe link schemes (javascript:, data:, file:, ...);\n"
-	"            an HTML part over 102 KB (Gmail clips it, hiding the\n"
-	"            unsubscribe link); template variables nothing fills; a\n"
-	"            template (email or archive) that is missing or does not\n"
-	"            compile; another issue file with the same issue: number\n"
-	"  warnings: images without alt text; pipe tables, ~~strike~~ and [^1]\n"
-	"            footnotes (not CommonMark); raw HTML (removed); an HTML part\n"
-	"            over 90 KB\n"
+	"            (TK, TODO, FIXME, lorem ipsum); relative links or images\n"
+	"            (but images in issues/assets/, written ![...](assets/NAME));\n"
+	"            such an image whose file is missing; unsafe link schemes\n"
+	"            (javascript:, data:, file:, ...); an HTML part over 102 KB\n"
+	"            (Gmail clips it, hiding the unsubscribe link); template\n"
+	"            variables nothing fills; a template (email or archive) that\n"
+	"            is missing or does not compile; another issue file with\n"
+	"            the same issue: number\n"
+	"  warnings: images without alt text, over 1 MB, or not PNG, JPEG or\n"
+	"            GIF (no width for Outlook); pipe tables, ~~strike~~ and\n"
+	"            [^1] footnotes (not CommonMark); raw HTML (removed); an\n"
+	"            HTML part over 90 KB\n"
 	"\n"
 	"Exit status: 0 no errors (warnings allowed), 1 errors found,\n"
 	"2 the issue cannot be read or parsed.\n";
@@ -88,15 +92,19 @@ static void on_unfilled(void *data, const char *name, const char *where, int lin
 }
 
 /* Render for a sample recipient: the HTML part's size and unfilled variables. */
-static void check_composed(struct lint *l, const struct config *cfg, const struct issue *is)
+static void check_composed(struct lint *l, const struct config *cfg, const struct issue *is,
+			   const struct markdown *m)
 {
-	struct compose *c = compose_prepare(cfg, is, config_secret(cfg));
+	struct image_map images = IMAGE_MAP_INIT;
+	struct compose *c = compose_with_images(cfg, is, NULL, &images);
 	struct strbuf html = STRBUF_INIT;
 	struct compose_output out = { NULL, &html, NULL, NULL };
 	struct compose_recipient r = { "reader@example.org", "Sample Reader",
 		is->list ? is->list : cfg->default_list, 0, NULL, NULL };
 	void *d[2] = { l, (void *)is };
 
+	lint_images(l, is, m, &images);
+	image_map_release(&images);
 	if (!c) {
 		lint_add(l, NULL, 0, LINT_ERROR, "fix the template named above; send would stop here",
 			 "the message cannot be built with the templates in '%s'", cfg->templates_dir);
@@ -170,7 +178,7 @@ int cmd_check(int argc, char **argv, struct config *cfg)
 	}
 	m = markdown_parse(is.body, is.body_len);
 	lint_issue(&l, &is, m);
-	check_composed(&l, cfg, &is);
+	check_composed(&l, cfg, &is, m);
 	check_number(&l, cfg, &is);
 	/* send builds the archive before the first message: its templates too. */
 	if (archive_check_templates(cfg) < 0)

@@ -12,6 +12,7 @@
 #include "core/token.h"
 #include "core/compose.h"
 #include "deliver/send_source.h"
+#include "core/image.h"
 #include "cmd/cmd.h"
 
 #include <getopt.h>
@@ -128,6 +129,7 @@ int cmd_render(int argc, char **argv, struct config *cfg)
 	struct render rd;
 	struct issue is;
 	struct compose *c = NULL;
+	struct image_map images = IMAGE_MAP_INIT;
 	const char *why;
 	int opt, ret = EXIT_USAGE;
 
@@ -151,7 +153,10 @@ int cmd_render(int argc, char **argv, struct config *cfg)
 	if (issue_resolve(cfg->issues_dir, argv[optind], &path) < 0 ||
 	    issue_load(&is, path.buf) < 0)
 		goto out;
-	c = compose_prepare(cfg, &is, config_secret(cfg));
+	/* The preview shows local images from the files: paths relative to it. */
+	if (mkdir_p(outdir, 0755) < 0)
+		goto out_issue;
+	c = compose_with_images(cfg, &is, outdir, &images);
 	if (!c)
 		goto out_issue;
 	rd.c = c;
@@ -165,6 +170,7 @@ int cmd_render(int argc, char **argv, struct config *cfg)
 out_compose:
 	compose_free(c);
 out_issue:
+	image_map_release(&images);
 	issue_release(&is);
 out:
 	strbuf_release(&path);

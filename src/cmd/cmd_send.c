@@ -22,6 +22,7 @@
 #include "base/progress.h"
 #include "deliver/send_source.h"
 #include "deliver/transport.h"
+#include "core/image.h"
 #include "cmd/cmd.h"
 
 #include <getopt.h>
@@ -394,6 +395,7 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 	struct strbuf path = STRBUF_INIT, from = STRBUF_INIT, sb = STRBUF_INIT;
 	struct strbuf snap_list = STRBUF_INIT;
 	enum issue_state state;
+	struct image_map images = IMAGE_MAP_INIT;
 	struct send_ctx ctx;
 	struct issue is;
 	int issue_loaded = 0;
@@ -492,7 +494,7 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		if (!secret)
 			goto out;
 	}
-	ctx.compose = compose_prepare(cfg, &is, config_secret(cfg));
+	ctx.compose = compose_with_images(cfg, &is, NULL, &images);
 	if (!ctx.compose)
 		goto out;
 
@@ -733,6 +735,7 @@ out:
 	strbuf_release(&snap_segment);
 	store_filter_free(where);
 	free(wheres);
+	image_map_release(&images);
 	strbuf_release(&sb);
 	free(tests);
 	return ret;

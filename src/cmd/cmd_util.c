@@ -4,6 +4,9 @@
 #include "cmd/cmd.h"
 #include "base/strbuf.h"
 #include "core/issue.h"
+#include "core/compose.h"
+#include "core/markdown.h"
+#include "archive/archive_images.h"
 
 #include <sys/stat.h>
 #include <time.h>
@@ -199,4 +202,14 @@ void segment_describe(const char *canonical, struct strbuf *out)
 	strbuf_addstr(out, "the members with ");
 	strbuf_add_shown(out, terms.buf, terms.len, NULL);
 	strbuf_release(&terms);
+}
+
+struct compose *compose_with_images(const struct config *cfg, const struct issue *is,
+				    const char *preview_dir, struct image_map *images)
+{
+	struct markdown *m = markdown_parse(is->body, is->body_len);
+
+	archive_images_collect(cfg, m, preview_dir, images);
+	markdown_free(m);
+	return compose_prepare_images(cfg, is, config_secret(cfg), images);
 }

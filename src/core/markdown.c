@@ -9,6 +9,7 @@
  */
 #include "base/common.h"
 #include "core/markdown.h"
+#include "core/image.h"
 #include "base/utf8.h"
 #include "base/strbuf.h"
 
@@ -17,7 +18,24 @@
 
 struct markdown {
 	cmark_node *doc;
+	const struct image_map *images;	/* local images, or NULL */
 };
+
+void markdown_set_images(struct markdown *m, const struct image_map *images)
+{
+	m->images = images;
+}
+
+/* What an image shows: the local image's src (image.h), else its URL. */
+static const char *image_src(const struct markdown *m, const char *url,
+			     const struct image_ref **ref)
+{
+	const struct image_ref *r = image_map_find(m->images, url);
+
+	if (ref)
+		*ref = r;
+	return r ? r->src : url;
+}
 
 int markdown_shape_check(const char *md, size_t len, int *line, struct strbuf *why)
 {
@@ -333,9 +351,31 @@ static int in_tight_list(cmark_node *para)
 	       cmark_node_get_list_tight(list);
 }
 
-static void html_image(cmark_node *n, struct strbuf *out)
+/*
+ * The width and height a client lays out before the image loads; Outlook
+ * (Word's engine) ignores max-width and uses these, so an image wider
+ * than the column is given the column's width and its height scaled.
+ */
+#define COLUMN_PX 600
+static void html_image_size(const struct image_ref *r, struct strbuf *out)
 {
-	const char *url = cmark_node_get_url(n);
+	unsigned long w, h;
+
+	if (!r || !r->width || !r->height)
+		return;
+	w = r->width;
+	h = r->height;
+	if (w > COLUMN_PX) {
+		h = (h * COLUMN_PX + w / 2) / w;
+		w = COLUMN_PX;
+	}
+	strbuf_addf(out, " width=\"%lu\" height=\"%lu\"", w, h ? h : 1);
+}
+
+static void html_image(const struct markdown *m, cmark_node *n, struct strbuf *out)
+{
+	const struct image_ref *ref;
+	const char *url = image_src(m, cmark_node_get_url(n), &ref);
 	const char *title = cmark_node_get_title(n);
 	struct strbuf alt = STRBUF_INIT;
 
@@ -354,6 +394,7 @@ static void html_image(cmark_node *n, struct strbuf *out)
 			add_text_html(out, title, strlen(title));
 			strbuf_addch(out, '"');
 		}
+		html_image_size(ref, out);
 		strbuf_addf(out, " style=\"%s\">", st_img);
 	}
 	strbuf_release(&alt);
@@ -488,7 +529,7 @@ void markdown_render_html(const struct markdown *m, struct strbuf *out)
 			}
 			break;
 		case CMARK_NODE_IMAGE:
-			html_image(n, out);
+			html_image(m, n, out);
 			cmark_iter_reset(it, n, CMARK_EVENT_EXIT);
 			break;
 		default:
@@ -515,6 +556,7 @@ struct text {
 	size_t nrefs, arefs;
 	size_t *slots;		/* open-addressing index into refs (value = index + 1) */
 	size_t nslots;
+	const struct markdown *m;	/* for the local images' URLs */
 };
 
 /*
@@ -692,7 +734,7 @@ static void inline_text(struct text *t, cmark_node *block, struct strbuf *s)
 			break;
 		}
 		case CMARK_NODE_IMAGE: {
-			const char *url = cmark_node_get_url(n);
+			const char *url = image_src(t->m, cmark_node_get_url(n), NULL);
 			struct strbuf alt = STRBUF_INIT;
 
 			plain_text(n, &alt);
@@ -903,7 +945,7 @@ static void text_blocks(struct text *t, cmark_node *parent, int depth)
 
 void markdown_render_text(const struct markdown *m, int width, struct strbuf *out)
 {
-	struct text t = { out, width > 0 ? width : 72, NULL, 0, 0, NULL, 0, 0, NULL, 0 };
+	struct text t = { out, width > 0 ? width : 72, NULL, 0, 0, NULL, 0, 0, NULL, 0, m };
 	size_t i;
 
 	text_blocks(&t, m->doc, 0);
