@@ -6,17 +6,6 @@
 #include "base/strbuf.h"
 #include "core/image.h"
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int image_local(const char *url, struct strbuf *file, struct strbuf *published)
 {
 	struct strbuf dec = STRBUF_INIT;
@@ -27,23 +16,14 @@ int image_local(const char *url, struct strbuf *file, struct strbuf *published)
 		p += 2;
 	if (strncmp(p, IMAGE_DIR, strlen(IMAGE_DIR)) || !p[strlen(IMAGE_DIR)])
 		return 0;
-	for (q = p; *q && ok; q++) {
+	if (strbuf_add_percent_decoded(&dec, p, strlen(p)) < 0)
+		ok = 0;
+	/* Nothing that is not a plain file name below issues/assets/. */
+	for (q = dec.buf; ok && q < dec.buf + dec.len; q++) {
 		int c = (unsigned char)*q;
 
-		if (c == '%') {
-			int hi = hexval(q[1]), lo = hi < 0 ? -1 : hexval(q[2]);
-
-			if (lo < 0) {
-				ok = 0;
-				break;
-			}
-			c = hi * 16 + lo;
-			q += 2;
-		}
-		/* Nothing that is not a plain file name below issues/assets/. */
 		if (c < 0x20 || c == 0x7f || c == '?' || c == '#' || c == '\\' || c == '{' || c == '}')
 			ok = 0;
-		strbuf_addch(&dec, (char)c);
 	}
 	for (seg = dec.buf; ok && seg; ) {
 		const char *slash = strchr(seg, '/');
