@@ -24,8 +24,9 @@ static const char usage[] =
 	"would receive it, and write DIR/issue-N.html (the HTML part), .txt (the\n"
 	"text part) and .eml (the whole message; open it in any mail client).\n"
 	"\n"
-	"  --to EMAIL   the recipient (default reader@example.org); a member of the\n"
-	"               issue's list gets their stored name and attributes\n"
+	"  --to EMAIL   the recipient (default reader@example.org), or 'Name <EMAIL>'\n"
+	"               as a mail client writes it (the name as with --name); a\n"
+	"               member of the issue's list gets their stored name and attributes\n"
 	"  --name NAME  the recipient's name, for {{subscriber.name}} (overrides\n"
 	"               the stored one)\n"
 	"  -o DIR       where to write (default: preview/)\n"
@@ -125,7 +126,7 @@ int cmd_render(int argc, char **argv, struct config *cfg)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *to = "reader@example.org", *name = NULL, *outdir = "preview";
-	struct strbuf path = STRBUF_INIT, email = STRBUF_INIT;
+	struct strbuf path = STRBUF_INIT, email = STRBUF_INIT, to_name = STRBUF_INIT;
 	struct render rd;
 	struct issue is;
 	struct compose *c = NULL;
@@ -146,10 +147,14 @@ int cmd_render(int argc, char **argv, struct config *cfg)
 	if (optind != argc - 1)
 		return usage_error(usage, optind >= argc ? "which issue? e.g. 'newsbeat render issue-42'"
 							 : "too many arguments");
-	if (address_validate(to, &email, &why) < 0) {
+	/* "Ann Smith <ann@example.org>", pasted from a mail client, is fine too. */
+	if (strchr(to, '<') ? address_split_mailbox(to, &to_name, &email, &why) < 0
+			    : address_validate(to, &email, &why) < 0) {
 		error("--to '%s' is not a usable address: %s", to, why);
 		goto out;
 	}
+	if (!name && to_name.len)
+		name = to_name.buf;
 	if (issue_resolve(cfg->issues_dir, argv[optind], &path) < 0 ||
 	    issue_load(&is, path.buf) < 0)
 		goto out;
@@ -174,6 +179,7 @@ out_issue:
 	issue_release(&is);
 out:
 	strbuf_release(&path);
+	strbuf_release(&to_name);
 	strbuf_release(&email);
 	return ret;
 }
