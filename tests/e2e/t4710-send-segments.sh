@@ -58,6 +58,12 @@ check_exit 0 "send 42 --where country=Italy --limit 1" \
 	"$NB" send 42 --yes --where country=Italy --limit 1 > out 2> err
 check "status shows the segment" sh -c '"$NEWSBEAT" status 42 > st &&
 	grep -q "segment .*country=Italy" st && grep -q "issue 42: 2 recipients" st'
+check "status --json has the segment and the counts" sh -c '"$NEWSBEAT" status 42 --json |
+	/usr/bin/python3 -c "import json, sys; d = json.load(sys.stdin); sys.exit(0 if (d[\"segment\"],
+		d[\"list\"], d[\"recipients\"], d[\"sent\"], d[\"pending\"], d[\"sent_yet\"]) ==
+		(\"country=Italy\", \"members\", 2, 1, 1, True) else 1)"'
+check "status --json of an issue not sent" sh -c '"$NEWSBEAT" status 41 --json |
+	/usr/bin/python3 -c "import json, sys; d = json.load(sys.stdin); sys.exit(0 if not d[\"sent_yet\"] and d[\"segment\"] is None else 1)"'
 check_exit 2 "a resume with another --where is refused" \
 	"$NB" send 42 --yes --where country=France > out 2> err
 check "  with the reason" grep -q "being delivered to the members with country=Italy" err
