@@ -23,6 +23,8 @@ static const char usage[] =
 	"Render ISSUE (issue-42, 42, or a path to the .md file) as one subscriber\n"
 	"would receive it, and write DIR/issue-N.html (the HTML part), .txt (the\n"
 	"text part) and .eml (the whole message; open it in any mail client).\n"
+	"Images in issues/assets/ are shown in the .html from their files (a path\n"
+	"relative to DIR); the .eml and .txt have the URL the archive publishes.\n"
 	"\n"
 	"  --to EMAIL   the recipient (default reader@example.org), or 'Name <EMAIL>'\n"
 	"               as a mail client writes it (the name as with --name); a\n"
@@ -52,6 +54,7 @@ static int write_part(const char *dir, const char *slug, const char *ext,
 
 struct render {
 	struct compose *c;
+	struct compose *c_view;	/* the .html: local images from the files */
 	const struct issue *is;
 	const char *outdir;
 	const char *name;	/* --name, NULL if not given */
@@ -64,13 +67,20 @@ static int render_one(void *data, const struct compose_recipient *r)
 	struct compose_recipient rcpt = *r;
 	struct strbuf boundary = STRBUF_INIT, eml = STRBUF_INIT, html = STRBUF_INIT;
 	struct strbuf text = STRBUF_INIT, slug = STRBUF_INIT;
-	struct compose_output out = { &eml, &html, &text, NULL };
+	struct compose_output out = { &eml, NULL, &text, NULL };
+	struct compose_output view = { NULL, &html, NULL, NULL };
 	int ret = -1;
 
 	if (rd->name)
 		rcpt.name = rd->name;
+	/*
+	 * The .eml and .txt are exactly what is sent; the .html is for a
+	 * browser, so it shows local images from their files, not from the
+	 * URL the archive will publish them at.
+	 */
 	if (compose_boundary(&boundary) < 0 ||
 	    compose_message(rd->c, &rcpt, clock_now(), boundary.buf, NULL, &out) < 0 ||
+	    compose_message(rd->c_view, &rcpt, clock_now(), boundary.buf, NULL, &view) < 0 ||
 	    mkdir_p(rd->outdir, 0755) < 0)
 		goto out;
 	issue_slug(rd->is, &slug);
@@ -127,10 +137,10 @@ int cmd_render(int argc, char **argv, struct config *cfg)
 	};
 	const char *to = "reader@example.org", *name = NULL, *outdir = "preview";
 	struct strbuf path = STRBUF_INIT, email = STRBUF_INIT, to_name = STRBUF_INIT;
-	struct render rd;
+	struct render rd = { NULL, NULL, NULL, NULL, NULL };
 	struct issue is;
 	struct compose *c = NULL;
-	struct image_map images = IMAGE_MAP_INIT;
+	struct image_map images = IMAGE_MAP_INIT, view_images = IMAGE_MAP_INIT;
 	const char *why;
 	int opt, ret = EXIT_USAGE;
 
@@ -158,12 +168,15 @@ int cmd_render(int argc, char **argv, struct config *cfg)
 	if (issue_resolve(cfg->issues_dir, argv[optind], &path) < 0 ||
 	    issue_load(&is, path.buf) < 0)
 		goto out;
-	/* The preview shows local images from the files: paths relative to it. */
+	/* The .html shows local images from the files: paths relative to it. */
 	if (mkdir_p(outdir, 0755) < 0)
 		goto out_issue;
-	c = compose_with_images(cfg, &is, outdir, &images);
+	c = compose_with_images(cfg, &is, NULL, &images);
 	if (!c)
 		goto out_issue;
+	rd.c_view = images.n ? compose_with_images(cfg, &is, outdir, &view_images) : c;
+	if (!rd.c_view)
+		goto out_compose;
 	rd.c = c;
 	rd.is = &is;
 	rd.outdir = outdir;
@@ -173,9 +186,12 @@ int cmd_render(int argc, char **argv, struct config *cfg)
 	note_development_key(cfg);
 	ret = EXIT_OK;
 out_compose:
+	if (rd.c_view != c)
+		compose_free(rd.c_view);
 	compose_free(c);
 out_issue:
 	image_map_release(&images);
+	image_map_release(&view_images);
 	issue_release(&is);
 out:
 	strbuf_release(&path);
