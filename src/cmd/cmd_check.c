@@ -22,6 +22,8 @@
 #include "core/compose.h"
 #include "core/image.h"
 #include "archive/archive.h"
+#include "store/store.h"
+#include "base/fsutil.h"
 
 static const char usage[] =
 	"usage: newsbeat check ISSUE\n"
@@ -36,7 +38,8 @@ static const char usage[] =
 	"            (Gmail clips it, hiding the unsubscribe link); template\n"
 	"            variables nothing fills; a template (email or archive) that\n"
 	"            is missing or does not compile; another issue file with\n"
-	"            the same issue: number\n"
+	"            the same issue: number; a segment: whose terms do not parse\n"
+	"            or name an attribute no member of the list has\n"
 	"  warnings: images without alt text, over 1 MB, or not PNG, JPEG or\n"
 	"            GIF (no width for Outlook); pipe tables, ~~strike~~ and\n"
 	"            [^1] footnotes (not CommonMark); raw HTML (removed); an\n"
@@ -133,6 +136,28 @@ static void check_number(struct lint *l, const struct config *cfg, const struct 
 	free(others);
 }
 
+/*
+ * The front matter's segment, as send will read it: terms that parse
+ * and, when there is a database, attributes some member of the list has.
+ */
+static void check_segment(const struct config *cfg, const struct issue *is)
+{
+	struct strbuf what = STRBUF_INIT;
+	struct store_filter *f;
+	struct store *st;
+
+	if (!is->nsegment)
+		return;
+	strbuf_addf(&what, "%s:%d: segment", is->path, is->segment_line);
+	f = store_filter_parse((const char *const *)is->segment, is->nsegment, what.buf);
+	if (f && path_exists(cfg->database) && (st = store_open(cfg->database))) {
+		store_filter_check(st, is->list ? is->list : cfg->default_list, f);
+		store_close(st);
+	}
+	store_filter_free(f);
+	strbuf_release(&what);
+}
+
 int cmd_check(int argc, char **argv, struct config *cfg)
 {
 	struct strbuf path = STRBUF_INIT;
@@ -180,6 +205,7 @@ int cmd_check(int argc, char **argv, struct config *cfg)
 	lint_issue(&l, &is, m);
 	check_composed(&l, cfg, &is, m);
 	check_number(&l, cfg, &is);
+	check_segment(cfg, &is);
 	/* send builds the archive before the first message: its templates too. */
 	if (archive_check_templates(cfg) < 0)
 		lint_add(&l, NULL, 0, LINT_ERROR, "fix the template named above; send would stop here",

@@ -98,6 +98,9 @@ check_exit 0 "--dry-run --where builds only the segment" \
 check "  two messages" grep -q "built 2 messages" out
 sed 's/^issue: 42$/issue: 48/; s/^list: members$/list: members\nsegment: nosuch=1/' \
 	issues/issue-42.md > issues/issue-48.md
+check_exit 1 "check reports a segment: with an unknown attribute" "$NB" check 48 > out 2> err
+check "  at its line, with the known ones" \
+	grep -q "issue-48.md:[0-9]*: error: segment: no member of list 'members' has the attribute 'nosuch'; the attributes are: country, member_type" out
 check_exit 2 "a segment: with an unknown attribute is refused by send" \
 	"$NB" send 48 --yes --no-archive > out 2> err
 check "  naming the file and line" grep -q "issues/issue-48.md:[0-9]*: segment: no member" err
