@@ -317,12 +317,8 @@ static int load_issues(struct build *b, time_t now, struct archive_stats *st)
 {
 	char **paths = NULL;
 	size_t npaths = 0, i;
-	char today[16];
-	struct tm tm;
 	int r = 0;
 
-	gmtime_r(&now, &tm);
-	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
 	if (issue_list(b->cfg->issues_dir, &paths, &npaths) < 0)
 		return -1;
 	for (i = 0; i < npaths; i++) {
@@ -350,7 +346,7 @@ static int load_issues(struct build *b, time_t now, struct archive_stats *st)
 			e->loaded = 1;
 		}
 		cache_add(b, &e->is, &fst, e->src_hash);
-		if (e->is.draft || strcmp(e->is.date, today) > 0) {
+		if (issue_state(&e->is, now) != ISSUE_PUBLISHED) {
 			st->skipped++;
 			issue_release(&e->is);
 			goto next;
@@ -532,6 +528,37 @@ static void build_release(struct build *b)
 	strbuf_release(&b->new_cache);
 }
 
+static int compile_templates(struct build *b)
+{
+	if (!(b->t_index = compile_template(b, "archive-index.html")) ||
+	    !(b->t_issue = compile_template(b, "archive-issue.html")) ||
+	    !(b->t_tag = compile_template(b, "archive-tag.html")) ||
+	    !(b->t_feed = compile_template(b, "feed.xml")))
+		return -1;
+	return 0;
+}
+
+int archive_check_templates(const struct config *cfg)
+{
+	static const char *const files[] = { "style.css", "search.js" };
+	struct build b = { 0 };
+	struct strbuf src = STRBUF_INIT, path = STRBUF_INIT;
+	size_t i;
+	int r;
+
+	b.cfg = cfg;
+	strbuf_init(&b.new_cache, 0);
+	r = compile_templates(&b);
+	for (i = 0; i < ARRAY_SIZE(files) && !r; i++)
+		if (read_template(cfg, files[i], &src, &path) < 0)
+			r = error("cannot read '%s': %s (is [paths] templates right?)",
+				  path.buf, strerror(errno));
+	build_release(&b);
+	strbuf_release(&src);
+	strbuf_release(&path);
+	return r;
+}
+
 int archive_build(const struct config *cfg, const char *out_dir, time_t now,
 		  struct archive_stats *stats)
 {
@@ -559,10 +586,7 @@ int archive_build(const struct config *cfg, const char *out_dir, time_t now,
 	b.tmpl_hash = fnv64_str(b.tmpl_hash, cfg->base_url);
 	b.tmpl_hash = fnv64_str(b.tmpl_hash, cfg->language);
 	b.tmpl_hash = fnv64_str(b.tmpl_hash, cfg->list_id);
-	if (!(b.t_index = compile_template(&b, "archive-index.html")) ||
-	    !(b.t_issue = compile_template(&b, "archive-issue.html")) ||
-	    !(b.t_tag = compile_template(&b, "archive-tag.html")) ||
-	    !(b.t_feed = compile_template(&b, "feed.xml")))
+	if (compile_templates(&b) < 0)
 		goto out;
 	tmpl_each_name(b.t_issue, archive_note_neighbour_field, b.neighbour_fields);
 	/* The parent must exist for the temporary directory beside out. */

@@ -56,6 +56,13 @@ int archive_build(const struct config *cfg, const char *out_dir, time_t now,
 		  struct archive_stats *stats);
 
 /*
+ * For `check`: compile the archive's templates (and find the files it
+ * copies) as archive_build would, building nothing.  Returns 0, or -1
+ * after error() naming the template file (and line).
+ */
+int archive_check_templates(const struct config *cfg);
+
+/*
  * The public URL of an issue page: base_url + "issues/" + slug + ".html"
  * (the same URL compose_web_url gives the email).  Appends to out.
  */

@@ -12,6 +12,8 @@
 #include "core/tmpl.h"
 #include "archive/archive.h"
 #include "archive/archive_internal.h"
+#include "archive/archive_images.h"
+#include "core/image.h"
 
 static const char *const months[] = {
 	"January", "February", "March", "April", "May", "June", "July",
@@ -124,6 +126,7 @@ int archive_render_content(const struct build *b, const struct entry *e,
 			  const struct tval *global, struct strbuf *out)
 {
 	struct markdown *md = markdown_parse(e->is.body, e->is.body_len);
+	struct image_map images = IMAGE_MAP_INIT;
 	struct strbuf html = STRBUF_INIT, clean = STRBUF_INIT;
 	struct tmpl_options opts = { TMPL_ESCAPE_HTML, NULL, NULL, 0 };
 	struct tmpl *t;
@@ -131,9 +134,12 @@ int archive_render_content(const struct build *b, const struct entry *e,
 	const struct tval *stack[2];
 	int r = 0;
 
-	(void)b;
+	/* Local images at the URL this archive serves them at (assets/). */
+	archive_images_collect(b->cfg, md, NULL, &images);
+	markdown_set_images(md, &images);
 	markdown_render_html(md, &html);
 	markdown_free(md);
+	image_map_release(&images);
 	archive_xml_clean(&clean, html.buf, html.len);
 	t = tmpl_compile(e->is.path, clean.buf, clean.len, &opts);
 	if (!t) {

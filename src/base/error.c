@@ -3,9 +3,12 @@
 
 static report_fn report_routine;
 
-void set_report_routine(report_fn fn)
+report_fn set_report_routine(report_fn fn)
 {
+	report_fn old = report_routine;
+
 	report_routine = fn;
+	return old;
 }
 
 NB_PRINTF(2, 0) static void vreport(const char *level, const char *fmt, va_list ap)

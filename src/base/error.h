@@ -25,9 +25,10 @@ NB_NORETURN void bug_fl(const char *file, int line, const char *fmt, ...) NB_PRI
 /*
  * Tests and the web server redirect reports: the routine receives the level
  * ("error" or "warning") and the formatted message without a newline.
- * Pass NULL to restore printing to stderr.
+ * Pass NULL to restore printing to stderr.  Returns the routine it
+ * replaces, so a caller can put it back.
  */
 typedef void (*report_fn)(const char *level, const char *msg);
-void set_report_routine(report_fn fn);
+report_fn set_report_routine(report_fn fn);
 
 #endif

@@ -66,6 +66,13 @@ void strbuf_add_json_string(struct strbuf *sb, const char *s, size_t len);
  * outside text (messages, lists, names, header cells) goes through it.
  */
 void strbuf_add_shown(struct strbuf *sb, const char *s, size_t len, const char *quote);
+/*
+ * Append s[0..len) percent-decoded (RFC 3986 2.1: %XX, either case).
+ * Returns 0, or -1 at a malformed escape (what came before it is
+ * appended).  Decoded bytes are not checked: the caller refuses what its
+ * use cannot take (a NUL, a CR or LF, a '/').
+ */
+int strbuf_add_percent_decoded(struct strbuf *sb, const char *s, size_t len);
 /* Remove trailing ASCII whitespace. */
 void strbuf_rtrim(struct strbuf *sb);
 

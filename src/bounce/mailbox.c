@@ -31,25 +31,13 @@ static const struct {
 static char *percent_decode(const char *s, size_t n)
 {
 	struct strbuf sb = STRBUF_INIT;
-	size_t i;
 
-	for (i = 0; i < n; i++) {
-		int c = (unsigned char)s[i];
-
-		if (c == '%') {
-			if (n - i < 3 || hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0)
-				goto bad;
-			c = hexval(s[i + 1]) * 16 + hexval(s[i + 2]);
-			i += 2;
-		}
-		if (c == '\0' || c == '\r' || c == '\n')
-			goto bad;
-		strbuf_addch(&sb, c);
+	if (strbuf_add_percent_decoded(&sb, s, n) < 0 || memchr(sb.buf, '\0', sb.len) ||
+	    memchr(sb.buf, '\r', sb.len) || memchr(sb.buf, '\n', sb.len)) {
+		strbuf_release(&sb);
+		return NULL;
 	}
 	return strbuf_detach(&sb, NULL);
-bad:
-	strbuf_release(&sb);
-	return NULL;
 }
 
 void mailbox_spec_release(struct mailbox_spec *s)

@@ -67,4 +67,41 @@ void cmd_json_str(struct strbuf *sb, const char *s);
  */
 void warn_sender_blamed(int issue, long n);
 
+/*
+ * The other issue files (issue_list of [paths] issues) whose front
+ * matter says the same `issue:` number as is (a copied file whose number
+ * was not changed: sending it would resume the other issue's delivery).
+ * Only for an issue file in that directory (one given by a path from
+ * elsewhere is not one of the newsletter's issues).  Files that do not
+ * parse are passed over quietly.  Returns how many;
+ * *others is an array of that many owned paths (free each, then it).
+ */
+struct issue;
+size_t issue_same_number(const struct config *cfg, const struct issue *is, char ***others);
+
+/*
+ * Without [serve] secret_env set: a note on stderr that the links just
+ * written are signed with the development key (render, send to the
+ * Maildir), so they will not work against a real serve.
+ */
+void note_development_key(const struct config *cfg);
+
+/*
+ * A segment's canonical text (store_filter_canonical, one term a line;
+ * "" for the whole list) as a phrase for messages: "the members with
+ * country=Italy and member_type!=student", or "every member".  Replaces
+ * *out; printable (strbuf_add_shown).
+ */
+void segment_describe(const char *canonical, struct strbuf *out);
+
+/*
+ * compose_prepare() with the issue's local images (archive_images.h)
+ * collected into *images (the caller releases it; check reads it): the
+ * published URLs, or with preview_dir (an existing directory) paths to
+ * the files relative to it.  The secret is config_secret(cfg).
+ */
+struct image_map;
+struct compose *compose_with_images(const struct config *cfg, const struct issue *is,
+				    const char *preview_dir, struct image_map *images);
+
 #endif

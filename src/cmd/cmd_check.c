@@ -20,6 +20,10 @@
  * variables nothing fills) go through compose.h.
  */
 #include "core/compose.h"
+#include "core/image.h"
+#include "archive/archive.h"
+#include "store/store.h"
+#include "base/fsutil.h"
 
 static const char usage[] =
 	"usage: newsbeat check ISSUE\n"
@@ -27,13 +31,19 @@ static const char usage[] =
 	"Check an issue before sending it.  ISSUE is issue-42, 42 or a path.\n"
 	"Reports, one line each as FILE:LINE: error|warning: message (what to do):\n"
 	"  errors:   bad or missing front matter fields; placeholders left in\n"
-	"            (TK, TODO, FIXME, lorem ipsum); relative links or\n"
-	"            images; unsafe link schemes (javascript:, data:, file:, ...);\n"
-	"            an HTML part over 102 KB (Gmail clips it, hiding the\n"
-	"            unsubscribe link); template variables nothing fills\n"
-	"  warnings: images without alt text; pipe tables, ~~strike~~ and [^1]\n"
-	"            footnotes (not CommonMark); raw HTML (removed); an HTML part\n"
-	"            over 90 KB\n"
+	"            (TK, TODO, FIXME, lorem ipsum); relative links or images\n"
+	"            (but images in issues/assets/, written ![...](assets/NAME));\n"
+	"            such an image whose file is missing; unsafe link schemes\n"
+	"            (javascript:, data:, file:, ...); an HTML part over 102 KB\n"
+	"            (Gmail clips it, hiding the unsubscribe link); template\n"
+	"            variables nothing fills; a template (email or archive) that\n"
+	"            is missing or does not compile; another issue file with\n"
+	"            the same issue: number; a segment: whose terms do not parse\n"
+	"            or name an attribute no member of the list has\n"
+	"  warnings: images without alt text, over 1 MB, or not PNG, JPEG or\n"
+	"            GIF (no width for Outlook); pipe tables, ~~strike~~ and\n"
+	"            [^1] footnotes (not CommonMark); raw HTML (removed); an\n"
+	"            HTML part over 90 KB\n"
 	"\n"
 	"Exit status: 0 no errors (warnings allowed), 1 errors found,\n"
 	"2 the issue cannot be read or parsed.\n";
@@ -70,8 +80,11 @@ static void check_report(const char *level, const char *msg)
 		lint_add(report_lint, NULL, 0, lv, NULL, "%s", p + (*p == ' '));
 		return;
 	}
-	fflush(stdout);
-	fprintf(stderr, "newsbeat: %s: %s\n", level, msg);
+	/*
+	 * Anything else (a template that cannot be read) is a finding too:
+	 * send would stop on it, so check must not say "no problems found".
+	 */
+	lint_add(report_lint, NULL, 0, lv, NULL, "%s", msg);
 }
 
 static void on_unfilled(void *data, const char *name, const char *where, int line)
@@ -82,22 +95,67 @@ static void on_unfilled(void *data, const char *name, const char *where, int lin
 }
 
 /* Render for a sample recipient: the HTML part's size and unfilled variables. */
-static void check_composed(struct lint *l, const struct config *cfg, const struct issue *is)
+static void check_composed(struct lint *l, const struct config *cfg, const struct issue *is,
+			   const struct markdown *m)
 {
-	struct compose *c = compose_prepare(cfg, is, config_secret(cfg));
+	struct image_map images = IMAGE_MAP_INIT;
+	struct compose *c = compose_with_images(cfg, is, NULL, &images);
 	struct strbuf html = STRBUF_INIT;
 	struct compose_output out = { NULL, &html, NULL, NULL };
 	struct compose_recipient r = { "reader@example.org", "Sample Reader",
 		is->list ? is->list : cfg->default_list, 0, NULL, NULL };
 	void *d[2] = { l, (void *)is };
 
-	if (!c)
-		return;	/* the template errors are findings already (check_report) */
+	lint_images(l, is, m, &images);
+	image_map_release(&images);
+	if (!c) {
+		lint_add(l, NULL, 0, LINT_ERROR, "fix the template named above; send would stop here",
+			 "the message cannot be built with the templates in '%s'", cfg->templates_dir);
+		return;
+	}
 	if (compose_message(c, &r, clock_now(), "=_newsbeat-check", NULL, &out) == 0)
 		lint_html_size(l, html.len);
 	compose_each_unfilled(c, on_unfilled, d);
 	strbuf_release(&html);
 	compose_free(c);
+}
+
+/* Another issue file with the same number: send would resume its delivery. */
+static void check_number(struct lint *l, const struct config *cfg, const struct issue *is)
+{
+	char **others;
+	size_t n = issue_same_number(cfg, is, &others), i;
+
+	for (i = 0; i < n; i++) {
+		lint_add(l, NULL, 0, LINT_ERROR,
+			 "give each issue its own number; 'newsbeat new' picks the next free one",
+			 "'issue: %d' is also the number of '%s': sending one would resume the "
+			 "other's delivery", is->number, others[i]);
+		free(others[i]);
+	}
+	free(others);
+}
+
+/*
+ * The front matter's segment, as send will read it: terms that parse
+ * and, when there is a database, attributes some member of the list has.
+ */
+static void check_segment(const struct config *cfg, const struct issue *is)
+{
+	struct strbuf what = STRBUF_INIT;
+	struct store_filter *f;
+	struct store *st;
+
+	if (!is->nsegment)
+		return;
+	strbuf_addf(&what, "%s:%d: segment", is->path, is->segment_line);
+	f = store_filter_parse((const char *const *)is->segment, is->nsegment, what.buf);
+	if (f && path_exists(cfg->database) && (st = store_open(cfg->database))) {
+		store_filter_check(st, is->list ? is->list : cfg->default_list, f);
+		store_close(st);
+	}
+	store_filter_free(f);
+	strbuf_release(&what);
 }
 
 int cmd_check(int argc, char **argv, struct config *cfg)
@@ -145,7 +203,13 @@ int cmd_check(int argc, char **argv, struct config *cfg)
 	}
 	m = markdown_parse(is.body, is.body_len);
 	lint_issue(&l, &is, m);
-	check_composed(&l, cfg, &is);
+	check_composed(&l, cfg, &is, m);
+	check_number(&l, cfg, &is);
+	check_segment(cfg, &is);
+	/* send builds the archive before the first message: its templates too. */
+	if (archive_check_templates(cfg) < 0)
+		lint_add(&l, NULL, 0, LINT_ERROR, "fix the template named above; send would stop here",
+			 "the archive cannot be built with the templates in '%s'", cfg->templates_dir);
 	set_report_routine(NULL);
 
 	lint_sort(&l);

@@ -17,10 +17,13 @@
 #include "core/config_headers.h"
 #include "core/token.h"
 #include "store/journal.h"
+#include "store/store.h"
+#include "archive/archive.h"
 #include "deliver/sender.h"
 #include "base/progress.h"
 #include "deliver/send_source.h"
 #include "deliver/transport.h"
+#include "core/image.h"
 #include "cmd/cmd.h"
 
 #include <getopt.h>
@@ -29,8 +32,8 @@
 #include <unistd.h>
 
 static const char usage[] =
-	"usage: newsbeat send ISSUE [--list L] [--test EMAIL]... [--dry-run] [--yes] [--limit N]\n"
-	"                           [--retry-failed]\n"
+	"usage: newsbeat send ISSUE [--list L] [--where KEY=VALUE]... [--test EMAIL]... [--dry-run]\n"
+	"                           [--yes] [--limit N] [--retry-failed] [--no-archive]\n"
 	"\n"
 	"Deliver ISSUE (issue-42, 42, or a path to the .md file) to every active\n"
 	"subscriber of the list, one personalized message each, through the\n"
@@ -39,8 +42,16 @@ static const char usage[] =
 	"The first run records the recipients in the delivery journal; running\n"
 	"it again resumes: nobody who got it is mailed again, nobody is skipped.\n"
 	"`newsbeat status ISSUE` shows who got it, who failed and why.\n"
+	"Before the first message goes out, the web archive ([paths] archive) is\n"
+	"rebuilt, so the \"View in your browser\" link and Archived-At work when\n"
+	"the mail arrives; if it cannot be built, nothing is sent.  A draft or\n"
+	"an issue dated in the future (not in the archive) is sent only after\n"
+	"asking, or with --yes.\n"
 	"\n"
 	"  --list L      the list (default: the issue's `list`, else [newsletter] default_list)\n"
+	"  --where KEY=VALUE  only the members whose attribute KEY is VALUE (KEY!=VALUE:\n"
+	"                is not VALUE); repeatable, all must hold; replaces the issue's\n"
+	"                `segment`.  Recorded at the first send: a resume keeps it\n"
 	"  --test EMAIL  send only to EMAIL (repeatable), subject prefixed \"[TEST] \";\n"
 	"                the journal is not touched\n"
 	"  --dry-run     build every message, deliver nothing\n"
@@ -48,7 +59,8 @@ static const char usage[] =
 	"  --limit N     send at most N messages in this run\n"
 	"  --retry-failed  once the cause is fixed (a config value, the relay), put\n"
 	"                the issue's failed recipients back in the queue and send to\n"
-	"                them; asks like a send (or --yes); sent rows are never touched\n";
+	"                them; asks like a send (or --yes); sent rows are never touched\n"
+	"  --no-archive  do not rebuild the archive first (run 'newsbeat archive' yourself)\n";
 
 static volatile sig_atomic_t interrupted;
 
@@ -240,14 +252,22 @@ static int send_tests(struct send_ctx *ctx, const char *from, const char *list,
 static void print_summary(const struct sender_result *res, const long c[JOURNAL_NSTATES],
 			  struct journal *j, int issue)
 {
-	printf("sent %ld, failed %ld, to retry %ld, cancelled %ld in this run (%.1f s, %.0f messages/s",
-	       res->sent, res->failed, res->retry, res->cancelled, res->seconds,
+	/*
+	 * "To retry" is a state, said once, in the issue total: a row that
+	 * failed for now and was sent later in the same run is not left to
+	 * retry, so the run counts temporary failures instead.
+	 */
+	printf("sent %ld, failed %ld, cancelled %ld in this run (%.1f s, %.0f messages/s",
+	       res->sent, res->failed, res->cancelled, res->seconds,
 	       res->seconds > 0 ? (double)res->attempted / res->seconds : 0.0);
 	if (res->connections)
 		printf(", %d connection%s", res->connections, res->connections == 1 ? "" : "s");
 	if (res->rtt > 0)
 		printf(", round trip %.0f ms", res->rtt * 1000);
 	printf(")\n");
+	if (res->retry)
+		printf("%ld temporary failure%s (4xx, timeout or lost connection) in this run\n",
+		       res->retry, res->retry == 1 ? "" : "s");
 	if (res->ambiguous)
 		printf("%ld connection(s) lost after the final dot: those messages may arrive twice\n",
 		       res->ambiguous);
@@ -271,6 +291,82 @@ static void print_summary(const struct sender_result *res, const long c[JOURNAL_
 		printf("see who failed and why: newsbeat status issue-%d --failed\n", issue);
 }
 
+/* Another issue file with the same number would share this one's journal. */
+static int same_number(const struct config *cfg, const struct issue *is)
+{
+	char **others;
+	size_t n = issue_same_number(cfg, is, &others), i;
+	int r = 0;
+
+	for (i = 0; i < n; i++) {
+		r = error("'%s' and '%s' both say 'issue: %d': the second one sent would only "
+			  "resume the first one's delivery; give each issue its own number "
+			  "('newsbeat new' picks the next free one)", is->path, others[i], is->number);
+		free(others[i]);
+	}
+	free(others);
+	return r;
+}
+
+/*
+ * The segment: --where's terms, else the front matter's `segment`.
+ * *where stays NULL for the whole list; *canonical gets the text the
+ * snapshot records.  0, or -1 after error() naming the bad term.
+ */
+static int parse_segment(const struct issue *is, char **wheres, size_t nwheres,
+			 struct store_filter **where, struct strbuf *canonical)
+{
+	struct strbuf what = STRBUF_INIT;
+
+	if (nwheres)
+		*where = store_filter_parse((const char *const *)wheres, nwheres, "--where");
+	else if (is->nsegment) {
+		strbuf_addf(&what, "%s:%d: segment", is->path, is->segment_line);
+		*where = store_filter_parse((const char *const *)is->segment, is->nsegment, what.buf);
+	}
+	strbuf_release(&what);
+	if ((nwheres || is->nsegment) && !*where)
+		return -1;
+	store_filter_canonical(*where, canonical);
+	return 0;
+}
+
+/* Why the archive leaves is out, for the question and the --yes warning. */
+static const char *unpublished_why(const struct issue *is, enum issue_state state,
+				   struct strbuf *sb)
+{
+	strbuf_reset(sb);
+	if (state == ISSUE_DRAFT)
+		strbuf_addf(sb, "issue %d is a draft (draft: true)", is->number);
+	else
+		strbuf_addf(sb, "issue %d is dated %s, in the future", is->number, is->date);
+	strbuf_addstr(sb, ": the archive leaves it out, so its \"View in your browser\" link "
+		      "will not work");
+	return sb->buf;
+}
+
+/*
+ * Rebuild the archive (as `newsbeat archive` does) so the issue's web
+ * page exists when the mail arrives.  0, or -1 after error(): nothing
+ * has been sent then.
+ */
+static int build_archive(const struct config *cfg, const struct issue *is,
+			 enum issue_state state, const char *web_url)
+{
+	struct archive_stats st;
+
+	if (archive_build(cfg, cfg->archive_dir, clock_now(), &st) < 0)
+		return error("the archive could not be built in '%s', so nothing was sent: fix "
+			     "the cause above, or send with --no-archive", cfg->archive_dir);
+	printf("archive rebuilt in %s (%zu issue%s)", cfg->archive_dir, st.published,
+	       st.published == 1 ? "" : "s");
+	if (state == ISSUE_PUBLISHED)
+		printf(": issue %d is at %s\n", is->number, web_url);
+	else
+		printf(", without issue %d\n", is->number);
+	return 0;
+}
+
 int cmd_send(int argc, char **argv, struct config *cfg)
 {
 	static const struct option longopts[] = {
@@ -280,16 +376,22 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		{ "yes", no_argument, NULL, 'y' },
 		{ "limit", required_argument, NULL, 'L' },
 		{ "retry-failed", no_argument, NULL, 'R' },
+		{ "no-archive", no_argument, NULL, 'A' },
+		{ "where", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *list_opt = NULL, *list, *why;
-	char **tests = NULL;
-	size_t ntests = 0, tests_alloc = 0, i;
-	int dry_run = 0, yes = 0, retry_failed = 0, opt, ret = EXIT_USAGE, lockfd = -1, has;
+	char **tests = NULL, **wheres = NULL;
+	size_t ntests = 0, tests_alloc = 0, nwheres = 0, wheres_alloc = 0, i;
+	struct store_filter *where = NULL;
+	struct strbuf segment = STRBUF_INIT, snap_segment = STRBUF_INIT;
+	int dry_run = 0, yes = 0, retry_failed = 0, no_archive = 0, opt, ret = EXIT_USAGE, lockfd = -1, has;
 	long limit = 0;
 	struct strbuf path = STRBUF_INIT, from = STRBUF_INIT, sb = STRBUF_INIT;
 	struct strbuf snap_list = STRBUF_INIT;
+	enum issue_state state;
+	struct image_map images = IMAGE_MAP_INIT;
 	struct send_ctx ctx;
 	struct issue is;
 	int issue_loaded = 0;
@@ -312,6 +414,11 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		case 'n': dry_run = 1; break;
 		case 'y': yes = 1; break;
 		case 'R': retry_failed = 1; break;
+		case 'A': no_archive = 1; break;
+		case 'W':
+			ALLOC_GROW(wheres, nwheres + 1, wheres_alloc);
+			wheres[nwheres++] = optarg;
+			break;
 		case 'L': {
 			char *end;
 
@@ -319,21 +426,30 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 			limit = strtol(optarg, &end, 10);
 			if (errno || *end || limit < 1) {
 				free(tests);
+				free(wheres);
 				return usage_error(usage, "--limit wants a positive number, not '%s'", optarg);
 			}
 			break;
 		}
-		case 'h': free(tests); return show_help(usage);
-		default: free(tests); return usage_error(usage, "unknown option");
+		case 'h': free(tests); free(wheres); return show_help(usage);
+		default: free(tests); free(wheres); return usage_error(usage, "unknown option");
 		}
 	}
 	if (optind != argc - 1) {
 		free(tests);
+		free(wheres);
 		return usage_error(usage, optind >= argc ? "which issue? e.g. 'newsbeat send issue-42'"
 							 : "too many arguments");
 	}
+	if (nwheres && ntests) {
+		free(tests);
+		free(wheres);
+		return usage_error(usage, "--where chooses the list's recipients; --test sends only to "
+					  "the addresses given: use one or the other");
+	}
 	if (retry_failed && (ntests || dry_run)) {
 		free(tests);
+		free(wheres);
 		return usage_error(usage, "--retry-failed re-queues journal rows: it goes with "
 					  "neither --test nor --dry-run");
 	}
@@ -354,6 +470,11 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		goto out;
 	issue_loaded = 1;
 	list = list_opt ? list_opt : is.list ? is.list : cfg->default_list;
+	if (same_number(cfg, &is) < 0)
+		goto out;
+	if (!ntests && parse_segment(&is, wheres, nwheres, &where, &segment) < 0)
+		goto out;
+	state = issue_state(&is, clock_now());
 
 	/* Opening a transport checks the URL and TLS policy before any work. */
 	probe = transport_open(cfg);
@@ -369,11 +490,12 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		if (!secret)
 			goto out;
 	}
-	ctx.compose = compose_prepare(cfg, &is, config_secret(cfg));
+	ctx.compose = compose_with_images(cfg, &is, NULL, &images);
 	if (!ctx.compose)
 		goto out;
 
 	if (ntests) {
+		note_development_key(cfg);
 		ret = send_tests(&ctx, from.buf, list, tests, ntests);
 		goto out;
 	}
@@ -388,10 +510,12 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 	}
 
 	if (dry_run) {
-		if (send_source_each(ctx.source, list, dry_run_one, &ctx) < 0)
+		if (send_source_where(ctx.source, list, where) < 0 ||
+		    send_source_each(ctx.source, list, dry_run_one, &ctx) < 0)
 			goto out;
-		printf("dry run: built %ld messages (%zu bytes) for list '%s', delivered nothing "
-		       "(transport: %s)\n", ctx.built, ctx.bytes, list, transport_describe(probe));
+		printf("dry run: built %ld messages (%zu bytes) for list '%s'%s, delivered nothing "
+		       "(transport: %s)\n", ctx.built, ctx.bytes, list, segment.len ? " (a segment)" : "",
+		       transport_describe(probe));
 		ret = ctx.failed ? EXIT_FAILED : EXIT_OK;
 		goto out;
 	}
@@ -417,6 +541,27 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		      is.number, snap_list.buf, list, snap_list.buf, list);
 		goto out;
 	}
+	if (has > 0 && journal_snapshot_segment(ctx.journal, is.number, &snap_segment) < 0)
+		goto out;
+	if (has > 0 && where && strcmp(snap_segment.buf, segment.buf)) {
+		struct strbuf then = STRBUF_INIT, now = STRBUF_INIT;
+
+		/* Resuming with other terms would mix two segments in one issue. */
+		segment_describe(snap_segment.buf, &then);
+		segment_describe(segment.buf, &now);
+		error("issue %d is being delivered to %s of list '%s' (recorded at the first send), "
+		      "not to %s: resume without --where (or with the same terms), or make a new "
+		      "issue for the other members", is.number, then.buf, list, now.buf);
+		strbuf_release(&then);
+		strbuf_release(&now);
+		goto out;
+	}
+	if (has > 0) {
+		strbuf_reset(&segment);
+		strbuf_addbuf(&segment, &snap_segment);
+	} else if (send_source_where(ctx.source, list, where) < 0) {
+		goto out;
+	}
 	if (has < 0 || journal_recover(ctx.journal, is.number) < 0 ||
 	    journal_counts(ctx.journal, is.number, c) < 0)
 		goto out;
@@ -430,18 +575,38 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		printf("issue %d has no failed recipients; nothing re-queued\n", is.number);
 		retry_failed = 0;
 	}
+	if (has && !retry_failed && !c[JOURNAL_PENDING] && !c[JOURNAL_SENDING] && !c[JOURNAL_RETRY]) {
+		/* Nothing to ask about: say where the issue stands and stop. */
+		printf("issue %d is complete: %ld sent, %ld failed, %ld cancelled; nothing left to send\n",
+		       is.number, c[JOURNAL_SENT], c[JOURNAL_FAILED], c[JOURNAL_CANCELLED]);
+		if (c[JOURNAL_FAILED])
+			printf("see who failed and why: newsbeat status issue-%d --failed; once the cause "
+			       "is fixed: newsbeat send %d --retry-failed\n", is.number, is.number);
+		ret = c[JOURNAL_FAILED] ? EXIT_FAILED : EXIT_OK;
+		goto out;
+	}
+	if (state != ISSUE_PUBLISHED && yes)
+		warning("%s; sending it anyway (--yes)", unpublished_why(&is, state, &sb));
 	if (!yes) {
 		long n = has ? c[JOURNAL_PENDING] + c[JOURNAL_RETRY]
 			     : send_source_count(ctx.source, list);
 
 		if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) {
+			if (state != ISSUE_PUBLISHED)
+				error("%s", unpublished_why(&is, state, &sb));
 			error("not a terminal, so I cannot ask for confirmation: pass --yes to send "
 			      "issue %d to list '%s'", is.number, list);
 			goto out;
 		}
+		if (state != ISSUE_PUBLISHED)
+			fprintf(stderr, "warning:    %s\n", unpublished_why(&is, state, &sb));
 		fprintf(stderr, "issue:      %d  %s\n", is.number, shown(&sb, is.title));
 		fprintf(stderr, "subject:    %s\n", shown(&sb, compose_subject(ctx.compose)));
 		fprintf(stderr, "list:       %s\n", shown(&sb, list));
+		if (segment.len) {
+			segment_describe(segment.buf, &sb);
+			fprintf(stderr, "segment:    %s\n", sb.buf);
+		}
 		if (retry_failed)
 			fprintf(stderr, "recipients: %ld that failed, to send again; %ld others left to "
 				"send; %ld already sent (not touched)\n", c[JOURNAL_FAILED], n,
@@ -460,10 +625,14 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 			goto out;
 		}
 	}
+	/* The pages the messages link to exist before the first one goes out. */
+	if (!no_archive && build_archive(cfg, &is, state, compose_web_url(ctx.compose)) < 0)
+		goto out;
 	if (!has) {
 		/* One transaction, durable before the first message (journal.h). */
 		if (journal_snapshot_begin(ctx.journal, is.number, list) < 0)
 			goto out;
+		journal_snapshot_set_segment(ctx.journal, segment.buf);
 		if (send_source_each(ctx.source, list, snapshot_one, &ctx) != 0) {
 			journal_snapshot_abort(ctx.journal);
 			goto out;
@@ -521,6 +690,7 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		so.progress = progress_start(what.buf, c[JOURNAL_PENDING] + c[JOURNAL_RETRY]);
 		strbuf_release(&what);
 	}
+	note_development_key(cfg);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -570,6 +740,11 @@ out:
 	strbuf_release(&path);
 	strbuf_release(&from);
 	strbuf_release(&snap_list);
+	strbuf_release(&segment);
+	strbuf_release(&snap_segment);
+	store_filter_free(where);
+	free(wheres);
+	image_map_release(&images);
 	strbuf_release(&sb);
 	free(tests);
 	return ret;

@@ -24,9 +24,9 @@ static const char usage[] =
 	"       newsbeat subscribers remove EMAIL [--list L]\n"
 	"       newsbeat subscribers import FILE.csv|- [--list L] [--dry-run] [--resubscribe] [--delimiter D]\n"
 	"                                      [--encoding utf8|latin1|cp1252]\n"
-	"       newsbeat subscribers export [--list L] [-o FILE|-]\n"
-	"       newsbeat subscribers list [--list L] [--status S]\n"
-	"       newsbeat subscribers count [--list L] [--json]\n"
+	"       newsbeat subscribers export [--list L] [--where KEY=VALUE]... [-o FILE|-]\n"
+	"       newsbeat subscribers list [--list L] [--status S] [--where KEY=VALUE]...\n"
+	"       newsbeat subscribers count [--list L] [--where KEY=VALUE]... [--json]\n"
 	"\n"
 	"L defaults to [newsletter] default_list.  Someone who unsubscribed, bounced\n"
 	"or complained is not re-activated by add or import without --resubscribe.\n"
@@ -37,6 +37,10 @@ static const char usage[] =
 	"sets it (',', ';' or 'tab').  The file must be UTF-8 unless --encoding\n"
 	"says it is Latin-1 or Windows-1252 (Excel's \"CSV\" on Windows).\n"
 	"S is active, pending, unsubscribed, bounced or complained.\n"
+	"--where KEY=VALUE keeps the members whose attribute KEY is VALUE (KEY!=VALUE:\n"
+	"is not VALUE); repeated, all must hold: the segment 'send --where' mails.\n"
+	"remove, export, list and count need an existing list; add and import\n"
+	"create it.\n"
 	"import - reads the CSV from standard input; export writes to standard\n"
 	"output, also with -o - (a file named '-' is ./-).\n";
 
@@ -47,6 +51,9 @@ struct opts {
 	int resubscribe, dry_run, json;
 	struct strbuf attrs;	/* "key\0value\0" pairs */
 	size_t nattrs;
+	char **wheres;		/* --where terms, as given */
+	size_t nwheres, wheres_alloc;
+	struct store_filter *where;	/* parsed; NULL: the whole list */
 };
 
 /*
@@ -65,6 +72,7 @@ static const struct option longopts[] = {
 	{ "json", no_argument, NULL, 'J' },
 	{ "delimiter", required_argument, NULL, 'd' },
 	{ "encoding", required_argument, NULL, 'e' },
+	{ "where", required_argument, NULL, 'w' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -74,9 +82,9 @@ static const struct {
 	{ "add", "lnaR" },
 	{ "remove", "l" },
 	{ "import", "lDRde" },
-	{ "export", "lo" },
-	{ "list", "ls" },
-	{ "count", "lJ" },
+	{ "export", "low" },
+	{ "list", "lsw" },
+	{ "count", "lJw" },
 };
 
 static const char *action_opts(const char *sub)
@@ -119,7 +127,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const struct config
 	o->list = cfg->default_list;
 	optind = 2;
 	opterr = 0;	/* reported below, with the action */
-	while ((opt = getopt_long(argc, argv, ":l:n:a:o:s:d:e:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":l:n:a:o:s:d:e:w:", longopts, NULL)) != -1) {
 		if (opt == '?' || opt == ':') {
 			bad_option(&what, argv);
 			r = opt == '?'
@@ -146,6 +154,10 @@ static int parse_opts(int argc, char **argv, struct opts *o, const struct config
 		case 'R': o->resubscribe = 1; break;
 		case 'D': o->dry_run = 1; break;
 		case 'J': o->json = 1; break;
+		case 'w':
+			ALLOC_GROW(o->wheres, o->nwheres + 1, o->wheres_alloc);
+			o->wheres[o->nwheres++] = optarg;
+			break;
 		case 'e':
 			if (!strcasecmp(optarg, "utf8") || !strcasecmp(optarg, "utf-8"))
 				o->encoding = 0;
@@ -692,7 +704,7 @@ static int do_export(struct store *st, struct opts *o)
 	for (i = 0; i < k.n; i++)
 		csvio_add_field(&out, k.v[i], 0);
 	csvio_end_record(&out);
-	c = store_recipients_open(st, o->list);
+	c = store_recipients_where(st, o->list, o->where);
 	while (c && (r = store_cursor_next(c))) {
 		csvio_add_field(&out, r->email, 1);
 		csvio_add_field(&out, r->name, 0);
@@ -731,7 +743,7 @@ static int do_list(struct store *st, struct opts *o)
 
 	if (o->status)
 		store_status_parse(o->status, &s);	/* checked with the options */
-	c = store_members_open(st, o->list, s);
+	c = store_members_where(st, o->list, s, o->where);
 	if (!c)
 		return EXIT_FAILED;
 	/* Escaped: a tab in a name would shift the columns, an ESC drive the terminal. */
@@ -743,6 +755,29 @@ static int do_list(struct store *st, struct opts *o)
 	failed = store_cursor_failed(c);
 	store_cursor_close(c);
 	return failed ? EXIT_FAILED : EXIT_OK;
+}
+
+/*
+ * For every action but add and import: the list exists (a typo would
+ * otherwise read as an empty list), and --where names its attributes.
+ */
+static int existing_list(struct store *st, struct opts *o)
+{
+	int has = store_list_exists(st, o->list);
+
+	if (has < 0)
+		return EXIT_FAILED;
+	if (!has) {
+		error("there is no list '%s'; see 'newsbeat lists' (add and import create one)",
+		      o->list);
+		return EXIT_USAGE;
+	}
+	if (!o->nwheres)
+		return EXIT_OK;
+	o->where = store_filter_parse((const char *const *)o->wheres, o->nwheres, "--where");
+	if (!o->where || store_filter_check(st, o->list, o->where) < 0)
+		return EXIT_USAGE;
+	return EXIT_OK;
 }
 
 int cmd_subscribers(int argc, char **argv, struct config *cfg)
@@ -785,18 +820,29 @@ int cmd_subscribers(int argc, char **argv, struct config *cfg)
 		r = EXIT_FAILED;
 		goto out;
 	}
-	if (!strcmp(sub, "add"))
-		r = do_add(st, argv[optind], &o);
-	else if (!strcmp(sub, "remove"))
+	if (strcmp(sub, "add") && strcmp(sub, "import") &&
+	    (r = existing_list(st, &o)) != EXIT_OK) {
+		store_close(st);
+		goto out;
+	}
+	if (!strcmp(sub, "add") || !strcmp(sub, "import")) {
+		int existed = store_list_exists(st, o.list);
+
+		r = !strcmp(sub, "add") ? do_add(st, argv[optind], &o)
+					: do_import(st, argv[optind], &o);
+		/* A new list is worth a line: a typo in --list makes one. */
+		if (existed == 0 && o.dry_run)
+			printf("there is no list '%s' yet: the import would create it\n", o.list);
+		else if (existed == 0 && store_list_exists(st, o.list) > 0)
+			printf("created list '%s' (see 'newsbeat lists')\n", o.list);
+	} else if (!strcmp(sub, "remove"))
 		r = do_remove(st, argv[optind], &o);
-	else if (!strcmp(sub, "import"))
-		r = do_import(st, argv[optind], &o);
 	else if (!strcmp(sub, "export"))
 		r = do_export(st, &o);
 	else if (!strcmp(sub, "list"))
 		r = do_list(st, &o);
 	else {
-		long long n = store_count(st, o.list);
+		long long n = store_count_where(st, o.list, o.where);
 
 		if (n >= 0 && o.json) {
 			struct strbuf js = STRBUF_INIT;
@@ -814,5 +860,7 @@ int cmd_subscribers(int argc, char **argv, struct config *cfg)
 	store_close(st);
 out:
 	strbuf_release(&o.attrs);
+	store_filter_free(o.where);
+	free(o.wheres);
 	return r;
 }

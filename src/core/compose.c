@@ -236,6 +236,12 @@ static int render_sample(const struct compose *c)
 struct compose *compose_prepare(const struct config *cfg, const struct issue *is,
 				const char *secret)
 {
+	return compose_prepare_images(cfg, is, secret, NULL);
+}
+
+struct compose *compose_prepare_images(const struct config *cfg, const struct issue *is,
+				       const char *secret, const struct image_map *images)
+{
 	struct compose *c = xcalloc(1, sizeof(*c));
 	struct tmpl_options html_opts = { TMPL_ESCAPE_HTML, NULL, NULL, 0 };
 	struct tmpl_options text_opts = { TMPL_ESCAPE_NONE, NULL, NULL, 0 };
@@ -288,6 +294,7 @@ struct compose *compose_prepare(const struct config *cfg, const struct issue *is
 
 	/* Markdown is parsed and rendered once per issue. */
 	md = markdown_parse(is->body, is->body_len);
+	markdown_set_images(md, images);
 	markdown_render_html(md, &sb);
 	c->content_html = tmpl_compile(is->path, sb.buf, sb.len, &html_opts);
 	strbuf_reset(&sb);

@@ -49,6 +49,14 @@ struct compose_recipient {
  */
 struct compose *compose_prepare(const struct config *cfg, const struct issue *is,
 				const char *secret);
+/*
+ * The same, with the issue's local images (image.h, markdown_set_images)
+ * shown as images says: their published URL in a message, a path to the
+ * file in a preview.  images (may be NULL) is needed only during the call.
+ */
+struct image_map;
+struct compose *compose_prepare_images(const struct config *cfg, const struct issue *is,
+				       const char *secret, const struct image_map *images);
 void compose_free(struct compose *c);
 
 /* The subject line (owned by c). */

@@ -247,8 +247,32 @@ not_number:
 			is->tags = xrealloc(is->tags, (is->ntags + 1) * sizeof(*is->tags));
 			is->tags[is->ntags++] = s;
 		}
+	} else if (!strcmp(key, "segment")) {
+		size_t n = 1, i;
+
+		/* segment: country=Italy, or a list of terms: segment: [a=b, c!=d] */
+		if (v->type != YAML_SCALAR_NODE && v->type != YAML_SEQUENCE_NODE)
+			return error("%s:%d: 'segment' must be KEY=VALUE or a list of them, e.g. "
+				     "segment: [country=Italy, member_type!=student]", f->path, line);
+		is->segment_line = line;
+		if (v->type == YAML_SEQUENCE_NODE)
+			n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+		for (i = 0; i < n; i++) {
+			yaml_node_t *t = v;
+			char *term = NULL;
+
+			if (v->type == YAML_SEQUENCE_NODE)
+				t = yaml_document_get_node(f->doc, v->data.sequence.items.start[i]);
+			if (!t || t->type != YAML_SCALAR_NODE)
+				return error("%s:%d: each segment term is KEY=VALUE or KEY!=VALUE",
+					     f->path, t ? node_line(f, t) : line);
+			if (get_string(f, "segment", t, 1, &term) < 0)
+				return -1;
+			is->segment = xrealloc(is->segment, (is->nsegment + 1) * sizeof(*is->segment));
+			is->segment[is->nsegment++] = term;
+		}
 	} else {
-		warning("%s:%d: unknown field '%s' ignored (known: title, issue, date, subject, preheader, list, draft, tags)",
+		warning("%s:%d: unknown field '%s' ignored (known: title, issue, date, subject, preheader, list, draft, tags, segment)",
 			f->path, node_line(f, k), key);
 	}
 	return 0;
@@ -258,7 +282,7 @@ static int parse_front_matter(struct issue *is, const char *path, const char *fm
 			      size_t len, int base, int close_line)
 {
 	static const char *const keys[] = { "title", "issue", "date", "subject",
-		"preheader", "list", "draft", "tags" };
+		"preheader", "list", "draft", "tags", "segment" };
 	int seen[ARRAY_SIZE(keys)] = { 0 };
 	yaml_parser_t parser;
 	yaml_document_t doc;
@@ -456,6 +480,9 @@ void issue_release(struct issue *is)
 	for (i = 0; i < is->ntags; i++)
 		free(is->tags[i]);
 	free(is->tags);
+	for (i = 0; i < is->nsegment; i++)
+		free(is->segment[i]);
+	free(is->segment);
 	free(is->body);
 	memset(is, 0, sizeof(*is));
 }
@@ -468,6 +495,18 @@ char *issue_subject(const struct issue *is, const char *newsletter_name)
 		return xstrdup(is->subject);
 	strbuf_addf(&sb, "%s #%d: %s", newsletter_name, is->number, is->title);
 	return strbuf_detach(&sb, NULL);
+}
+
+enum issue_state issue_state(const struct issue *is, time_t now)
+{
+	char today[16];
+	struct tm tm;
+
+	if (is->draft)
+		return ISSUE_DRAFT;
+	gmtime_r(&now, &tm);
+	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	return strcmp(is->date, today) > 0 ? ISSUE_FUTURE : ISSUE_PUBLISHED;
 }
 
 void issue_slug(const struct issue *is, struct strbuf *out)

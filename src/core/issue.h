@@ -13,6 +13,8 @@
  *   list: members                                  (optional)
  *   draft: true                                    (optional bool, archive leaves it out)
  *   tags: [research, meetings]                     (optional list of strings)
+ *   segment: [country=Italy, member_type!=student] (optional: send to the members
+ *                                                   matching every term; a string or list)
  *   ---
  *
  * Rejected with error("FILE:LINE: message; what to write instead"):
@@ -30,6 +32,7 @@
  * On error the struct may be partly filled: always call issue_release().
  */
 #include <stddef.h>
+#include <time.h>
 
 #define ISSUE_MAX_BODY (512 * 1024)
 
@@ -45,11 +48,13 @@ struct issue {
 	int draft;
 	char **tags;
 	size_t ntags;
+	char **segment;		/* the terms as written (store_filter_parse checks them) */
+	size_t nsegment;
 	char *body;		/* the Markdown, NUL-terminated */
 	size_t body_len;
 	int body_line;		/* line number of the body's first line in the file */
 	/* Where each front matter field is (0 when absent), for `check`. */
-	int title_line, subject_line, preheader_line, tags_line;
+	int title_line, subject_line, preheader_line, tags_line, segment_line;
 };
 
 struct strbuf;
@@ -89,6 +94,14 @@ int issue_resolve(const char *issues_dir, const char *arg, struct strbuf *out);
  * *paths is an array of owned strings (free each, then the array).
  */
 int issue_list(const char *issues_dir, char ***paths, size_t *n);
+
+/*
+ * Whether the archive publishes is at `now`: ISSUE_DRAFT (draft: true),
+ * ISSUE_FUTURE (dated after now's UTC day) or ISSUE_PUBLISHED.  `send`
+ * asks before mailing an issue whose web page does not exist.
+ */
+enum issue_state { ISSUE_PUBLISHED, ISSUE_DRAFT, ISSUE_FUTURE };
+enum issue_state issue_state(const struct issue *is, time_t now);
 
 /* The "slug" used for file names and URLs: "issue-42". Appends to out. */
 void issue_slug(const struct issue *is, struct strbuf *out);

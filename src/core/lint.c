@@ -6,6 +6,7 @@
  */
 #include "base/common.h"
 #include "core/lint.h"
+#include "core/image.h"
 #include "core/issue.h"
 #include "core/markdown.h"
 #include "base/strbuf.h"
@@ -86,11 +87,17 @@ static void check_url(struct ctx *c, const char *url, int line, int image)
 		/* A whole URL from a template variable is filled in per recipient. */
 		if (!strncmp(url, "{{", 2) || !strncmp(url, "%7B%7B", 6) || !strncmp(url, "%7b%7b", 6))
 			;
+		/* issues/assets/NAME: published by the archive, checked by lint_images. */
+		else if (image && image_local(url, NULL, NULL))
+			;
 		else if (url[0] == '#')
 			lint_add(c->l, NULL, line, LINT_WARNING, "most email clients ignore in-page links; link to the archive page instead",
 				 "anchor link '%s'", u.buf);
 		else
-			lint_add(c->l, NULL, line, LINT_ERROR, "write the full address, e.g. https://news.example.org/...",
+			lint_add(c->l, NULL, line, LINT_ERROR,
+				 image ? "put the file in issues/assets/ and write ![...](assets/NAME), "
+					 "or write the full address, e.g. https://news.example.org/..."
+				       : "write the full address, e.g. https://news.example.org/...",
 				 "relative %s '%s' does not work in email (there is no base URL)", what, u.buf);
 	} else if (image && !strncasecmp(url, "data:", 5)) {
 		lint_add(c->l, NULL, line, LINT_WARNING, "host the image and link it with https://",
@@ -270,6 +277,50 @@ static void check_lines(struct ctx *c)
 		if (!*eol)
 			break;
 	}
+}
+
+struct images_ctx {
+	struct lint *l;
+	const struct image_map *map;
+	int off;
+};
+
+static void v_local_image(void *data, const char *url, const char *alt, int line)
+{
+	struct images_ctx *c = data;
+	const struct image_ref *r;
+	struct strbuf u = STRBUF_INIT;
+
+	(void)alt;
+	line += c->off;
+	if (!image_local(url, NULL, NULL))
+		return;
+	add_short(&u, url);
+	r = image_map_find(c->map, url);
+	if (!r || !r->found)
+		lint_add(c->l, NULL, line, LINT_ERROR, "put the file there, or correct the name",
+			 "image '%s' is missing: there is no file '%s'", u.buf, r ? r->path : url);
+	else if (r->bytes > IMAGE_WARN_BYTES)
+		lint_add(c->l, NULL, line, LINT_WARNING, "resize or compress it (most are well under 200 KB)",
+			 "image '%s' is %.1f MB: readers on a phone download all of it", u.buf,
+			 (double)r->bytes / (1024.0 * 1024.0));
+	if (r && r->found && !r->width)
+		lint_add(c->l, NULL, line, LINT_WARNING, "save it as PNG, JPEG or GIF",
+			 "image '%s' is not a PNG, JPEG or GIF whose size can be read: it gets no "
+			 "width, and Outlook shows it at full size", u.buf);
+	strbuf_release(&u);
+}
+
+void lint_images(struct lint *l, const struct issue *is, const struct markdown *m,
+		 const struct image_map *map)
+{
+	struct images_ctx c = { l, map, is->body_line - 1 };
+	struct markdown_visitor v;
+
+	memset(&v, 0, sizeof(v));
+	v.image = v_local_image;
+	v.data = &c;
+	markdown_visit(m, &v);
 }
 
 void lint_issue(struct lint *l, const struct issue *is, const struct markdown *m)

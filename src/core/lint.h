@@ -6,8 +6,8 @@
  * Markdown, collects findings; printing is the command's job.
  *
  * Errors (exit 1): placeholders left in (TK, TODO, FIXME, "lorem ipsum"),
- * links or images that cannot work in email (relative, unsafe scheme,
- * empty), an HTML part over LINT_HTML_MAX, template variables nothing fills,
+ * links or images that cannot work in email (relative but for images in
+ * assets/, unsafe scheme, empty), a local image whose file is missing, an HTML part over LINT_HTML_MAX, template variables nothing fills,
  * an empty body.  Warnings: images without alt text, data: images, anchor
  * links, Markdown that CommonMark renders differently from what the editor
  * expects (pipe tables, ~~strike~~, [^1] footnotes), raw HTML (dropped),
@@ -56,6 +56,15 @@ void lint_release(struct lint *l);
 /* Add a finding (strings copied); hint may be NULL.  Past LINT_MAX only counted. */
 void lint_add(struct lint *l, const char *file, int line, enum lint_level level,
 	      const char *hint, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/*
+ * The issue's local images (image.h; map from archive_images_collect):
+ * an error for each one whose file is missing, a warning over
+ * IMAGE_WARN_BYTES and for one whose pixel size cannot be read.
+ */
+struct image_map;
+void lint_images(struct lint *l, const struct issue *is, const struct markdown *m,
+		 const struct image_map *map);
 
 /* All checks that need only the issue and its Markdown (m parsed from is->body). */
 void lint_issue(struct lint *l, const struct issue *is, const struct markdown *m);

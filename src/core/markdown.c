@@ -9,6 +9,7 @@
  */
 #include "base/common.h"
 #include "core/markdown.h"
+#include "core/image.h"
 #include "base/utf8.h"
 #include "base/strbuf.h"
 
@@ -17,7 +18,24 @@
 
 struct markdown {
 	cmark_node *doc;
+	const struct image_map *images;	/* local images, or NULL */
 };
+
+void markdown_set_images(struct markdown *m, const struct image_map *images)
+{
+	m->images = images;
+}
+
+/* What an image shows: the local image's src (image.h), else its URL. */
+static const char *image_src(const struct markdown *m, const char *url,
+			     const struct image_ref **ref)
+{
+	const struct image_ref *r = image_map_find(m->images, url);
+
+	if (ref)
+		*ref = r;
+	return r ? r->src : url;
+}
 
 int markdown_shape_check(const char *md, size_t len, int *line, struct strbuf *why)
 {
@@ -321,10 +339,10 @@ static const char st_code[] = MONO "font-size:0.9em;background-color:#f3f4f6;col
  * max-width: an image the client has not loaded (many block images until
  * asked) is drawn as a box of the attribute's width, which max-width does
  * not shrink inside the layout tables, and pushed the message past a
- * phone's screen.  The images' own sizes are not known here (they live
- * on a web server).
+ * phone's screen.  An image narrower than the column (a logo) keeps its
+ * own width, so only max-width applies to it.
  */
-static const char st_img[] = "display:block;width:100%;max-width:100%;height:auto;border:0;outline:none;margin:0 0 16px 0;";
+static const char st_img[] = "max-width:100%;height:auto;border:0;outline:none;margin:0 0 16px 0;";
 #define IMG_WIDTH 536
 static const char st_hr[] = "border:0;border-top:1px solid #d0d7de;height:0;margin:24px 0;";
 
@@ -338,9 +356,35 @@ static int in_tight_list(cmark_node *para)
 	       cmark_node_get_list_tight(list);
 }
 
-static void html_image(cmark_node *n, struct strbuf *out)
+/*
+ * The width (and, when the file is known, the height) a client lays out
+ * before the image loads, and the style: Outlook (Word's engine) ignores
+ * max-width and uses the attributes, so an image wider than the column,
+ * or of unknown size (on a web server), gets the column's width, its
+ * height scaled; a smaller one keeps its size.  Ends the tag.
+ */
+static void html_image_size(const struct image_ref *r, struct strbuf *out)
 {
-	const char *url = cmark_node_get_url(n);
+	unsigned long w = IMG_WIDTH, h = 0;
+
+	if (r && r->width && r->height) {
+		w = r->width;
+		h = r->height;
+		if (w > IMG_WIDTH) {
+			h = (h * IMG_WIDTH + w / 2) / w;
+			w = IMG_WIDTH;
+		}
+	}
+	strbuf_addf(out, " width=\"%lu\"", w);
+	if (r && r->width && r->height)
+		strbuf_addf(out, " height=\"%lu\"", h ? h : 1);
+	strbuf_addf(out, " style=\"display:block;%s%s\">", w < IMG_WIDTH ? "" : "width:100%;", st_img);
+}
+
+static void html_image(const struct markdown *m, cmark_node *n, struct strbuf *out)
+{
+	const struct image_ref *ref;
+	const char *url = image_src(m, cmark_node_get_url(n), &ref);
 	const char *title = cmark_node_get_title(n);
 	struct strbuf alt = STRBUF_INIT;
 
@@ -359,7 +403,7 @@ static void html_image(cmark_node *n, struct strbuf *out)
 			add_text_html(out, title, strlen(title));
 			strbuf_addch(out, '"');
 		}
-		strbuf_addf(out, " width=\"%d\" style=\"%s\">", IMG_WIDTH, st_img);
+		html_image_size(ref, out);
 	}
 	strbuf_release(&alt);
 }
@@ -493,7 +537,7 @@ void markdown_render_html(const struct markdown *m, struct strbuf *out)
 			}
 			break;
 		case CMARK_NODE_IMAGE:
-			html_image(n, out);
+			html_image(m, n, out);
 			cmark_iter_reset(it, n, CMARK_EVENT_EXIT);
 			break;
 		default:
@@ -520,6 +564,7 @@ struct text {
 	size_t nrefs, arefs;
 	size_t *slots;		/* open-addressing index into refs (value = index + 1) */
 	size_t nslots;
+	const struct markdown *m;	/* for the local images' URLs */
 };
 
 /*
@@ -697,7 +742,7 @@ static void inline_text(struct text *t, cmark_node *block, struct strbuf *s)
 			break;
 		}
 		case CMARK_NODE_IMAGE: {
-			const char *url = cmark_node_get_url(n);
+			const char *url = image_src(t->m, cmark_node_get_url(n), NULL);
 			struct strbuf alt = STRBUF_INIT;
 
 			plain_text(n, &alt);
@@ -908,7 +953,7 @@ static void text_blocks(struct text *t, cmark_node *parent, int depth)
 
 void markdown_render_text(const struct markdown *m, int width, struct strbuf *out)
 {
-	struct text t = { out, width > 0 ? width : 72, NULL, 0, 0, NULL, 0, 0, NULL, 0 };
+	struct text t = { out, width > 0 ? width : 72, NULL, 0, 0, NULL, 0, 0, NULL, 0, m };
 	size_t i;
 
 	text_blocks(&t, m->doc, 0);

@@ -58,6 +58,15 @@ int markdown_shape_check(const char *md, size_t len, int *line, struct strbuf *w
 struct markdown *markdown_parse(const char *md, size_t len);
 void markdown_free(struct markdown *m);
 
+/*
+ * The issue's local images (image.h): both renderers show each one's src
+ * instead of the URL written, and the HTML gives it width and height
+ * (at most the 600 px column wide, the height scaled) when its size is
+ * known.  images must outlive the renders; NULL (the default) renders
+ * URLs as written.
+ */
+struct image_map;
+void markdown_set_images(struct markdown *m, const struct image_map *images);
 /* Append the email HTML fragment of the body to out. */
 void markdown_render_html(const struct markdown *m, struct strbuf *out);
 /* Append the plain-text rendering, wrapped at width columns. */

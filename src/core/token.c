@@ -162,8 +162,10 @@ void token_make_timed(const char *secret, enum token_purpose p, const char *emai
  * fields.  The rebuilt token is compared whole, so a time written with
  * leading zeros or a sign is rejected like any other change.
  */
+/* On failure *why (when why is non-NULL) says which check failed. */
+#define REJECT(reason) do { if (why) *why = (reason); } while (0)
 static int verify(const char *secret, enum token_purpose p, const char *token, int timed,
-		  char **email, char **list, int64_t *issued)
+		  char **email, char **list, int64_t *issued, const char **why)
 {
 	struct strbuf e = STRBUF_INIT, l = STRBUF_INIT, want = STRBUF_INIT, t = STRBUF_INIT;
 	const char *dot1, *dot2, *dot3 = NULL, *end;
@@ -171,11 +173,22 @@ static int verify(const char *secret, enum token_purpose p, const char *token, i
 	int r = -1;
 
 	*email = *list = NULL;
-	if (!secret || !*secret || !token)
+	REJECT("malformed: cut short or changed");
+	if (!secret || !*secret) {
+		REJECT("no secret to verify with");
 		return -1;
+	}
+	if (!token) {
+		REJECT("the link has no token");
+		return -1;
+	}
 	tlen = strlen(token);
-	if (tlen < 2 || tlen > 4 * TOKEN_FIELD_MAX || token[0] != (char)p)
+	if (tlen < 2 || tlen > 4 * TOKEN_FIELD_MAX)
 		return -1;
+	if (token[0] != (char)p) {
+		REJECT("a token made for another kind of link");
+		return -1;
+	}
 	dot1 = strchr(token + 1, '.');
 	if (!dot1)
 		return -1;
@@ -216,8 +229,10 @@ static int verify(const char *secret, enum token_purpose p, const char *token, i
 		*issued = (int64_t)v;
 	}
 	token_build(secret, p, e.buf, l.buf, timed ? t.buf : NULL, &want);
-	if (want.len != tlen || !memeql_sec(want.buf, token, tlen))
+	if (want.len != tlen || !memeql_sec(want.buf, token, tlen)) {
+		REJECT("the signature does not match: signed with another secret, or changed");
 		goto out;
+	}
 	*email = strbuf_detach(&e, NULL);
 	*list = strbuf_detach(&l, NULL);
 	r = 0;
@@ -232,14 +247,29 @@ out:
 int token_verify(const char *secret, enum token_purpose p, const char *token,
 		 char **email, char **list)
 {
-	return verify(secret, p, token, 0, email, list, NULL);
+	return verify(secret, p, token, 0, email, list, NULL, NULL);
+}
+
+const char *token_reject_reason(const char *secret, enum token_purpose p, const char *token,
+				int timed)
+{
+	const char *why = NULL;
+	char *email, *list;
+	int64_t when;
+
+	if (verify(secret, p, token, timed, &email, &list, &when, &why) == 0) {
+		free(email);
+		free(list);
+		return NULL;
+	}
+	return why;
 }
 
 int token_verify_timed(const char *secret, enum token_purpose p, const char *token,
 		       char **email, char **list, int64_t *issued)
 {
 	int64_t when = 0;
-	int r = verify(secret, p, token, 1, email, list, &when);
+	int r = verify(secret, p, token, 1, email, list, &when, NULL);
 
 	if (!r)
 		*issued = when;

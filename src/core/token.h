@@ -39,6 +39,15 @@ void token_make(const char *secret, enum token_purpose p, const char *email,
 int token_verify(const char *secret, enum token_purpose p, const char *token,
 		 char **email, char **list);
 
+/*
+ * Why token (timed or not, as the link it came in wants) does not
+ * verify, for the log of a refused link: a static phrase naming the check
+ * that failed ("the signature does not match: ..."), never the token or
+ * the secret; NULL when it verifies.
+ */
+const char *token_reject_reason(const char *secret, enum token_purpose p, const char *token,
+				int timed);
+
 /* Append a timed token for (email, list) issued at `issued` (unix time, >= 0). */
 void token_make_timed(const char *secret, enum token_purpose p, const char *email,
 		      const char *list, int64_t issued, struct strbuf *out);

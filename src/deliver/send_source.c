@@ -11,6 +11,7 @@
 
 struct send_source {
 	struct store *st;
+	const struct store_filter *where;	/* NULL: the whole list */
 };
 
 struct send_source *send_source_open(const struct config *cfg)
@@ -40,7 +41,7 @@ int send_source_each(struct send_source *s, const char *list,
 	const struct store_recipient *r;
 	int ret = 0;
 
-	c = store_recipients_open(s->st, list);
+	c = store_recipients_where(s->st, list, s->where);
 	if (!c)
 		return -1;
 	while (!ret && (r = store_cursor_next(c))) {
@@ -57,7 +58,7 @@ int send_source_each(struct send_source *s, const char *list,
 
 long send_source_count(struct send_source *s, const char *list)
 {
-	return (long)store_count(s->st, list);
+	return (long)store_count_where(s->st, list, s->where);
 }
 
 int send_source_list_exists(struct send_source *s, const char *list)
@@ -84,4 +85,12 @@ int send_source_find(struct send_source *s, const char *list, const char *email,
 	}
 	store_cursor_close(c);
 	return ret;
+}
+
+int send_source_where(struct send_source *s, const char *list, const struct store_filter *f)
+{
+	if (store_filter_check(s->st, list, f) < 0)
+		return -1;
+	s->where = f;
+	return 0;
 }

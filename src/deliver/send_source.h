@@ -34,6 +34,14 @@ int send_source_find(struct send_source *s, const char *list, const char *email,
 /* Number of recipients send_source_each would give, or -1. */
 long send_source_count(struct send_source *s, const char *list);
 
+/*
+ * From now on send_source_each and send_source_count give only the
+ * segment f of list (store.h: store_filter; NULL: the whole list); f
+ * must outlive s.  -1 after error() when f names an attribute no member
+ * of list has (the message lists those there are).
+ */
+struct store_filter;
+int send_source_where(struct send_source *s, const char *list, const struct store_filter *f);
 /* 1 if list exists in the store, 0 if not, -1 after error(). */
 int send_source_list_exists(struct send_source *s, const char *list);
 

@@ -25,8 +25,15 @@ static void method_not_allowed(struct serve_app *app, struct serve_reply *r, con
 	r->allow = allow;
 }
 
-static void bad_link(struct serve_app *app, struct serve_reply *r)
+/*
+ * A link refused: the page says so, and the log says why (never the
+ * token: it carries the address), so a sysadmin can tell a cut link from
+ * a secret that differs from the one send used.
+ */
+static void bad_link(struct serve_app *app, struct serve_reply *r, const char *link,
+		     const char *why)
 {
+	warning("serve: refused %s link: %s", link, why ? why : "invalid");
 	serve_pages_message(app->pages, r, 400, "This link is not valid",
 			    "The link may have been cut short or changed on the way. "
 			    "Copy the whole link from the e-mail into the address bar, "
@@ -63,7 +70,8 @@ void serve_unsubscribe(struct serve_app *app, enum serve_method m, const char *t
 		return;
 	}
 	if (!token || token_verify(app->secret, TOKEN_UNSUBSCRIBE, token, &email, &list)) {
-		bad_link(app, r);
+		bad_link(app, r, "unsubscribe",
+			 token_reject_reason(app->secret, TOKEN_UNSUBSCRIBE, token, 0));
 		return;
 	}
 	ctx = token_ctx(token, email, list);
@@ -289,16 +297,18 @@ void serve_confirm(struct serve_app *app, enum serve_method m, const char *token
 		return;
 	}
 	if (!token || token_verify_timed(app->secret, TOKEN_CONFIRM, token, &email, &list, &issued)) {
-		bad_link(app, r);
+		bad_link(app, r, "confirm", token_reject_reason(app->secret, TOKEN_CONFIRM, token, 1));
 		return;
 	}
 	now = (int64_t)clock_now();
 	if (issued > now + CONFIRM_CLOCK_SLACK) {
-		bad_link(app, r);
+		bad_link(app, r, "confirm", "issued in the future (a clock set wrong, or a forged time)");
 		goto out;
 	}
 	/* An old link proves consent given long ago, if at all: ask again. */
 	if (now - issued > (int64_t)app->cfg->confirm_ttl) {
+		warning("serve: refused confirm link: expired (issued %lld s ago; [serve] confirm_ttl is %lld)",
+			(long long)(now - issued), (long long)app->cfg->confirm_ttl);
 		serve_pages_message(app->pages, r, 410, "This link has expired",
 				    "Confirmation links are valid for a limited time. "
 				    "Please fill in the subscription form again; "

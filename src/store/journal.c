@@ -46,6 +46,7 @@ struct journal {
 	int committing;
 	int snap_issue;
 	char *snap_list;
+	char *snap_segment;	/* canonical segment text, "" for the whole list */
 	long snap_count;
 };
 
@@ -152,6 +153,7 @@ void journal_close(struct journal *j)
 	pthread_mutex_destroy(&j->group_lock);
 	pthread_cond_destroy(&j->group_done);
 	free(j->snap_list);
+	free(j->snap_segment);
 	free(j);
 }
 
@@ -227,6 +229,34 @@ out:
 	return r;
 }
 
+void journal_snapshot_set_segment(struct journal *j, const char *segment)
+{
+	free(j->snap_segment);
+	j->snap_segment = xstrdup(segment);
+}
+
+int journal_snapshot_segment(struct journal *j, int issue, struct strbuf *segment)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	pthread_mutex_lock(&j->lock);
+	if (sqlite3_prepare_v2(j->st->db, "SELECT segment FROM delivery_run WHERE issue = ?1", -1, &st,
+			       NULL) != SQLITE_OK) {
+		r = db_error(j, "query");
+		goto out;
+	}
+	sqlite3_bind_int(st, 1, issue);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		strbuf_addstr(segment, (const char *)sqlite3_column_text(st, 0));
+	r = r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : db_error(j, "query");
+	sqlite3_finalize(st);
+out:
+	pthread_mutex_unlock(&j->lock);
+	return r;
+}
+
 int journal_snapshot_begin(struct journal *j, int issue, const char *list)
 {
 	/*
@@ -238,6 +268,8 @@ int journal_snapshot_begin(struct journal *j, int issue, const char *list)
 	j->snap_issue = issue;
 	free(j->snap_list);
 	j->snap_list = xstrdup(list);
+	free(j->snap_segment);
+	j->snap_segment = xstrdup("");
 	j->snap_count = 0;
 	return 0;
 }
@@ -267,8 +299,8 @@ int journal_snapshot_commit(struct journal *j)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(j->st->db, "INSERT INTO delivery_run (issue, list, recipients, created) "
-			       "VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(j->st->db, "INSERT INTO delivery_run (issue, list, recipients, created, "
+			       "segment) VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL) != SQLITE_OK) {
 		db_error(j, "snapshot");
 		journal_snapshot_abort(j);
 		return -1;
@@ -277,6 +309,7 @@ int journal_snapshot_commit(struct journal *j)
 	sqlite3_bind_text(st, 2, j->snap_list, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, j->snap_count);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
+	sqlite3_bind_text(st, 5, j->snap_segment ? j->snap_segment : "", -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {

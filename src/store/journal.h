@@ -88,6 +88,14 @@ int journal_snapshot_add(struct journal *j, const char *email, const char *name,
 			 const char *list, const char *attrs);
 int journal_snapshot_commit(struct journal *j);
 void journal_snapshot_abort(struct journal *j);
+/*
+ * Between begin and commit: the segment the recipients were chosen by
+ * (store_filter_canonical; "" for the whole list, the default), recorded
+ * with the run.  journal_snapshot_segment() appends a snapshot's segment
+ * to *segment: 1 when the issue has a snapshot, 0 when not, -1 on error.
+ */
+void journal_snapshot_set_segment(struct journal *j, const char *segment);
+int journal_snapshot_segment(struct journal *j, int issue, struct strbuf *segment);
 
 /* After taking the issue lock: rows left 'sending' by a crash become pending. */
 int journal_recover(struct journal *j, int issue);

@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 struct store;
+struct strbuf;
 
 enum store_status {
 	STORE_NONE = 0,		/* not a member of the list (never subscribed) */
@@ -217,6 +218,37 @@ struct store_cursor *store_recipients_open(struct store *st, const char *list);
  */
 struct store_cursor *store_members_open(struct store *st, const char *list,
 					enum store_status status);
+/*
+ * A segment of a list: the members whose attributes match every term
+ * (AND).  A term is KEY=VALUE (the attribute is exactly VALUE, bytes
+ * compared) or KEY!=VALUE (it is not, members without it included); an
+ * empty VALUE asks whether the attribute is absent (KEY=) or present
+ * (KEY!=), as an empty value is never stored.  Segments only select:
+ * unsubscribing stays list-wide.
+ *
+ * store_filter_parse() takes n terms; `what` names where they came from
+ * in messages ("--where", "issues/issue-42.md:7: segment").  NULL after
+ * error() naming the term and what to write.  The terms are kept in one
+ * canonical order without duplicates: store_filter_canonical() appends
+ * them one a line (a send's snapshot records that text; two segments
+ * are the same when it is).  store_filter_check() is 0, or -1 after
+ * error() when a key is no attribute of any active member of `list`
+ * (naming those there are: a typo would select nobody, or everyone).
+ * A NULL filter selects the whole list everywhere.
+ */
+struct store_filter;
+struct store_filter *store_filter_parse(const char *const *terms, size_t n, const char *what);
+void store_filter_free(struct store_filter *f);
+size_t store_filter_count(const struct store_filter *f);
+void store_filter_canonical(const struct store_filter *f, struct strbuf *out);
+int store_filter_check(struct store *st, const char *list, const struct store_filter *f);
+/* store_recipients_open, store_members_open and store_count of a segment. */
+struct store_cursor *store_recipients_where(struct store *st, const char *list,
+					    const struct store_filter *f);
+struct store_cursor *store_members_where(struct store *st, const char *list,
+					 enum store_status status, const struct store_filter *f);
+long long store_count_where(struct store *st, const char *list, const struct store_filter *f);
+
 /* The next row, or NULL at the end or after an error. */
 const struct store_recipient *store_cursor_next(struct store_cursor *c);
 /* 1 if the cursor stopped because of an error (already reported). */

@@ -16,20 +16,21 @@ static const char recipients_sql[] =
 	"SELECT s.id, s.email, s.name, m.status, m.updated"
 	" FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id"
 	" WHERE m.list_id = ?1 AND m.subscriber_id > ?2 AND m.status = 'active'"
-	" AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email = s.email)"
-	" ORDER BY m.subscriber_id LIMIT ?3";
+	" AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email = s.email)";
 
 static const char members_sql[] =
 	"SELECT s.id, s.email, s.name, m.status, m.updated"
 	" FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id"
-	" WHERE m.list_id = ?1 AND m.subscriber_id > ?2 AND (?4 = '' OR m.status = ?4)"
-	" ORDER BY m.subscriber_id LIMIT ?3";
+	" WHERE m.list_id = ?1 AND m.subscriber_id > ?2 AND (?4 = '' OR m.status = ?4)";
 
 static const char member_sql[] =
 	"SELECT s.id, s.email, s.name, m.status, m.updated"
 	" FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id"
-	" WHERE m.list_id = ?1 AND m.subscriber_id > ?2 AND s.email = ?4"
-	" ORDER BY m.subscriber_id LIMIT ?3";
+	" WHERE m.list_id = ?1 AND m.subscriber_id > ?2 AND s.email = ?4";
+
+/* After the conditions above and a segment's (from ?5 on). */
+static const char order_sql[] = " ORDER BY m.subscriber_id LIMIT ?3";
+#define FILTER_PARAM 5
 
 static const char attrs_sql[] =
 	"SELECT key, value FROM attributes WHERE subscriber_id = ?1 ORDER BY key";
@@ -39,7 +40,7 @@ struct store_cursor {
 	sqlite3_stmt *stmt;	/* own statement: two cursors may be open */
 	int64_t list_id;
 	int64_t last_id;
-	const char *param;	/* ?4: "" or a status name (static), or an address */
+	const char *param;	/* ?4: "" or a status name (static), an address, or NULL: no ?4 */
 	int in_batch;		/* rows read from the current batch */
 	int done, failed;
 	struct store_recipient rec;
@@ -49,43 +50,64 @@ struct store_cursor {
 	size_t ptrs_alloc;
 };
 
-static struct store_cursor *cursor_open(struct store *st, const char *sql, const char *list,
-					const char *param)
+static struct store_cursor *cursor_open(struct store *st, const char *where, const char *list,
+					const char *param, const struct store_filter *f)
 {
 	struct store_cursor *c = xcalloc(1, sizeof(*c));
 	int64_t list_id = store_list_id(st, list, 0);
+	struct strbuf sql = STRBUF_INIT;
 
 	if (list_id < 0) {
 		free(c);
 		return NULL;
 	}
+	strbuf_addstr(&sql, where);
+	store_filter_sql(f, FILTER_PARAM, &sql);
+	strbuf_addstr(&sql, order_sql);
 	c->st = st;
 	c->list_id = list_id;
 	c->param = param;
 	c->done = list_id == 0;
 	strbuf_init(&c->strings, 256);
-	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->stmt, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v3(st->db, sql.buf, -1, SQLITE_PREPARE_PERSISTENT, &c->stmt, NULL) != SQLITE_OK) {
 		store_sql_error(st, "cannot prepare the recipients query");
 		strbuf_release(&c->strings);
+		strbuf_release(&sql);
 		free(c);
 		return NULL;
 	}
+	strbuf_release(&sql);
+	/* Bindings survive sqlite3_reset(): the batches rebind only ?1..?4. */
+	store_filter_bind(f, c->stmt, FILTER_PARAM);
 	return c;
 }
 
 struct store_cursor *store_recipients_open(struct store *st, const char *list)
 {
-	return cursor_open(st, recipients_sql, list, "active");
+	return store_recipients_where(st, list, NULL);
+}
+
+struct store_cursor *store_recipients_where(struct store *st, const char *list,
+					    const struct store_filter *f)
+{
+	return cursor_open(st, recipients_sql, list, NULL, f);
 }
 
 struct store_cursor *store_member_open(struct store *st, const char *list, const char *email)
 {
-	return cursor_open(st, member_sql, list, email);
+	return cursor_open(st, member_sql, list, email, NULL);
 }
 
 struct store_cursor *store_members_open(struct store *st, const char *list, enum store_status status)
 {
-	return cursor_open(st, members_sql, list, status == STORE_NONE ? "" : store_status_name(status));
+	return store_members_where(st, list, status, NULL);
+}
+
+struct store_cursor *store_members_where(struct store *st, const char *list,
+					 enum store_status status, const struct store_filter *f)
+{
+	return cursor_open(st, members_sql, list,
+			   status == STORE_NONE ? "" : store_status_name(status), f);
 }
 
 static const struct store_recipient *cursor_fail(struct store_cursor *c, const char *what)
@@ -118,7 +140,7 @@ const struct store_recipient *store_cursor_next(struct store_cursor *c)
 		sqlite3_bind_int64(c->stmt, 1, c->list_id);
 		sqlite3_bind_int64(c->stmt, 2, c->last_id);
 		sqlite3_bind_int(c->stmt, 3, BATCH);
-		if (sqlite3_bind_parameter_count(c->stmt) >= 4)
+		if (c->param)
 			store_bind_text(c->stmt, 4, c->param);
 	}
 	rc = sqlite3_step(c->stmt);
@@ -197,24 +219,49 @@ int store_list_exists(struct store *st, const char *list)
 	return id < 0 ? -1 : id > 0;
 }
 
+static const char count_sql[] =
+	"SELECT count(*) FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id"
+	" WHERE m.list_id = ?1 AND m.status = 'active'"
+	" AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email = s.email)";
+
 long long store_count(struct store *st, const char *list)
 {
+	return store_count_where(st, list, NULL);
+}
+
+long long store_count_where(struct store *st, const char *list, const struct store_filter *f)
+{
 	int64_t list_id = store_list_id(st, list, 0);
-	sqlite3_stmt *s;
-	long long n;
+	sqlite3_stmt *s = NULL;
+	struct strbuf sql = STRBUF_INIT;
+	long long n = -1;
 
 	if (list_id <= 0)
 		return list_id;
-	s = store_stmt(st, "SELECT count(*) FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id"
-			   " WHERE m.list_id = ?1 AND m.status = 'active'"
-			   " AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email = s.email)");
-	if (!s)
-		return -1;
+	if (!store_filter_count(f)) {
+		/* The everyday count: the cached statement. */
+		s = store_stmt(st, count_sql);
+		if (!s)
+			return -1;
+	} else {
+		strbuf_addstr(&sql, count_sql);
+		store_filter_sql(f, 2, &sql);
+		if (sqlite3_prepare_v2(st->db, sql.buf, -1, &s, NULL) != SQLITE_OK) {
+			strbuf_release(&sql);
+			return store_sql_error(st, "cannot prepare the count");
+		}
+		store_filter_bind(f, s, 2);
+	}
 	sqlite3_bind_int64(s, 1, list_id);
-	if (sqlite3_step(s) != SQLITE_ROW)
-		return store_sql_error(st, "cannot count recipients");
-	n = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	else
+		store_sql_error(st, "cannot count recipients");
+	if (store_filter_count(f))
+		sqlite3_finalize(s);
+	else
+		sqlite3_reset(s);
+	strbuf_release(&sql);
 	return n;
 }
 

@@ -112,4 +112,14 @@ int store_bounce_apply(struct store *st, const struct store_delivery *d,
 		       const struct store_bounce_policy *p, enum store_bounce_result *res);
 int store_bounce_smtp_failure(struct store *st, int64_t row, int code, const char *reply);
 
+/*
+ * A segment's terms in a query over memberships m JOIN subscribers s:
+ * store_filter_sql() appends " AND [NOT] EXISTS (...)" per term, with
+ * parameters numbered from first_param (two a term); store_filter_bind()
+ * binds them (SQLITE_STATIC: f must outlive the statement's steps).
+ * f may be NULL (nothing appended or bound).
+ */
+void store_filter_sql(const struct store_filter *f, int first_param, struct strbuf *sql);
+void store_filter_bind(const struct store_filter *f, sqlite3_stmt *stmt, int first_param);
+
 #endif

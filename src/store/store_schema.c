@@ -143,6 +143,14 @@ const struct store_migration store_migrations[] = {
 	  "  summary TEXT NOT NULL DEFAULT '',"
 	  "  created TEXT NOT NULL) WITHOUT ROWID;",
 	  NULL },
+	/*
+	 * The segment a send's recipients were chosen by (store_filter.h's
+	 * canonical text, '' for the whole list), so a resume goes on with
+	 * the same people and status can say who they are.
+	 */
+	{ 8, "delivery runs: the segment",
+	  "ALTER TABLE delivery_run ADD COLUMN segment TEXT NOT NULL DEFAULT '';",
+	  NULL },
 	/* Append new migrations here; never edit the ones above. */
 };
 

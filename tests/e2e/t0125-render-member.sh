@@ -2,7 +2,8 @@
 # Previews of real members: `render --to EMAIL` and `send --test EMAIL`
 # use that member's stored name and attributes (the templates say "Dear
 # Ann", not "Dear colleague"); --name still overrides; a stranger gets
-# the anonymous greeting with a note; a preview creates no database.
+# the anonymous greeting with a note; a preview creates no database;
+# `render --to 'Name <addr>'` is accepted, the name used as --name.
 . "$(dirname "$0")/lib.sh"
 NB=$NEWSBEAT
 PY=/usr/bin/python3
@@ -49,4 +50,15 @@ text = m[0].get_body(("plain",)).get_content()
 assert "Dear Ann Smith," in text and "Your section: Imaging." in text, text[:300]
 PY
 check "  and leaves the journal alone" sh -c '"$0" status 50 | grep -q "has not been sent"' "$NB"
+
+# --to as a mail client writes an address.
+"$NB" render 50 --to "Bea Jones <bea@example.org>" -o p5 > out 2> err
+check "render --to 'Name <addr>' works" test $? -eq 0
+check "  greets by that name" grep -q "Dear Bea Jones," p5/issue-50.txt
+check "  and addresses the message to her" grep -q "^To: Bea Jones <bea@example.org>" p5/issue-50.eml
+"$NB" render 50 --to "Ann <ann@example.org>" -o p6 > out 2> err
+check "  a member with it: her attributes, the name given" \
+	sh -c 'grep -q "Dear Ann," p6/issue-50.txt && grep -q "Your section: Imaging." p6/issue-50.txt'
+"$NB" render 50 --to "Bea <bea@example.org" -o p7 > out 2> err
+check "  an unclosed '<' is refused (exit 2)" test $? -eq 2
 done_testing

@@ -61,7 +61,8 @@ check "the kills left work to resume" test "${sent_before:-0}" -lt "$N"
 
 timeout 120 "$NEWSBEAT" send 42 --yes > final.out 2>&1
 check "the final send completes (exit 0)" test $? -eq 0
-check "a send after that sends nothing" sh -c '"$NEWSBEAT" send 42 --yes | grep -q "^sent 0, failed 0"'
+check "a send after that sends nothing: the issue is complete, everyone sent" \
+	sh -c '"$NEWSBEAT" send 42 --yes | grep -q "^issue 42 is complete: '"$N"' sent, 0 failed"'
 sleep 0.3
 stop_capture
 

@@ -38,7 +38,9 @@ check "nothing is recorded as sent" sh -c "! \"$NEWSBEAT\" -c nl/config.ini stat
 
 # With the secret: two messages; every link in each carries one token.
 export NEWSBEAT_SECRET=$SECRET
-check "send with the secret" sh -c "\"$NEWSBEAT\" -c nl/config.ini send 42 --yes >/dev/null 2>&1"
+# --no-archive: serve_setup's public/ is a hand-made tree, which the
+# archive build (part of send) rightly refuses to replace.
+check "send with the secret" sh -c "\"$NEWSBEAT\" -c nl/config.ini send 42 --yes --no-archive >/dev/null 2>&1"
 for i in $(seq 50); do [ "$(sent)" -ge 2 ] && break; sleep 0.1; done
 check "two messages arrived" test "$(sent)" = 2
 links() {
@@ -104,7 +106,7 @@ serve_stop
 
 # The next issue goes to zoe only.
 rm -f got/*
-check "send issue 41" sh -c "\"$NEWSBEAT\" -c nl/config.ini send 41 --yes >/dev/null 2>&1"
+check "send issue 41" sh -c "\"$NEWSBEAT\" -c nl/config.ini send 41 --yes --no-archive >/dev/null 2>&1"
 for i in $(seq 50); do [ "$(sent)" -ge 1 ] && break; sleep 0.1; done
 sleep 0.3
 check "one message, to zoe" sh -c "test \$(ls got/*.env | wc -l) = 1 && grep -q 'RCPT TO zoe@example.org' got/*.env"

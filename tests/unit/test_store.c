@@ -223,6 +223,61 @@ static void test_new_attrs(void)
 	strbuf_release(&path);
 }
 
+/* Segments: the one filter behind send --where and subscribers --where. */
+static void test_filter(void)
+{
+	struct strbuf path = STRBUF_INIT, canon = STRBUF_INIT, got = STRBUF_INIT;
+	struct store *st;
+	enum store_result res;
+	const char *k[] = { "country", "type" };
+	const char *ann_v[] = { "Italy", "full" }, *bob_v[] = { "France", "student" };
+	const char *cy_v[] = { "Italy", "student" };
+	struct store_subscriber ann = { "ann@example.org", "", 2, k, ann_v };
+	struct store_subscriber bob = { "bob@example.org", "", 2, k, bob_v };
+	struct store_subscriber cy = { "cy@example.org", "", 2, k, cy_v };
+	struct store_subscriber di = { "di@example.org", "", 1, k + 1, ann_v + 1 };
+	const char *t1[] = { "type=student", "country!=France", "type=student" };
+	const char *t2[] = { "country=" }, *t3[] = { "country!=" }, *t4[] = { "nosuch=1" };
+	const char *bad[] = { "=x" }, *bad2[] = { "Country=Italy" }, *bad3[] = { "!=x" };
+	struct store_filter *f;
+	struct store_cursor *c;
+	const struct store_recipient *r;
+
+	db_path(&path, "filter.db");
+	st = store_open(path.buf);
+	ok(st && !store_subscribe(st, &ann, "members", 0, &res, NULL) &&
+	   !store_subscribe(st, &bob, "members", 0, &res, NULL) &&
+	   !store_subscribe(st, &cy, "members", 0, &res, NULL) &&
+	   !store_subscribe(st, &di, "members", 0, &res, NULL), "four members");
+	f = store_filter_parse(t1, 3, "--where");
+	store_filter_canonical(f, &canon);
+	is_str(canon.buf, "country!=France\ntype=student", "terms sorted, duplicates dropped");
+	ok(st && store_count_where(st, "members", f) == 1, "type=student AND country!=France: 1");
+	c = st ? store_recipients_where(st, "members", f) : NULL;
+	while (c && (r = store_cursor_next(c)))
+		strbuf_addf(&got, "%s;", r->email);
+	store_cursor_close(c);
+	is_str(got.buf, "cy@example.org;", "  the cursor gives the same one");
+	ok(st && store_filter_check(st, "members", f) == 0, "  its keys are known");
+	store_filter_free(f);
+	f = store_filter_parse(t2, 1, "--where");
+	ok(st && store_count_where(st, "members", f) == 1, "country= : those without one");
+	store_filter_free(f);
+	f = store_filter_parse(t3, 1, "--where");
+	ok(st && store_count_where(st, "members", f) == 3, "country!= : those with one");
+	store_filter_free(f);
+	f = store_filter_parse(t4, 1, "--where");
+	ok(f && st && store_filter_check(st, "members", f) < 0, "an unknown key fails the check");
+	store_filter_free(f);
+	ok(!store_filter_parse(bad, 1, "--where") && !store_filter_parse(bad2, 1, "--where") &&
+	   !store_filter_parse(bad3, 1, "--where"), "malformed terms are refused");
+	ok(st && store_count_where(st, "members", NULL) == 4, "no filter: the whole list");
+	store_close(st);
+	strbuf_release(&canon);
+	strbuf_release(&got);
+	strbuf_release(&path);
+}
+
 static void test_lists(void)
 {
 	struct strbuf path = STRBUF_INIT, out = STRBUF_INIT;
@@ -626,6 +681,7 @@ int main(void)
 	test_basics();
 	test_new_attrs();
 	test_lists();
+	test_filter();
 	test_requests();
 	test_migration();
 	test_backup();

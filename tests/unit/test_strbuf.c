@@ -32,5 +32,15 @@ int main(void)
 	SHOWS("bad\xFF\xC3", NULL, "bad\\xff\\xc3", "invalid and truncated UTF-8 as bytes");
 	SHOWS("\xED\xA0\x80", NULL, "\\xed\\xa0\\x80", "a surrogate is invalid UTF-8");
 	SHOWS("it's a\\b", "\\'", "it\\'s a\\\\b", "the quote set is backslashed");
+	{
+		struct strbuf sb = STRBUF_INIT;
+
+		ok(strbuf_add_percent_decoded(&sb, "a%20b%2Fc%2f", 12) == 0 && !strcmp(sb.buf, "a b/c/"),
+		   "percent-decoding, either case");
+		strbuf_reset(&sb);
+		ok(strbuf_add_percent_decoded(&sb, "x%2", 3) < 0 && strbuf_add_percent_decoded(&sb, "%zz", 3) < 0,
+		   "a cut or malformed escape is refused");
+		strbuf_release(&sb);
+	}
 	return tap_done();
 }

@@ -388,8 +388,32 @@ static void test_verp(void)
 	strbuf_release(&a);
 }
 
+/* The log's reasons: one per check, none for a good token, never the token. */
+static void test_reject_reason(void)
+{
+	struct strbuf tok = STRBUF_INIT, timed = STRBUF_INIT;
+	const char *why;
+
+	token_make(secret, TOKEN_UNSUBSCRIBE, "zoe@example.org", "members", &tok);
+	token_make_timed(secret, TOKEN_CONFIRM, "zoe@example.org", "members", 1700000000, &timed);
+	ok(!token_reject_reason(secret, TOKEN_UNSUBSCRIBE, tok.buf, 0), "a good token has no reason");
+	ok(!token_reject_reason(secret, TOKEN_CONFIRM, timed.buf, 1), "nor a good timed one");
+	why = token_reject_reason("another secret", TOKEN_UNSUBSCRIBE, tok.buf, 0);
+	ok(why && strstr(why, "signature does not match"), "another secret: the signature (%s)", why);
+	why = token_reject_reason(secret, TOKEN_CONFIRM, tok.buf, 1);
+	ok(why && strstr(why, "another kind of link"), "another purpose (%s)", why);
+	strbuf_setlen(&tok, 12);
+	why = token_reject_reason(secret, TOKEN_UNSUBSCRIBE, tok.buf, 0);
+	ok(why && strstr(why, "malformed"), "cut short: malformed (%s)", why);
+	why = token_reject_reason(secret, TOKEN_UNSUBSCRIBE, NULL, 0);
+	ok(why && strstr(why, "no token"), "none at all (%s)", why);
+	strbuf_release(&tok);
+	strbuf_release(&timed);
+}
+
 int main(void)
 {
+	test_reject_reason();
 	test_verp();
 	test_roundtrip();
 	test_mutations();
