@@ -86,13 +86,6 @@ size_t issue_same_number(const struct config *cfg, const struct issue *is, char 
  */
 void note_development_key(const struct config *cfg);
 
-/*
- * A segment's canonical text (store_filter_canonical, one term a line;
- * "" for the whole list) as a phrase for messages: "the members with
- * country=Italy and member_type!=student", or "every member".  Replaces
- * *out; printable (strbuf_add_shown).
- */
-void segment_describe(const char *canonical, struct strbuf *out);
 
 /*
  * compose_prepare() with the issue's local images (archive_images.h)

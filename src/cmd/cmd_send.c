@@ -15,12 +15,12 @@
 #include "core/address.h"
 #include "core/compose.h"
 #include "core/config_headers.h"
-#include "core/token.h"
 #include "store/journal.h"
 #include "store/store.h"
 #include "archive/archive.h"
 #include "deliver/sender.h"
 #include "base/progress.h"
+#include "deliver/send_run.h"
 #include "deliver/send_source.h"
 #include "deliver/transport.h"
 #include "core/image.h"
@@ -75,10 +75,6 @@ struct send_ctx {
 	struct compose *compose;
 	struct send_source *source;
 	struct journal *journal;
-	/* VERP: the envelope sender each row's tag goes into, and the key */
-	const char *envelope_from;
-	const char *secret;
-	int issue;
 	/* dry run */
 	long built;
 	size_t bytes;
@@ -119,31 +115,6 @@ static int build_row(void *data, const struct journal_row *row, struct strbuf *e
 	ret = build_message(ctx, &r, NULL, eml, msgid);
 	journal_attrs_free(n, keys, values);
 	return ret;
-}
-
-/*
- * sender_opts.envelope: LOCAL+TOKEN@DOMAIN for the row (token.h), so a
- * bounce names the delivery it is about; checked at start that the
- * envelope sender can carry the tag.
- */
-static void envelope_row(void *data, const struct journal_row *row, struct strbuf *from)
-{
-	const struct send_ctx *ctx = data;
-
-	if (token_verp_address(ctx->secret, ctx->envelope_from, ctx->issue, row->id, from) < 0)
-		strbuf_addstr(from, ctx->envelope_from);
-}
-
-static int snapshot_one(void *data, const struct compose_recipient *r)
-{
-	struct send_ctx *ctx = data;
-	struct strbuf attrs = STRBUF_INIT;
-	int ret;
-
-	journal_attrs_encode(&attrs, r->nattrs, r->attr_keys, r->attr_values);
-	ret = journal_snapshot_add(ctx->journal, r->email, r->name, r->list, attrs.buf);
-	strbuf_release(&attrs);
-	return ret < 0 ? -1 : 0;
 }
 
 static int dry_run_one(void *data, const struct compose_recipient *r)
@@ -385,18 +356,19 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 	char **tests = NULL, **wheres = NULL;
 	size_t ntests = 0, tests_alloc = 0, nwheres = 0, wheres_alloc = 0, i;
 	struct store_filter *where = NULL;
-	struct strbuf segment = STRBUF_INIT, snap_segment = STRBUF_INIT;
-	int dry_run = 0, yes = 0, retry_failed = 0, no_archive = 0, opt, ret = EXIT_USAGE, lockfd = -1, has;
+	struct strbuf segment = STRBUF_INIT;
+	int dry_run = 0, yes = 0, retry_failed = 0, no_archive = 0, opt, ret = EXIT_USAGE, has;
 	long limit = 0;
 	struct strbuf path = STRBUF_INIT, from = STRBUF_INIT, sb = STRBUF_INIT;
-	struct strbuf snap_list = STRBUF_INIT;
 	enum issue_state state;
 	struct image_map images = IMAGE_MAP_INIT;
 	struct send_ctx ctx;
 	struct issue is;
 	int issue_loaded = 0;
 	struct transport *probe = NULL;
-	struct sender_opts so;
+	struct send_run run;
+	int run_open = 0;
+	struct progress *progress;
 	struct sender_result res;
 	long c[JOURNAL_NSTATES];
 	struct sigaction sa, old_int, old_term;
@@ -520,51 +492,18 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		goto out;
 	}
 
-	lockfd = journal_lock_issue(cfg->database, is.number);
-	if (lockfd == -2) {
-		error("issue %d is already being sent by another 'newsbeat send'; "
-		      "let it finish (or stop it) and run 'newsbeat status issue-%d'",
-		      is.number, is.number);
-		ret = EXIT_FAILED;
+	has = send_run_open(&run, cfg, is.number, list, ctx.source, where, segment.buf);
+	run_open = 1;
+	if (has < 0) {
+		if (has == -2)
+			ret = EXIT_FAILED;
 		goto out;
 	}
-	if (lockfd < 0)
-		goto out;
-	ctx.journal = journal_open(cfg->database);
-	if (!ctx.journal)
-		goto out;
-	has = journal_snapshot_list(ctx.journal, is.number, &snap_list);
-	if (has > 0 && strcmp(snap_list.buf, list) != 0) {
-		/* Resuming would silently go on with the other list's recipients. */
-		error("issue %d is being delivered to list '%s' (its recipients were recorded at the "
-		      "first send), not '%s': resume with --list %s, or make a new issue for '%s'",
-		      is.number, snap_list.buf, list, snap_list.buf, list);
-		goto out;
-	}
-	if (has > 0 && journal_snapshot_segment(ctx.journal, is.number, &snap_segment) < 0)
-		goto out;
-	if (has > 0 && where && strcmp(snap_segment.buf, segment.buf)) {
-		struct strbuf then = STRBUF_INIT, now = STRBUF_INIT;
-
-		/* Resuming with other terms would mix two segments in one issue. */
-		segment_describe(snap_segment.buf, &then);
-		segment_describe(segment.buf, &now);
-		error("issue %d is being delivered to %s of list '%s' (recorded at the first send), "
-		      "not to %s: resume without --where (or with the same terms), or make a new "
-		      "issue for the other members", is.number, then.buf, list, now.buf);
-		strbuf_release(&then);
-		strbuf_release(&now);
-		goto out;
-	}
-	if (has > 0) {
-		strbuf_reset(&segment);
-		strbuf_addbuf(&segment, &snap_segment);
-	} else if (send_source_where(ctx.source, list, where) < 0) {
-		goto out;
-	}
-	if (has < 0 || journal_recover(ctx.journal, is.number) < 0 ||
-	    journal_counts(ctx.journal, is.number, c) < 0)
-		goto out;
+	has = run.resuming;
+	ctx.journal = run.journal;
+	strbuf_reset(&segment);
+	strbuf_addbuf(&segment, &run.segment);
+	memcpy(c, run.counts, sizeof(c));
 
 	if (retry_failed && !has) {
 		error("issue %d has not been sent yet, so nobody failed: run 'newsbeat send %d'",
@@ -604,7 +543,7 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		fprintf(stderr, "subject:    %s\n", shown(&sb, compose_subject(ctx.compose)));
 		fprintf(stderr, "list:       %s\n", shown(&sb, list));
 		if (segment.len) {
-			segment_describe(segment.buf, &sb);
+			store_filter_describe(segment.buf, &sb);
 			fprintf(stderr, "segment:    %s\n", sb.buf);
 		}
 		if (retry_failed)
@@ -628,66 +567,24 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 	/* The pages the messages link to exist before the first one goes out. */
 	if (!no_archive && build_archive(cfg, &is, state, compose_web_url(ctx.compose)) < 0)
 		goto out;
-	if (!has) {
-		/* One transaction, durable before the first message (journal.h). */
-		if (journal_snapshot_begin(ctx.journal, is.number, list) < 0)
-			goto out;
-		journal_snapshot_set_segment(ctx.journal, segment.buf);
-		if (send_source_each(ctx.source, list, snapshot_one, &ctx) != 0) {
-			journal_snapshot_abort(ctx.journal);
-			goto out;
-		}
-		if (journal_snapshot_commit(ctx.journal) < 0)
-			goto out;
-		if (journal_counts(ctx.journal, is.number, c) < 0)
-			goto out;
-	}
+	if (!has && send_run_snapshot(&run, ctx.source, list) < 0)
+		goto out;
 	if (retry_failed) {
-		long n = journal_requeue_failed(ctx.journal, is.number, (int64_t)clock_now());
+		long n = send_run_requeue_failed(&run);
 
-		if (n < 0 || journal_counts(ctx.journal, is.number, c) < 0)
+		if (n < 0)
 			goto out;
 		printf("re-queued %ld failed recipient(s) of issue %d\n", n, is.number);
 	}
+	memcpy(c, run.counts, sizeof(c));
 	transport_close(probe);
 	probe = NULL;
 
-	memset(&so, 0, sizeof(so));
-	so.cfg = cfg;
-	so.journal = ctx.journal;
-	so.issue = is.number;
-	so.envelope_from = from.buf;
-	so.limit = limit;
-	so.build = build_row;
-	if (cfg->verp && config_secret(cfg)) {
-		struct strbuf probe_from = STRBUF_INIT;
-
-		/*
-		 * The longest token this issue can need (row ids grow): if even
-		 * that fits, every row's does.
-		 */
-		if (token_verp_address(config_secret(cfg), from.buf, is.number, 2176782335LL /* 36^6 - 1 */,
-				       &probe_from) == 0) {
-			ctx.envelope_from = from.buf;
-			ctx.secret = config_secret(cfg);
-			ctx.issue = is.number;
-			so.envelope = envelope_row;
-		} else {
-			warning("[bounces] verp: the envelope sender '%s' cannot carry a "
-				"'+' tag (quoted, already tagged, or too long): bounces are "
-				"matched by address only", from.buf);
-		}
-		strbuf_release(&probe_from);
-	}
-	so.check_subscribers = 1;
-	so.data = &ctx;
-	so.stop = &interrupted;
-	so.retry_wait = cfg->retry_wait;
 	{
 		struct strbuf what = STRBUF_INIT;
 
 		strbuf_addf(&what, "issue %d", is.number);
-		so.progress = progress_start(what.buf, c[JOURNAL_PENDING] + c[JOURNAL_RETRY]);
+		progress = progress_start(what.buf, c[JOURNAL_PENDING] + c[JOURNAL_RETRY]);
 		strbuf_release(&what);
 	}
 	note_development_key(cfg);
@@ -696,13 +593,13 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	if (sender_run(&so, &res) < 0) {
-		progress_stop(so.progress, 0, 0, 0);
+	if (send_run_deliver(&run, cfg, from.buf, limit, build_row, &ctx, &interrupted, progress,
+			     &res) < 0) {
+		progress_stop(progress, 0, 0, 0);
 		goto out_signals;
 	}
-	if (journal_counts(ctx.journal, is.number, c) < 0)
-		goto out_signals;
-	progress_stop(so.progress, res.sent, res.failed, c[JOURNAL_PENDING] + c[JOURNAL_RETRY]);
+	memcpy(c, run.counts, sizeof(c));
+	progress_stop(progress, res.sent, res.failed, c[JOURNAL_PENDING] + c[JOURNAL_RETRY]);
 	if (res.unreachable_since) {
 		time_t t = (time_t)res.unreachable_since;
 		struct tm tm;
@@ -731,17 +628,15 @@ out_signals:
 	sigaction(SIGTERM, &old_term, NULL);
 out:
 	transport_close(probe);
-	journal_close(ctx.journal);
-	journal_unlock_issue(lockfd);
+	if (run_open)
+		send_run_close(&run);
 	send_source_close(ctx.source);
 	compose_free(ctx.compose);
 	if (issue_loaded)
 		issue_release(&is);
 	strbuf_release(&path);
 	strbuf_release(&from);
-	strbuf_release(&snap_list);
 	strbuf_release(&segment);
-	strbuf_release(&snap_segment);
 	store_filter_free(where);
 	free(wheres);
 	image_map_release(&images);

@@ -214,7 +214,7 @@ int cmd_status(int argc, char **argv, struct config *cfg)
 	    journal_snapshot_segment(j, is.number, &segment) < 0)
 		goto out;
 	if (segment.len) {
-		segment_describe(segment.buf, &shown_seg);
+		store_filter_describe(segment.buf, &shown_seg);
 		printf("  segment    %s of list '%s'\n", shown_seg.buf, shown(&sb, list.buf));
 	}
 	printf("  sent       %ld\n", c[JOURNAL_SENT]);

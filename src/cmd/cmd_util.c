@@ -183,27 +183,6 @@ void note_development_key(const struct config *cfg)
 		cfg->secret_env);
 }
 
-void segment_describe(const char *canonical, struct strbuf *out)
-{
-	struct strbuf terms = STRBUF_INIT;
-	const char *p;
-
-	strbuf_reset(out);
-	if (!*canonical) {
-		strbuf_addstr(out, "every member");
-		return;
-	}
-	for (p = canonical; *p; p++) {
-		if (*p == '\n')
-			strbuf_addstr(&terms, " and ");
-		else
-			strbuf_addch(&terms, *p);
-	}
-	strbuf_addstr(out, "the members with ");
-	strbuf_add_shown(out, terms.buf, terms.len, NULL);
-	strbuf_release(&terms);
-}
-
 struct compose *compose_with_images(const struct config *cfg, const struct issue *is,
 				    const char *preview_dir, struct image_map *images)
 {

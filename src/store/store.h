@@ -241,6 +241,13 @@ struct store_filter *store_filter_parse(const char *const *terms, size_t n, cons
 void store_filter_free(struct store_filter *f);
 size_t store_filter_count(const struct store_filter *f);
 void store_filter_canonical(const struct store_filter *f, struct strbuf *out);
+/*
+ * A segment's canonical text (store_filter_canonical, one term a line;
+ * "" for the whole list) as a phrase for messages: "the members with
+ * country=Italy and member_type!=student", or "every member".  Replaces
+ * *out; printable (strbuf_add_shown).
+ */
+void store_filter_describe(const char *canonical, struct strbuf *out);
 int store_filter_check(struct store *st, const char *list, const struct store_filter *f);
 /* store_recipients_open, store_members_open and store_count of a segment. */
 struct store_cursor *store_recipients_where(struct store *st, const char *list,

@@ -176,3 +176,24 @@ void store_filter_bind(const struct store_filter *f, sqlite3_stmt *stmt, int fir
 			store_bind_text(stmt, p + 1, f->t[i].value);
 	}
 }
+
+void store_filter_describe(const char *canonical, struct strbuf *out)
+{
+	struct strbuf terms = STRBUF_INIT;
+	const char *p;
+
+	strbuf_reset(out);
+	if (!*canonical) {
+		strbuf_addstr(out, "every member");
+		return;
+	}
+	for (p = canonical; *p; p++) {
+		if (*p == '\n')
+			strbuf_addstr(&terms, " and ");
+		else
+			strbuf_addch(&terms, *p);
+	}
+	strbuf_addstr(out, "the members with ");
+	strbuf_add_shown(out, terms.buf, terms.len, NULL);
+	strbuf_release(&terms);
+}
