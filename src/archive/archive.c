@@ -12,6 +12,7 @@
 #include "core/issue.h"
 #include "core/markdown.h"
 #include "core/tmpl.h"
+#include "core/templates.h"
 #include "archive/archive.h"
 #include "archive/archive_internal.h"
 #include "archive/archive_swap.h"
@@ -37,61 +38,12 @@ void archive_issue_url(const char *base_url, const char *slug, struct strbuf *ou
 
 /* ---------- templates ---------- */
 
-/* [paths] templates, falling back to the templates installed with newsbeat. */
-static int read_template(const struct config *cfg, const char *name,
-			 struct strbuf *src, struct strbuf *path)
-{
-	strbuf_reset(path);
-	path_join(path, cfg->templates_dir, name);
-	if (strbuf_read_file(src, path->buf) == 0)
-		return 0;
-	if (errno != ENOENT)
-		return -1;
-	strbuf_reset(path);
-	path_join(path, NEWSBEAT_DATADIR "/templates", name);
-	return strbuf_read_file(src, path->buf);
-}
-
-static int load_partial(void *data, const char *name, struct strbuf *src,
-			const char **display_name)
+/* Every template and partial read goes into the build's template hash. */
+static void hash_template(void *data, const char *name, const char *src, size_t len)
 {
 	struct build *b = data;
-	struct strbuf file = STRBUF_INIT, path = STRBUF_INIT;
-	int r = -1;
 
-	strbuf_addstr(&file, name);
-	if (!strchr(name, '.'))
-		strbuf_addstr(&file, ".html");
-	if (!strstr(file.buf, "..") && file.buf[0] != '/' &&
-	    read_template(b->cfg, file.buf, src, &path) == 0) {
-		b->tmpl_hash = fnv64(fnv64_str(b->tmpl_hash, file.buf), src->buf, src->len);
-		ALLOC_GROW(b->partial_names, b->npartial + 1, b->partial_alloc);
-		b->partial_names[b->npartial++] = strbuf_detach(&path, NULL);
-		*display_name = b->partial_names[b->npartial - 1];
-		r = 0;
-	}
-	strbuf_release(&file);
-	strbuf_release(&path);
-	return r;
-}
-
-static struct tmpl *compile_template(struct build *b, const char *name)
-{
-	struct strbuf src = STRBUF_INIT, path = STRBUF_INIT;
-	struct tmpl_options opts = { TMPL_ESCAPE_HTML, load_partial, b, 0 };
-	struct tmpl *t = NULL;
-
-	if (read_template(b->cfg, name, &src, &path) < 0) {
-		error("cannot read template '%s': %s (is [paths] templates right?)",
-		      path.buf, strerror(errno));
-		goto out;
-	}
-	b->tmpl_hash = fnv64(fnv64_str(b->tmpl_hash, name), src.buf, src.len);
-	t = tmpl_compile(path.buf, src.buf, src.len, &opts);
-out:
-	strbuf_release(&src);
-	strbuf_release(&path);
-	return t;
+	b->tmpl_hash = fnv64(fnv64_str(b->tmpl_hash, name), src, len);
 }
 
 
@@ -447,12 +399,13 @@ static int copy_static(struct build *b)
 
 	for (i = 0; i < ARRAY_SIZE(files) && !r; i++) {
 		strbuf_reset(&src);
-		if (read_template(b->cfg, files[i].name, &src, &path) < 0) {
-			if (!files[i].optional || errno != ENOENT)
-				r = error("cannot read '%s': %s", path.buf, strerror(errno));
-		} else {
+		r = files[i].optional ?
+			    templates_read_optional(b->templates, files[i].name, &src, &path) :
+			    templates_read(b->templates, files[i].name, &src, &path);
+		if (!r)
 			r = archive_write_out(b, files[i].name, &src);
-		}
+		else if (r > 0)
+			r = 0;	/* optional and absent */
 	}
 	path_join(&assets, b->cfg->issues_dir, "assets");
 	if (!r && is_dir(assets.buf)) {
@@ -519,21 +472,22 @@ static void build_release(struct build *b)
 		tmpl_free(b->t_tag);
 	if (b->t_feed)
 		tmpl_free(b->t_feed);
-	for (i = 0; i < b->npartial; i++)
-		free(b->partial_names[i]);
-	free(b->partial_names);
+	templates_free(b->templates);
 	manifest_release(&b->old);
 	archive_pageset_release(&b->old_pages);
 	archive_cache_release(&b->cache);
 	strbuf_release(&b->new_cache);
 }
 
+/* The archive's templates, each file read hashed into b->tmpl_hash. */
 static int compile_templates(struct build *b)
 {
-	if (!(b->t_index = compile_template(b, "archive-index.html")) ||
-	    !(b->t_issue = compile_template(b, "archive-issue.html")) ||
-	    !(b->t_tag = compile_template(b, "archive-tag.html")) ||
-	    !(b->t_feed = compile_template(b, "feed.xml")))
+	b->templates = templates_new(b->cfg->templates_dir);
+	templates_on_file(b->templates, hash_template, b);
+	if (!(b->t_index = templates_compile(b->templates, "archive-index.html", TMPL_ESCAPE_HTML)) ||
+	    !(b->t_issue = templates_compile(b->templates, "archive-issue.html", TMPL_ESCAPE_HTML)) ||
+	    !(b->t_tag = templates_compile(b->templates, "archive-tag.html", TMPL_ESCAPE_HTML)) ||
+	    !(b->t_feed = templates_compile(b->templates, "feed.xml", TMPL_ESCAPE_HTML)))
 		return -1;
 	return 0;
 }
@@ -549,10 +503,10 @@ int archive_check_templates(const struct config *cfg)
 	b.cfg = cfg;
 	strbuf_init(&b.new_cache, 0);
 	r = compile_templates(&b);
-	for (i = 0; i < ARRAY_SIZE(files) && !r; i++)
-		if (read_template(cfg, files[i], &src, &path) < 0)
-			r = error("cannot read '%s': %s (is [paths] templates right?)",
-				  path.buf, strerror(errno));
+	for (i = 0; i < ARRAY_SIZE(files) && !r; i++) {
+		strbuf_reset(&src);
+		r = templates_read(b.templates, files[i], &src, &path);
+	}
 	build_release(&b);
 	strbuf_release(&src);
 	strbuf_release(&path);

@@ -13,6 +13,7 @@
 #include "archive/archive_cache.h"
 #include "archive/archive_swap.h"
 
+struct templates;
 struct tmpl;
 struct tval;
 struct archive_stats;
@@ -56,9 +57,8 @@ struct build {
 	size_t n, alloc;
 	struct tag *tags;
 	size_t ntags, tags_alloc;
+	struct templates *templates;	/* what t_* were compiled from; outlives them */
 	struct tmpl *t_index, *t_issue, *t_tag, *t_feed;
-	char **partial_names;
-	size_t npartial, partial_alloc;
 	uint64_t tmpl_hash;	/* templates + config values + version */
 	unsigned neighbour_fields[2];	/* NB_* the issue template shows of next, previous */
 	const char *old_dir;	/* the previous archive (may not exist) */

@@ -4,11 +4,11 @@
  */
 #include "base/common.h"
 #include "base/strbuf.h"
-#include "base/fsutil.h"
 #include "base/config.h"
 #include "core/issue.h"
 #include "core/markdown.h"
 #include "core/tmpl.h"
+#include "core/templates.h"
 #include "core/mime.h"
 #include "core/token.h"
 #include "core/compose.h"
@@ -34,8 +34,7 @@ struct compose {
 	struct tmpl *content_html, *content_text;	/* the body, as templates */
 	struct tmpl *email_html, *email_text;
 	struct tval *global;	/* newsletter.*, issue.*, archive_url, ... */
-	char **partial_names;	/* partial file names, referenced by the templates */
-	size_t npartial_names, partial_names_alloc;
+	struct templates *templates;	/* email_* come from there; outlives them */
 };
 
 int compose_boundary(struct strbuf *out)
@@ -60,86 +59,6 @@ int compose_message_id(const char *local, const char *from_addr, struct strbuf *
 		return -1;
 	strbuf_addf(out, "@%s", at ? at + 1 : "localhost");
 	return 0;
-}
-
-/*
- * Template files come from [paths] templates; a newsletter directory that
- * lacks one falls back to the templates installed with newsbeat.
- */
-static int load_template_source(const struct config *cfg, const char *name,
-				struct strbuf *src, struct strbuf *path)
-{
-	path_join(path, cfg->templates_dir, name);
-	if (strbuf_read_file(src, path->buf) == 0)
-		return 0;
-	if (errno == ENOENT) {
-		struct strbuf alt = STRBUF_INIT;
-
-		path_join(&alt, NEWSBEAT_DATADIR "/templates", name);
-		if (strbuf_read_file(src, alt.buf) == 0) {
-			strbuf_reset(path);
-			strbuf_addbuf(path, &alt);
-			strbuf_release(&alt);
-			return 0;
-		}
-		strbuf_release(&alt);
-		return -1;
-	}
-	return -1;
-}
-
-struct partial_ctx {
-	struct compose *c;
-	const char *ext;
-};
-
-static int load_partial(void *data, const char *name, struct strbuf *src,
-			const char **display_name)
-{
-	struct partial_ctx *pc = data;
-	struct strbuf file = STRBUF_INIT, path = STRBUF_INIT;
-	int r;
-
-	strbuf_addstr(&file, name);
-	if (!strchr(name, '.'))
-		strbuf_addstr(&file, pc->ext);
-	if (strstr(file.buf, "..") || file.buf[0] == '/') {
-		strbuf_release(&file);
-		return -1;
-	}
-	r = load_template_source(pc->c->cfg, file.buf, src, &path);
-	if (r == 0) {
-		struct compose *c = pc->c;
-
-		/* Compiled templates refer to the name: it lives as long as c. */
-		ALLOC_GROW(c->partial_names, c->npartial_names + 1, c->partial_names_alloc);
-		c->partial_names[c->npartial_names++] = strbuf_detach(&path, NULL);
-		*display_name = c->partial_names[c->npartial_names - 1];
-	}
-	strbuf_release(&file);
-	strbuf_release(&path);
-	return r;
-}
-
-static struct tmpl *compile_template_file(struct compose *c, const char *name,
-					  enum tmpl_escape esc)
-{
-	const struct config *cfg = c->cfg;
-	struct strbuf src = STRBUF_INIT, path = STRBUF_INIT;
-	struct partial_ctx pc = { c, strrchr(name, '.') };
-	struct tmpl_options opts = { esc, load_partial, &pc, 0 };
-	struct tmpl *t = NULL;
-
-	if (load_template_source(cfg, name, &src, &path) < 0) {
-		error("cannot read template '%s': %s (is [paths] templates right?)",
-		      path.buf, strerror(errno));
-		goto out;
-	}
-	t = tmpl_compile(path.buf, src.buf, src.len, &opts);
-out:
-	strbuf_release(&src);
-	strbuf_release(&path);
-	return t;
 }
 
 static const char *const months[] = {
@@ -305,8 +224,9 @@ struct compose *compose_prepare_images(const struct config *cfg, const struct is
 	if (!c->content_html || !c->content_text)
 		goto fail;
 
-	c->email_html = compile_template_file(c, "email.html", TMPL_ESCAPE_HTML);
-	c->email_text = compile_template_file(c, "email.txt", TMPL_ESCAPE_NONE);
+	c->templates = templates_new(cfg->templates_dir);
+	c->email_html = templates_compile(c->templates, "email.html", TMPL_ESCAPE_HTML);
+	c->email_text = templates_compile(c->templates, "email.txt", TMPL_ESCAPE_NONE);
 	if (!c->email_html || !c->email_text)
 		goto fail;
 	c->global = build_global(c);
@@ -333,9 +253,7 @@ void compose_free(struct compose *c)
 	free(c->from_name);
 	free(c->from_addr);
 	free(c->mailto_addr);
-	while (c->npartial_names)
-		free(c->partial_names[--c->npartial_names]);
-	free(c->partial_names);
+	templates_free(c->templates);
 	free(c);
 }
 

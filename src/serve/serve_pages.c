@@ -7,11 +7,12 @@
  */
 #include "base/common.h"
 #include "base/config.h"
-#include "base/fsutil.h"
 #include "serve/serve_internal.h"
 #include "core/tmpl.h"
+#include "core/templates.h"
 
 struct serve_pages {
+	struct templates *templates;	/* page and mail come from there; outlives them */
 	struct tmpl *page[PAGE__COUNT];
 	struct tmpl *mail[MAIL__COUNT];
 	struct tval *shared;
@@ -33,69 +34,6 @@ static const char *const mail_files[MAIL__COUNT] = {
 	[MAIL_CONFIRM_HTML] = "confirm-email.html",
 };
 
-/* The newsletter's file, else the installed default; path gets the one read. */
-static int read_template(const struct config *cfg, const char *name,
-			 struct strbuf *src, struct strbuf *path)
-{
-	strbuf_reset(path);
-	path_join(path, cfg->templates_dir, name);
-	if (!strbuf_read_file(src, path->buf))
-		return 0;
-	if (errno != ENOENT)
-		return error("cannot read '%s': %s", path->buf, strerror(errno));
-	strbuf_reset(path);
-	path_join(path, NEWSBEAT_DATADIR "/templates", name);
-	if (!strbuf_read_file(src, path->buf))
-		return 0;
-	return error("template '%s' not found in '%s' nor in '%s'", name,
-		     cfg->templates_dir, NEWSBEAT_DATADIR "/templates");
-}
-
-struct partial_ctx {
-	const struct config *cfg;
-	const char *ext;
-	/* the last partial's path, for messages (tmpl copies it at once) */
-	struct strbuf display;
-};
-
-static int load_partial(void *data, const char *name, struct strbuf *src,
-			const char **display_name)
-{
-	struct partial_ctx *pc = data;
-	struct strbuf file = STRBUF_INIT, path = STRBUF_INIT;
-	int r = -1;
-
-	strbuf_addstr(&file, name);
-	if (!strchr(name, '.'))
-		strbuf_addstr(&file, pc->ext);
-	if (!strstr(file.buf, "..") && file.buf[0] != '/' &&
-	    !read_template(pc->cfg, file.buf, src, &path)) {
-		strbuf_reset(&pc->display);
-		strbuf_addbuf(&pc->display, &path);
-		*display_name = pc->display.buf;
-		r = 0;
-	}
-	strbuf_release(&file);
-	strbuf_release(&path);
-	return r;
-}
-
-static struct tmpl *compile_file(const struct config *cfg, const char *name,
-				 enum tmpl_escape esc)
-{
-	struct strbuf src = STRBUF_INIT, path = STRBUF_INIT;
-	struct partial_ctx pc = { cfg, esc == TMPL_ESCAPE_HTML ? ".html" : ".txt", STRBUF_INIT };
-	struct tmpl_options opts = { esc, load_partial, &pc, 0 };
-	struct tmpl *t = NULL;
-
-	if (!read_template(cfg, name, &src, &path))
-		t = tmpl_compile(path.buf, src.buf, src.len, &opts);
-	strbuf_release(&src);
-	strbuf_release(&path);
-	strbuf_release(&pc.display);
-	return t;
-}
-
 struct serve_pages *serve_pages_load(const struct config *cfg)
 {
 	struct serve_pages *p = xcalloc(1, sizeof(*p));
@@ -104,15 +42,18 @@ struct serve_pages *serve_pages_load(const struct config *cfg)
 	size_t i;
 
 	strbuf_init(&p->css, 0);
+	p->templates = templates_new(cfg->templates_dir);
 	for (i = 0; i < PAGE__COUNT; i++)
-		if (!(p->page[i] = compile_file(cfg, page_files[i], TMPL_ESCAPE_HTML)))
+		if (!(p->page[i] = templates_compile(p->templates, page_files[i], TMPL_ESCAPE_HTML)))
 			goto fail;
-	if (!(p->mail[MAIL_CONFIRM_TEXT] = compile_file(cfg, mail_files[MAIL_CONFIRM_TEXT],
-							 TMPL_ESCAPE_NONE)) ||
-	    !(p->mail[MAIL_CONFIRM_HTML] = compile_file(cfg, mail_files[MAIL_CONFIRM_HTML],
-							 TMPL_ESCAPE_HTML)))
+	if (!(p->mail[MAIL_CONFIRM_TEXT] = templates_compile(p->templates,
+							      mail_files[MAIL_CONFIRM_TEXT],
+							      TMPL_ESCAPE_NONE)) ||
+	    !(p->mail[MAIL_CONFIRM_HTML] = templates_compile(p->templates,
+							      mail_files[MAIL_CONFIRM_HTML],
+							      TMPL_ESCAPE_HTML)))
 		goto fail;
-	if (read_template(cfg, "page.css", &p->css, &path))
+	if (templates_read(p->templates, "page.css", &p->css, &path))
 		goto fail;
 
 	p->shared = tval_object();
@@ -160,6 +101,7 @@ void serve_pages_free(struct serve_pages *p)
 		tmpl_free(p->mail[i]);
 	tval_free(p->shared);
 	strbuf_release(&p->css);
+	templates_free(p->templates);
 	free(p);
 }
 
