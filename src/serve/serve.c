@@ -470,6 +470,12 @@ static int check_archive_exposure(const struct serve_app *app)
 	return 0;
 }
 
+/* The mail thread's send function: a confirmation, ctx the app. */
+static int send_confirmation(void *ctx, const char *email, const char *list)
+{
+	return serve_send_confirmation(ctx, email, list);
+}
+
 struct serve *serve_start(const struct config *cfg, const struct serve_options *opt)
 {
 	struct serve *s;
@@ -513,7 +519,7 @@ struct serve *serve_start(const struct config *cfg, const struct serve_options *
 	}
 	s->app.subscribe_rl = serve_ratelimit_new(opt->subscribe_rate ? opt->subscribe_rate : 5, 60);
 	/* A backlog beyond this means the mail server is stuck: answer 503. */
-	if (!(s->app.mailer = serve_mailer_start(&s->app, 64)))
+	if (!(s->app.mailer = serve_mailer_start(send_confirmation, &s->app, 64)))
 		goto fail;
 
 	/* Leave room for the store, templates, the archive's files and logs. */

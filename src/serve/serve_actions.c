@@ -117,7 +117,6 @@ static void subscribe_form(struct serve_app *app, struct serve_reply *r, int sta
 	tval_free(ctx);
 }
 
-/* A local part for Message-ID: random, @ the From domain. */
 /*
  * A fresh transport per message: subscriptions are rare, and an idle SMTP
  * connection would only time out between them.

@@ -171,8 +171,20 @@ void serve_store_close(struct serve_app *app);
 
 /* ---- serve_mailer.c ---- */
 
-/* Start the thread that sends confirmation e-mails.  NULL after error(). */
-struct serve_mailer *serve_mailer_start(struct serve_app *app, unsigned max_queue);
+/*
+ * Sends one queued e-mail: 0, or -1 after error().  The mail thread
+ * calls it for each job in turn (serve.c passes serve_send_confirmation):
+ * the queue only carries work, it does not know what a confirmation is,
+ * so the request handlers that queue and the code that sends do not
+ * call each other through it.
+ */
+typedef int serve_mailer_send_fn(void *ctx, const char *email, const char *list);
+
+/*
+ * Start the thread that sends confirmation e-mails, one at a time through
+ * send(ctx, ...).  NULL after error().
+ */
+struct serve_mailer *serve_mailer_start(serve_mailer_send_fn *send, void *ctx, unsigned max_queue);
 /*
  * Queue a confirmation e-mail to email for list; copies the strings.  0,
  * or -1 when the queue is full or stopping (answer 503).
@@ -201,7 +213,8 @@ void serve_confirm(struct serve_app *app, enum serve_method m, const char *token
 		   const struct serve_form *form, struct serve_reply *r);
 /*
  * Build and submit one confirmation e-mail through the configured
- * transport (called by the mail thread), with a confirm token issued now.
+ * transport (the mail thread's send function), with a confirm token
+ * issued now.
  * It carries no name: whoever filled in the form may not own the mailbox,
  * and their text must not reach it.  0, or -1 after error().
  */

@@ -16,7 +16,8 @@ struct job {
 };
 
 struct serve_mailer {
-	struct serve_app *app;
+	serve_mailer_send_fn *send;
+	void *ctx;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
@@ -51,7 +52,7 @@ static void *mailer_main(void *arg)
 		m->queued--;
 		pthread_mutex_unlock(&m->lock);
 		/* Failures are reported by error(); the address stays pending. */
-		serve_send_confirmation(m->app, j->email, j->list);
+		m->send(m->ctx, j->email, j->list);
 		job_free(j);
 		pthread_mutex_lock(&m->lock);
 	}
@@ -59,12 +60,13 @@ static void *mailer_main(void *arg)
 	return NULL;
 }
 
-struct serve_mailer *serve_mailer_start(struct serve_app *app, unsigned max_queue)
+struct serve_mailer *serve_mailer_start(serve_mailer_send_fn *send, void *ctx, unsigned max_queue)
 {
 	struct serve_mailer *m = xcalloc(1, sizeof(*m));
 	int rc;
 
-	m->app = app;
+	m->send = send;
+	m->ctx = ctx;
 	m->max_queue = max_queue;
 	m->tail = &m->head;
 	pthread_mutex_init(&m->lock, NULL);

@@ -3,13 +3,13 @@
  * durability contract, docs/delivery.md for the reasoning).
  *
  * The tables live in the subscriber database; the store's migrations
- * create them (store_schema.c, versions 4 and 5).  journal_open() opens
- * the store (migrating an older database) and runs on the store's
+ * create them (store_schema.c, versions 4, 5 and 8).  journal_open()
+ * opens the store (migrating an older database) and runs on the store's
  * connection, shared by the sender's threads behind one mutex.  One
  * connection, not two: in WAL mode a connection throws its page cache
  * away whenever another one has committed, so a second connection for
- * the per-message unsubscribe check re-read its pages from disk after
- * every outcome the journal committed (7 pread()s a message).
+ * the per-message unsubscribe check would re-read its pages from disk
+ * after every outcome the journal commits.
  */
 #include "base/common.h"
 #include "base/strbuf.h"
@@ -17,7 +17,6 @@
 #include "store/store.h"
 #include "store/store_internal.h"
 
-#include <sqlite3.h>
 #include <pthread.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -36,9 +35,8 @@ struct pending_record {
 };
 
 struct journal {
-	struct store *st;	/* its connection is the journal's */
-	pthread_mutex_t lock;	/* the connection and its statements */
-	sqlite3_stmt *insert, *claim, *mark_sending, *record, *release, *begin, *commit;
+	struct store *st;	/* its connection and statements are the journal's */
+	pthread_mutex_t lock;	/* around every use of st */
 	/* group commit of outcomes (journal_record) */
 	pthread_mutex_t group_lock;
 	pthread_cond_t group_done;
@@ -50,40 +48,83 @@ struct journal {
 	long snap_count;
 };
 
-static const char *const state_names[JOURNAL_NSTATES] = {
-	"pending", "sending", "sent", "retry", "failed", "cancelled",
-};
+/*
+ * By value: a value past the list does not compile, and two states with
+ * one value are an initializer overridden (-Wextra), so the values are
+ * 0 .. JOURNAL_NSTATES-1 as counts[] and the masks assume.
+ */
+#define JOURNAL_NAME_(name, value, str) [JOURNAL_##name] = str,
+static const char *const state_names[JOURNAL_NSTATES] = { JOURNAL_STATES(JOURNAL_NAME_) };
+#undef JOURNAL_NAME_
 
 const char *journal_state_name(enum journal_state s)
 {
 	return (unsigned)s < JOURNAL_NSTATES ? state_names[s] : "?";
 }
 
-static int db_error(struct journal *j, const char *what)
-{
-	return error("journal '%s': %s: %s", j->st->path, what, sqlite3_errmsg(j->st->db));
-}
-
-static int exec(struct journal *j, const char *sql)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(j->st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		error("journal '%s': %s", j->st->path, msg ? msg : sqlite3_errmsg(j->st->db));
-		sqlite3_free(msg);
-		return -1;
-	}
-	return 0;
-}
-
-static int prepare(struct journal *j, sqlite3_stmt **st, const char *sql)
-{
-	if (sqlite3_prepare_v3(j->st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
-		return db_error(j, "prepare");
-	return 0;
-}
-
+/*
+ * The statements, each written once.  store_stmt() prepares each on
+ * first use and keeps it for the connection's life (keyed by the text's
+ * address: these literals).
+ */
 #define CLAIM_COLUMNS "id, email, name, list, attrs, attempts, ambiguous, first_attempt"
+
+static const char sql_insert[] =
+	"INSERT OR IGNORE INTO delivery (issue, email, name, list, attrs, updated) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+/*
+ * Pending rows and due retries as two ordered index ranges merged (the
+ * partial indexes delivery_pending and delivery_retry): written with OR,
+ * SQLite collects every matching row of the issue and sorts them on each
+ * claim, so time and memory grow with the list.  Each range stops after
+ * ?4 rows.
+ */
+static const char sql_claim[] =
+	"SELECT * FROM ("
+	" SELECT * FROM (SELECT " CLAIM_COLUMNS " FROM delivery"
+	"  WHERE issue = ?1 AND state = " JOURNAL_SQL(PENDING) " AND id > ?2 ORDER BY id LIMIT ?4)"
+	" UNION ALL"
+	" SELECT * FROM (SELECT " CLAIM_COLUMNS " FROM delivery"
+	"  WHERE issue = ?1 AND state = " JOURNAL_SQL(RETRY) " AND id > ?2 AND next_attempt <= ?3"
+	"  ORDER BY id LIMIT ?4)"
+	") ORDER BY id LIMIT ?4";
+static const char sql_mark_sending[] =
+	"UPDATE delivery SET state = " JOURNAL_SQL(SENDING) " WHERE id = ?1";
+static const char sql_record[] =
+	"UPDATE delivery SET state = ?2, attempts = ?3, ambiguous = ?4, last_code = ?5, "
+	"last_reply = ?6, message_id = CASE WHEN ?7 = '' THEN message_id ELSE ?7 END, "
+	"first_attempt = ?8, next_attempt = ?9, updated = ?10 WHERE id = ?1";
+/* A row claimed but not sent: back to retry if it was tried before, else pending. */
+#define SQL_UNCLAIM \
+	"UPDATE delivery SET state = CASE WHEN attempts > 0 THEN " JOURNAL_SQL(RETRY) \
+	" ELSE " JOURNAL_SQL(PENDING) " END WHERE state = " JOURNAL_SQL(SENDING)
+static const char sql_release[] = SQL_UNCLAIM " AND id = ?1";
+static const char sql_recover[] = SQL_UNCLAIM " AND issue = ?1";
+static const char sql_requeue_failed[] =
+	"UPDATE delivery SET state = " JOURNAL_SQL(PENDING) ", attempts = 0, "
+	"ambiguous = 0, first_attempt = 0, next_attempt = 0, updated = ?2 "
+	"WHERE issue = ?1 AND state = " JOURNAL_SQL(FAILED);
+static const char sql_run_list[] = "SELECT list FROM delivery_run WHERE issue = ?1";
+static const char sql_run_segment[] = "SELECT segment FROM delivery_run WHERE issue = ?1";
+static const char sql_run_insert[] =
+	"INSERT INTO delivery_run (issue, list, recipients, created, segment) "
+	"VALUES (?1, ?2, ?3, ?4, ?5)";
+/*
+ * One streaming pass over the issue's rows: GROUP BY state sorted them
+ * all in memory (no index is ordered by state since schema 5).  Column s
+ * counts state s; the last column, 0, only ends the generated list.
+ */
+#define JOURNAL_TOTAL_(name, value, str) "total(state = " #value "), "
+static const char sql_counts[] =
+	"SELECT " JOURNAL_STATES(JOURNAL_TOTAL_) "0 FROM delivery WHERE issue = ?1";
+#undef JOURNAL_TOTAL_
+static const char sql_next_retry[] =
+	"SELECT min(next_attempt) FROM delivery WHERE issue = ?1 AND state = " JOURNAL_SQL(RETRY);
+static const char sql_each[] =
+	"SELECT email, state, attempts, last_code, last_reply, message_id, updated, next_attempt "
+	"FROM delivery WHERE issue = ?1 ORDER BY id";
+static const char sql_begin[] = "BEGIN IMMEDIATE";
+static const char sql_commit[] = "COMMIT";
 
 struct journal *journal_open(const char *path)
 {
@@ -98,38 +139,7 @@ struct journal *journal_open(const char *path)
 	if (!j->st)
 		goto fail;
 	/* Outcomes are committed with synchronous=NORMAL (see journal.h). */
-	if (exec(j, "PRAGMA synchronous=NORMAL") < 0)
-		goto fail;
-	if (prepare(j, &j->insert,
-		    "INSERT OR IGNORE INTO delivery (issue, email, name, list, attrs, updated) "
-		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)") < 0 ||
-	    /*
-	     * Pending rows and due retries as two ordered index ranges merged:
-	     * written with OR, SQLite collects every matching row of the issue
-	     * and sorts them on each claim, so time and memory grew with the
-	     * list (26.9 MB peak RSS at 100,000 recipients against 17.5 MB at
-	     * 10,000).  Each range stops after ?4 rows.
-	     */
-	    prepare(j, &j->claim,
-		    "SELECT * FROM ("
-		    " SELECT * FROM (SELECT " CLAIM_COLUMNS " FROM delivery"
-		    "  WHERE issue = ?1 AND state = 0 AND id > ?2 ORDER BY id LIMIT ?4)"
-		    " UNION ALL"
-		    " SELECT * FROM (SELECT " CLAIM_COLUMNS " FROM delivery"
-		    "  WHERE issue = ?1 AND state = 3 AND id > ?2 AND next_attempt <= ?3"
-		    "  ORDER BY id LIMIT ?4)"
-		    ") ORDER BY id LIMIT ?4") < 0 ||
-	    prepare(j, &j->mark_sending,
-		    "UPDATE delivery SET state = 1 WHERE id = ?1") < 0 ||
-	    prepare(j, &j->record,
-		    "UPDATE delivery SET state = ?2, attempts = ?3, ambiguous = ?4, last_code = ?5, "
-		    "last_reply = ?6, message_id = CASE WHEN ?7 = '' THEN message_id ELSE ?7 END, "
-		    "first_attempt = ?8, next_attempt = ?9, updated = ?10 WHERE id = ?1") < 0 ||
-	    prepare(j, &j->begin, "BEGIN IMMEDIATE") < 0 ||
-	    prepare(j, &j->commit, "COMMIT") < 0 ||
-	    prepare(j, &j->release,
-		    "UPDATE delivery SET state = CASE WHEN attempts > 0 THEN 3 ELSE 0 END "
-		    "WHERE id = ?1 AND state = 1") < 0)
+	if (store_exec(j->st, "PRAGMA synchronous=NORMAL") < 0)
 		goto fail;
 	return j;
 fail:
@@ -141,13 +151,6 @@ void journal_close(struct journal *j)
 {
 	if (!j)
 		return;
-	sqlite3_finalize(j->insert);
-	sqlite3_finalize(j->claim);
-	sqlite3_finalize(j->mark_sending);
-	sqlite3_finalize(j->record);
-	sqlite3_finalize(j->release);
-	sqlite3_finalize(j->begin);
-	sqlite3_finalize(j->commit);
 	store_close(j->st);
 	pthread_mutex_destroy(&j->lock);
 	pthread_mutex_destroy(&j->group_lock);
@@ -211,20 +214,18 @@ int journal_has_snapshot(struct journal *j, int issue)
 int journal_snapshot_list(struct journal *j, int issue, struct strbuf *list)
 {
 	sqlite3_stmt *st;
-	int r;
+	int r = -1;
 
 	pthread_mutex_lock(&j->lock);
-	if (sqlite3_prepare_v2(j->st->db, "SELECT list FROM delivery_run WHERE issue = ?1", -1, &st, NULL) != SQLITE_OK) {
-		r = db_error(j, "query");
-		goto out;
+	st = store_stmt(j->st, sql_run_list);
+	if (st) {
+		sqlite3_bind_int(st, 1, issue);
+		r = sqlite3_step(st);
+		if (r == SQLITE_ROW && list)
+			strbuf_addstr(list, (const char *)sqlite3_column_text(st, 0));
+		r = r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : store_sql_error(j->st, "cannot read the delivery run");
+		sqlite3_reset(st);
 	}
-	sqlite3_bind_int(st, 1, issue);
-	r = sqlite3_step(st);
-	if (r == SQLITE_ROW && list)
-		strbuf_addstr(list, (const char *)sqlite3_column_text(st, 0));
-	r = r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : db_error(j, "query");
-	sqlite3_finalize(st);
-out:
 	pthread_mutex_unlock(&j->lock);
 	return r;
 }
@@ -238,21 +239,18 @@ void journal_snapshot_set_segment(struct journal *j, const char *segment)
 int journal_snapshot_segment(struct journal *j, int issue, struct strbuf *segment)
 {
 	sqlite3_stmt *st;
-	int r;
+	int r = -1;
 
 	pthread_mutex_lock(&j->lock);
-	if (sqlite3_prepare_v2(j->st->db, "SELECT segment FROM delivery_run WHERE issue = ?1", -1, &st,
-			       NULL) != SQLITE_OK) {
-		r = db_error(j, "query");
-		goto out;
+	st = store_stmt(j->st, sql_run_segment);
+	if (st) {
+		sqlite3_bind_int(st, 1, issue);
+		r = sqlite3_step(st);
+		if (r == SQLITE_ROW)
+			strbuf_addstr(segment, (const char *)sqlite3_column_text(st, 0));
+		r = r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : store_sql_error(j->st, "cannot read the delivery run");
+		sqlite3_reset(st);
 	}
-	sqlite3_bind_int(st, 1, issue);
-	r = sqlite3_step(st);
-	if (r == SQLITE_ROW)
-		strbuf_addstr(segment, (const char *)sqlite3_column_text(st, 0));
-	r = r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : db_error(j, "query");
-	sqlite3_finalize(st);
-out:
 	pthread_mutex_unlock(&j->lock);
 	return r;
 }
@@ -263,7 +261,7 @@ int journal_snapshot_begin(struct journal *j, int issue, const char *list)
 	 * The snapshot must be on disk before the first message leaves:
 	 * synchronous=FULL makes COMMIT wait for the WAL fsync.
 	 */
-	if (exec(j, "PRAGMA synchronous=FULL; BEGIN IMMEDIATE") < 0)
+	if (store_exec(j->st, "PRAGMA synchronous=FULL; BEGIN IMMEDIATE") < 0)
 		return -1;
 	j->snap_issue = issue;
 	free(j->snap_list);
@@ -277,99 +275,77 @@ int journal_snapshot_begin(struct journal *j, int issue, const char *list)
 int journal_snapshot_add(struct journal *j, const char *email, const char *name,
 			 const char *list, const char *attrs)
 {
-	sqlite3_stmt *st = j->insert;
-	int rc;
+	sqlite3_stmt *st = store_stmt(j->st, sql_insert);
 
+	if (!st)
+		return -1;
 	sqlite3_bind_int(st, 1, j->snap_issue);
-	sqlite3_bind_text(st, 2, email, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, name ? name : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, list, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, attrs ? attrs : "", -1, SQLITE_STATIC);
+	store_bind_text(st, 2, email);
+	store_bind_text(st, 3, name);
+	store_bind_text(st, 4, list);
+	store_bind_text(st, 5, attrs);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)time(NULL));
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_error(j, "snapshot");
-	j->snap_count += sqlite3_changes(j->st->db);
+	if (store_step_done(j->st, st, "cannot add a recipient to the snapshot") < 0)
+		return -1;
+	j->snap_count += (long)store_changes(j->st);
 	return 0;
 }
 
 int journal_snapshot_commit(struct journal *j)
 {
-	sqlite3_stmt *st;
-	int rc;
+	sqlite3_stmt *st = store_stmt(j->st, sql_run_insert);
 
-	if (sqlite3_prepare_v2(j->st->db, "INSERT INTO delivery_run (issue, list, recipients, created, "
-			       "segment) VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL) != SQLITE_OK) {
-		db_error(j, "snapshot");
-		journal_snapshot_abort(j);
-		return -1;
+	if (st) {
+		sqlite3_bind_int(st, 1, j->snap_issue);
+		store_bind_text(st, 2, j->snap_list);
+		sqlite3_bind_int64(st, 3, j->snap_count);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
+		store_bind_text(st, 5, j->snap_segment ? j->snap_segment : "");
 	}
-	sqlite3_bind_int(st, 1, j->snap_issue);
-	sqlite3_bind_text(st, 2, j->snap_list, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, j->snap_count);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
-	sqlite3_bind_text(st, 5, j->snap_segment ? j->snap_segment : "", -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		db_error(j, "snapshot");
-		journal_snapshot_abort(j);
-		return -1;
-	}
-	if (exec(j, "COMMIT") < 0) {
+	if (!st || store_step_done(j->st, st, "cannot record the delivery run") < 0 ||
+	    store_exec(j->st, "COMMIT") < 0) {
 		journal_snapshot_abort(j);
 		return -1;
 	}
 	/* Per-message outcomes: NORMAL (crash-safe; see journal.h). */
-	return exec(j, "PRAGMA synchronous=NORMAL");
+	return store_exec(j->st, "PRAGMA synchronous=NORMAL");
 }
 
 void journal_snapshot_abort(struct journal *j)
 {
-	if (!sqlite3_get_autocommit(j->st->db))
-		sqlite3_exec(j->st->db, "ROLLBACK", NULL, NULL, NULL);
-	sqlite3_exec(j->st->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+	store_abandon_txn(j->st);
+	store_exec(j->st, "PRAGMA synchronous=NORMAL");
 }
 
 int journal_recover(struct journal *j, int issue)
 {
 	sqlite3_stmt *st;
-	int rc;
+	int r = -1;
 
 	pthread_mutex_lock(&j->lock);
-	rc = sqlite3_prepare_v2(j->st->db, "UPDATE delivery SET state = CASE WHEN attempts > 0 "
-				"THEN 3 ELSE 0 END WHERE issue = ?1 AND state = 1", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
+	st = store_stmt(j->st, sql_recover);
+	if (st) {
 		sqlite3_bind_int(st, 1, issue);
-		rc = sqlite3_step(st);
-		sqlite3_finalize(st);
+		r = store_step_done(j->st, st, "cannot recover the rows left 'sending'");
 	}
 	pthread_mutex_unlock(&j->lock);
-	return rc == SQLITE_DONE ? 0 : db_error(j, "recover");
+	return r;
 }
 
 long journal_requeue_failed(struct journal *j, int issue, int64_t now)
 {
 	sqlite3_stmt *st;
 	long n = -1;
-	int rc;
 
 	pthread_mutex_lock(&j->lock);
-	rc = sqlite3_prepare_v2(j->st->db, "UPDATE delivery SET state = 0, attempts = 0, "
-				"ambiguous = 0, first_attempt = 0, next_attempt = 0, updated = ?2 "
-				"WHERE issue = ?1 AND state = 4", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
+	st = store_stmt(j->st, sql_requeue_failed);
+	if (st) {
 		sqlite3_bind_int(st, 1, issue);
 		sqlite3_bind_int64(st, 2, now);
-		rc = sqlite3_step(st);
-		sqlite3_finalize(st);
-		if (rc == SQLITE_DONE)
-			n = (long)sqlite3_changes(j->st->db);
+		if (store_step_done(j->st, st, "cannot re-queue the failed rows") == 0)
+			n = (long)store_changes(j->st);
 	}
 	pthread_mutex_unlock(&j->lock);
-	if (n < 0)
-		db_error(j, "re-queue the failed rows");
 	return n;
 }
 
@@ -392,14 +368,17 @@ void journal_row_release(struct journal_row *r)
 int journal_claim(struct journal *j, int issue, int64_t now, struct journal_row *rows,
 		  int n, int64_t *cursor)
 {
-	sqlite3_stmt *st = j->claim;
+	sqlite3_stmt *st, *mark;
 	int got = 0, rc, i;
 
 	pthread_mutex_lock(&j->lock);
-	if (exec(j, "BEGIN IMMEDIATE") < 0) {
+	if (store_exec(j->st, sql_begin) < 0) {
 		pthread_mutex_unlock(&j->lock);
 		return -1;
 	}
+	st = store_stmt(j->st, sql_claim);
+	if (!st)
+		goto fail;
 	sqlite3_bind_int(st, 1, issue);
 	sqlite3_bind_int64(st, 2, *cursor);
 	sqlite3_bind_int64(st, 3, now);
@@ -417,25 +396,25 @@ int journal_claim(struct journal *j, int issue, int64_t now, struct journal_row 
 		r->first_attempt = sqlite3_column_int64(st, 7);
 	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE) {
+		store_sql_error(j->st, "cannot claim rows");
 		goto fail;
+	}
 	for (i = 0; i < got; i++) {
-		sqlite3_bind_int64(j->mark_sending, 1, rows[i].id);
-		rc = sqlite3_step(j->mark_sending);
-		sqlite3_reset(j->mark_sending);
-		if (rc != SQLITE_DONE)
+		if (!(mark = store_stmt(j->st, sql_mark_sending)))
+			goto fail;
+		sqlite3_bind_int64(mark, 1, rows[i].id);
+		if (store_step_done(j->st, mark, "cannot mark a claimed row 'sending'") < 0)
 			goto fail;
 	}
-	if (exec(j, "COMMIT") < 0)
-		goto fail_nomsg;
+	if (store_exec(j->st, sql_commit) < 0)
+		goto fail;
 	if (got)
 		*cursor = rows[got - 1].id;
 	pthread_mutex_unlock(&j->lock);
 	return got;
 fail:
-	db_error(j, "claim");
-fail_nomsg:
-	sqlite3_exec(j->st->db, "ROLLBACK", NULL, NULL, NULL);
+	store_abandon_txn(j->st);
 	for (i = 0; i < got; i++)
 		journal_row_release(&rows[i]);
 	pthread_mutex_unlock(&j->lock);
@@ -463,33 +442,30 @@ static int record_one(struct journal *j, const struct pending_record *p)
 
 static int record_one_row(struct journal *j, const struct pending_record *p)
 {
-	sqlite3_stmt *st = j->record;
+	sqlite3_stmt *st = store_stmt(j->st, sql_record);
 	const struct journal_outcome *o = p->o;
-	int rc;
 
+	if (!st)
+		return -1;
 	sqlite3_bind_int64(st, 1, p->id);
 	sqlite3_bind_int(st, 2, o->state);
 	sqlite3_bind_int(st, 3, o->attempts);
 	sqlite3_bind_int(st, 4, o->ambiguous);
 	sqlite3_bind_int(st, 5, o->code);
-	sqlite3_bind_text(st, 6, o->reply ? o->reply : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, o->message_id ? o->message_id : "", -1, SQLITE_STATIC);
+	store_bind_text(st, 6, o->reply);
+	store_bind_text(st, 7, o->message_id);
 	sqlite3_bind_int64(st, 8, o->first_attempt);
 	sqlite3_bind_int64(st, 9, o->next_attempt);
 	sqlite3_bind_int64(st, 10, p->now);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_error(j, "record");
-	return 0;
+	return store_step_done(j->st, st, "cannot record an outcome");
 }
 
-static int step_stmt(struct journal *j, sqlite3_stmt *st, const char *what)
+/* BEGIN or COMMIT through its cached statement. */
+static int step_sql(struct journal *j, const char *sql)
 {
-	int rc = sqlite3_step(st);
+	sqlite3_stmt *st = store_stmt(j->st, sql);
 
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_error(j, what);
+	return st ? store_step_done(j->st, st, "cannot record the outcomes") : -1;
 }
 
 /*
@@ -512,7 +488,7 @@ static void record_batch(struct journal *j, struct pending_record *batch)
 		pthread_mutex_unlock(&j->lock);
 		return;
 	}
-	if (step_stmt(j, j->begin, "record") < 0)
+	if (step_sql(j, sql_begin) < 0)
 		rc = -1;
 	for (p = batch; !rc && p; p = p->next)
 		rc = record_one(j, p);
@@ -520,10 +496,9 @@ static void record_batch(struct journal *j, struct pending_record *batch)
 		if (p->check_email)
 			p->check_ok = store_deliverable(j->st, p->check_email, p->check_list);
 	if (!rc)
-		rc = step_stmt(j, j->commit, "record");
+		rc = step_sql(j, sql_commit);
 	if (rc) {
-		if (!sqlite3_get_autocommit(j->st->db))
-			sqlite3_exec(j->st->db, "ROLLBACK", NULL, NULL, NULL);
+		store_abandon_txn(j->st);
 		for (p = batch; p; p = p->next) {
 			p->result = record_one(j, p);
 			if (p->check_email)
@@ -591,106 +566,100 @@ int journal_record_check(struct journal *j, int64_t id, int64_t now, const struc
 
 int journal_release_row(struct journal *j, int64_t id)
 {
-	int rc;
+	sqlite3_stmt *st;
+	int r = -1;
 
 	pthread_mutex_lock(&j->lock);
-	sqlite3_bind_int64(j->release, 1, id);
-	rc = sqlite3_step(j->release);
-	sqlite3_reset(j->release);
-	if (rc != SQLITE_DONE)
-		db_error(j, "release");
+	st = store_stmt(j->st, sql_release);
+	if (st) {
+		sqlite3_bind_int64(st, 1, id);
+		r = store_step_done(j->st, st, "cannot release a claimed row");
+	}
 	pthread_mutex_unlock(&j->lock);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return r;
 }
 
 int journal_counts(struct journal *j, int issue, long counts[JOURNAL_NSTATES])
 {
 	sqlite3_stmt *st;
-	int rc;
+	int r = -1, s;
 
-	_Static_assert(JOURNAL_NSTATES == 6, "journal_counts' SELECT counts six states");
 	memset(counts, 0, sizeof(long) * JOURNAL_NSTATES);
 	pthread_mutex_lock(&j->lock);
-	/*
-	 * One streaming pass over the issue's rows: GROUP BY state sorted
-	 * them all in memory (no index is ordered by state since schema 5).
-	 */
-	rc = sqlite3_prepare_v2(j->st->db, "SELECT total(state = 0), total(state = 1), total(state = 2), "
-				"total(state = 3), total(state = 4), total(state = 5) "
-				"FROM delivery WHERE issue = ?1", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
+	st = store_stmt(j->st, sql_counts);
+	if (st) {
 		sqlite3_bind_int(st, 1, issue);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			int s;
-
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			/* Column s counts the rows whose state has value s. */
 			for (s = 0; s < JOURNAL_NSTATES; s++)
 				counts[s] = (long)sqlite3_column_int64(st, s);
-			rc = SQLITE_DONE;
+			r = 0;
+		} else {
+			store_sql_error(j->st, "cannot count the rows");
 		}
-		sqlite3_finalize(st);
+		sqlite3_reset(st);
 	}
 	pthread_mutex_unlock(&j->lock);
-	return rc == SQLITE_DONE ? 0 : db_error(j, "count");
+	return r;
 }
 
 int journal_next_retry(struct journal *j, int issue, int64_t *when)
 {
 	sqlite3_stmt *st;
-	int rc;
+	int r = -1;
 
 	*when = 0;
 	pthread_mutex_lock(&j->lock);
-	rc = sqlite3_prepare_v2(j->st->db, "SELECT min(next_attempt) FROM delivery WHERE issue = ?1 "
-				"AND state = 3", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
+	st = store_stmt(j->st, sql_next_retry);
+	if (st) {
 		sqlite3_bind_int(st, 1, issue);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
+		if (sqlite3_step(st) == SQLITE_ROW) {
 			*when = sqlite3_column_int64(st, 0);
-			rc = SQLITE_DONE;
+			r = 0;
+		} else {
+			store_sql_error(j->st, "cannot read the next retry");
 		}
-		sqlite3_finalize(st);
+		sqlite3_reset(st);
 	}
 	pthread_mutex_unlock(&j->lock);
-	return rc == SQLITE_DONE ? 0 : db_error(j, "query");
+	return r;
 }
 
 int journal_each(struct journal *j, int issue, unsigned mask,
 		 int (*fn)(void *data, const struct journal_entry *e), void *data)
 {
 	sqlite3_stmt *st;
-	int rc, r = 0;
+	int rc = SQLITE_ERROR, r = 0;
 
 	pthread_mutex_lock(&j->lock);
-	rc = sqlite3_prepare_v2(j->st->db, "SELECT email, state, attempts, last_code, last_reply, "
-				"message_id, updated, next_attempt FROM delivery WHERE issue = ?1 "
-				"ORDER BY id", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int(st, 1, issue);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			struct journal_entry e;
-
-			e.state = (enum journal_state)sqlite3_column_int(st, 1);
-			if (!(mask & (1u << e.state)))
-				continue;
-			e.email = (const char *)sqlite3_column_text(st, 0);
-			e.attempts = sqlite3_column_int(st, 2);
-			e.code = sqlite3_column_int(st, 3);
-			e.reply = (const char *)sqlite3_column_text(st, 4);
-			e.message_id = (const char *)sqlite3_column_text(st, 5);
-			e.updated = sqlite3_column_int64(st, 6);
-			e.next_attempt = sqlite3_column_int64(st, 7);
-			if ((r = fn(data, &e)) != 0) {
-				rc = SQLITE_DONE;
-				break;
-			}
-		}
-		sqlite3_finalize(st);
+	st = store_stmt(j->st, sql_each);
+	if (!st) {
+		pthread_mutex_unlock(&j->lock);
+		return -1;
 	}
-	pthread_mutex_unlock(&j->lock);
+	sqlite3_bind_int(st, 1, issue);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct journal_entry e;
+
+		e.state = (enum journal_state)sqlite3_column_int(st, 1);
+		if (!(mask & (1u << e.state)))
+			continue;
+		e.email = (const char *)sqlite3_column_text(st, 0);
+		e.attempts = sqlite3_column_int(st, 2);
+		e.code = sqlite3_column_int(st, 3);
+		e.reply = (const char *)sqlite3_column_text(st, 4);
+		e.message_id = (const char *)sqlite3_column_text(st, 5);
+		e.updated = sqlite3_column_int64(st, 6);
+		e.next_attempt = sqlite3_column_int64(st, 7);
+		if ((r = fn(data, &e)) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
 	if (rc != SQLITE_DONE)
-		return db_error(j, "query");
+		r = store_sql_error(j->st, "cannot read the rows");
+	sqlite3_reset(st);
+	pthread_mutex_unlock(&j->lock);
 	return r;
 }
 

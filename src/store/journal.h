@@ -26,17 +26,34 @@
 
 struct strbuf;
 
-enum journal_state {
-	JOURNAL_PENDING,
-	JOURNAL_SENDING,
-	JOURNAL_SENT,
-	JOURNAL_RETRY,
-	JOURNAL_FAILED,
-	JOURNAL_CANCELLED,
-	JOURNAL_NSTATES
-};
+/*
+ * The row states, each once: its name in C, its value in the database's
+ * delivery.state column, its name as `status` prints it.  The values are
+ * on disk and in the schema (the partial indexes of store_schema.c, the
+ * column's DEFAULT): never renumber one.  The store's SQL takes them from
+ * here (JOURNAL_SQL in store_internal.h), never as a number of its own.
+ */
+#define JOURNAL_STATE_PENDING(X)	X(PENDING, 0, "pending")
+#define JOURNAL_STATE_SENDING(X)	X(SENDING, 1, "sending")
+#define JOURNAL_STATE_SENT(X)		X(SENT, 2, "sent")
+#define JOURNAL_STATE_RETRY(X)		X(RETRY, 3, "retry")
+#define JOURNAL_STATE_FAILED(X)		X(FAILED, 4, "failed")
+#define JOURNAL_STATE_CANCELLED(X)	X(CANCELLED, 5, "cancelled")
+#define JOURNAL_STATES(X) \
+	JOURNAL_STATE_PENDING(X) JOURNAL_STATE_SENDING(X) JOURNAL_STATE_SENT(X) \
+	JOURNAL_STATE_RETRY(X) JOURNAL_STATE_FAILED(X) JOURNAL_STATE_CANCELLED(X)
 
-/* "pending", "sending", ... */
+#define JOURNAL_ENUM_(name, value, str) JOURNAL_##name = value,
+#define JOURNAL_COUNT_(name, value, str) + 1
+enum journal_state {
+	JOURNAL_STATES(JOURNAL_ENUM_)
+	/* The values run 0, 1, ... (a state indexes counts[] and is a bit of a mask). */
+	JOURNAL_NSTATES = 0 JOURNAL_STATES(JOURNAL_COUNT_)
+};
+#undef JOURNAL_ENUM_
+#undef JOURNAL_COUNT_
+
+/* "pending", "sending", ...; "?" for a value that is not a state. */
 const char *journal_state_name(enum journal_state s);
 
 struct journal;

@@ -120,6 +120,17 @@ int store_exec(struct store *st, const char *sql)
 	return 0;
 }
 
+void store_abandon_txn(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int64_t store_changes(struct store *st)
+{
+	return sqlite3_changes(st->db);
+}
+
 int store_step_done(struct store *st, sqlite3_stmt *stmt, const char *what)
 {
 	int rc = sqlite3_step(stmt);

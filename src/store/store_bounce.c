@@ -47,7 +47,7 @@ void store_delivery_release(struct store_delivery *d)
 }
 
 /* Journal states (journal.h) a report can be about: sent, failed. */
-#define ATTEMPTED "state IN (2, 4)"
+#define ATTEMPTED "state IN (" JOURNAL_SQL(SENT) ", " JOURNAL_SQL(FAILED) ")"
 #define DELIVERY_COLUMNS "id, issue, email, list, bounce"
 
 /* Step s and fill *d from its first row: 1, 0, -1. */
@@ -221,7 +221,7 @@ static int soft_limit_reached(struct store *st, const char *email,
 			      const struct store_bounce_policy *p)
 {
 	sqlite3_stmt *s = store_stmt(st, "SELECT bounce FROM delivery WHERE email = ?1"
-				     " AND state = 2 ORDER BY issue DESC LIMIT ?2");
+				     " AND state = " JOURNAL_SQL(SENT) " ORDER BY issue DESC LIMIT ?2");
 	int rc, n = 0;
 
 	if (!s)

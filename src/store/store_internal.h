@@ -1,10 +1,10 @@
 #ifndef STORE_INTERNAL_H
 #define STORE_INTERNAL_H
 /*
- * For the store's own files (store*.c) only: the one place outside them
- * that sqlite3.h is seen is nowhere.  The delivery journal (journal.c)
- * uses these helpers to run its SQL on the same connection; its own
- * BEGIN/COMMIT do not set st->in_txn.
+ * For the store's own files (store*.c, journal.c) only: the one place
+ * outside them that sqlite3.h is seen is nowhere.  The delivery journal
+ * (journal.c) uses these helpers to run its SQL on the same connection;
+ * its own BEGIN/COMMIT do not set st->in_txn.
  *
  * Adding a migration (a schema change):
  *   1. In store_schema.c, append one entry to store_migrations[] with the
@@ -21,8 +21,18 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+#include "store/journal.h"
 #include "store/store.h"
 #include "store/store_bounce.h"
+
+/*
+ * A journal state's value as SQL text, for statements written as string
+ * literals: "state = " JOURNAL_SQL(PENDING) is "state = 0".  Literal, not a
+ * bound parameter, where it matters: SQLite uses a partial index (WHERE
+ * state = 0) only for a query whose WHERE says the same in its text.
+ */
+#define JOURNAL_SQL_VALUE_(name, value, str) #value
+#define JOURNAL_SQL(name) JOURNAL_STATE_##name(JOURNAL_SQL_VALUE_)
 
 struct store_stmt_cache {
 	const char *sql;	/* the SQL text, by identity (a string literal) */
@@ -70,6 +80,16 @@ int store_exec(struct store *st, const char *sql);
  * it.  0, or -1 after error() naming `what`.
  */
 int store_step_done(struct store *st, sqlite3_stmt *stmt, const char *what);
+
+/*
+ * After a failed statement inside a transaction begun by BEGIN on the
+ * connection (not store_begin()): roll it back if SQLite has not already,
+ * reporting nothing (the failure was reported).
+ */
+void store_abandon_txn(struct store *st);
+
+/* Rows changed by the connection's last INSERT, UPDATE or DELETE. */
+int64_t store_changes(struct store *st);
 
 /* Report the connection's last SQLite error: error("database '%s': <what>: <msg>").  Returns -1. */
 int store_sql_error(struct store *st, const char *what);

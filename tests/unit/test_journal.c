@@ -105,6 +105,74 @@ static void test_migration(const char *dir)
 	strbuf_release(&list);
 }
 
+/*
+ * The state list: each state's C value, SQL text and name agree, the
+ * values run 0 .. JOURNAL_NSTATES-1, and the schema's expectations (the
+ * column's DEFAULT, the partial indexes the claim relies on) use the
+ * same values.
+ */
+static int schema_sql(const char *path, const char *sql, struct strbuf *out)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int r = -1;
+
+	if (sqlite3_open(path, &db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+			strbuf_addstr(out, (const char *)sqlite3_column_text(st, 0));
+			r = 0;
+		}
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return r;
+}
+
+static void test_states(const char *db)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int s, t, distinct = 1;
+
+#define CHECK_STATE(name, value, str) \
+	is_int(JOURNAL_##name, value, "JOURNAL_" #name " has its listed value"); \
+	is_str(journal_state_name(JOURNAL_##name), str, "state " #value " is named " str);
+	JOURNAL_STATES(CHECK_STATE)
+#undef CHECK_STATE
+	/* The values on disk, written out here on purpose: they must never change. */
+#define PINNED(name, value) \
+	is_int(JOURNAL_##name, value, #name " is " #value " on disk"); \
+	is_str(JOURNAL_SQL(name), #value, "its SQL text is " #value);
+	PINNED(PENDING, 0)
+	PINNED(SENDING, 1)
+	PINNED(SENT, 2)
+	PINNED(RETRY, 3)
+	PINNED(FAILED, 4)
+	PINNED(CANCELLED, 5)
+#undef PINNED
+	is_int(JOURNAL_NSTATES, 6, "six states");
+	for (s = 0; s < JOURNAL_NSTATES; s++) {
+		if (!strcmp(journal_state_name((enum journal_state)s), "?"))
+			distinct = 0;
+		for (t = 0; t < s; t++)
+			if (!strcmp(journal_state_name((enum journal_state)s),
+				    journal_state_name((enum journal_state)t)))
+				distinct = 0;
+	}
+	ok(distinct, "every value 0 .. JOURNAL_NSTATES-1 has a name of its own");
+	is_str(journal_state_name(JOURNAL_NSTATES), "?", "a value past the list has none");
+
+	ok(schema_sql(db, "SELECT dflt_value FROM pragma_table_info('delivery') WHERE name = 'state'", &sb) == 0 &&
+	   !strcmp(sb.buf, JOURNAL_SQL(PENDING)), "a new row's default state is pending");
+	strbuf_reset(&sb);
+	ok(schema_sql(db, "SELECT sql FROM sqlite_master WHERE name = 'delivery_pending'", &sb) == 0 &&
+	   strstr(sb.buf, "WHERE state = " JOURNAL_SQL(PENDING)), "delivery_pending indexes pending rows");
+	strbuf_reset(&sb);
+	ok(schema_sql(db, "SELECT sql FROM sqlite_master WHERE name = 'delivery_retry'", &sb) == 0 &&
+	   strstr(sb.buf, "WHERE state = " JOURNAL_SQL(RETRY)), "delivery_retry indexes retry rows");
+	strbuf_release(&sb);
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/nb-journal.XXXXXX";
@@ -292,6 +360,7 @@ int main(void)
 	journal_attrs_free((size_t)n, k, v);
 
 	journal_close(j);
+	test_states(db.buf);
 	test_migration(tmpl);
 	remove_tree(tmpl);
 	strbuf_release(&db);

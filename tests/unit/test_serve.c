@@ -6,10 +6,12 @@
  */
 #include "base/common.h"
 #include "base/fsutil.h"
+#include "base/strbuf.h"
 #include "serve/serve_internal.h"
 #include "tap.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <unistd.h>
 
 static void test_content_types(void)
@@ -187,6 +189,65 @@ static void test_ratelimit(void)
 	serve_ratelimit_free(rl);
 }
 
+/*
+ * The mail thread with a send function of its own: jobs go out in order,
+ * one at a time, off the caller's thread; a full queue refuses at once.
+ */
+struct fake_send {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int started, open_gate;
+	struct strbuf seen;
+};
+
+static int fake_send(void *ctx, const char *email, const char *list)
+{
+	struct fake_send *f = ctx;
+
+	pthread_mutex_lock(&f->lock);
+	strbuf_addf(&f->seen, "%s/%s ", email, list);
+	f->started++;
+	pthread_cond_broadcast(&f->cond);
+	while (!f->open_gate)
+		pthread_cond_wait(&f->cond, &f->lock);
+	pthread_mutex_unlock(&f->lock);
+	return 0;
+}
+
+static void fake_wait(struct fake_send *f, int n)
+{
+	pthread_mutex_lock(&f->lock);
+	while (f->started < n)
+		pthread_cond_wait(&f->cond, &f->lock);
+	pthread_mutex_unlock(&f->lock);
+}
+
+static void test_mailer(void)
+{
+	struct fake_send f = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, STRBUF_INIT };
+	struct serve_mailer *m = serve_mailer_start(fake_send, &f, 2);
+
+	ok(m != NULL, "the mail thread starts with a send function");
+	if (!m)
+		return;
+	ok(serve_mailer_queue(m, "a@example.org", "news") == 0, "a job is queued");
+	fake_wait(&f, 1);	/* in flight, held at the gate: the queue is empty */
+	ok(serve_mailer_queue(m, "b@example.org", "news") == 0 &&
+	   serve_mailer_queue(m, "c@example.org", "other") == 0, "two more fill the queue");
+	is_int(serve_mailer_queue(m, "d@example.org", "news"), -1, "a full queue refuses the next");
+	pthread_mutex_lock(&f.lock);
+	f.open_gate = 1;
+	pthread_cond_broadcast(&f.cond);
+	pthread_mutex_unlock(&f.lock);
+	fake_wait(&f, 3);
+	serve_mailer_stop(m);
+	is_str(f.seen.buf, "a@example.org/news b@example.org/news c@example.org/other ",
+	       "each job reached the send function once, in order");
+	strbuf_release(&f.seen);
+	pthread_cond_destroy(&f.cond);
+	pthread_mutex_destroy(&f.lock);
+}
+
 int main(void)
 {
 	test_content_types();
@@ -194,5 +255,6 @@ int main(void)
 	test_form();
 	test_ratelimit();
 	test_ratelimit_ipv6();
+	test_mailer();
 	return tap_done();
 }
