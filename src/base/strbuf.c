@@ -197,17 +197,6 @@ int strbuf_read_file(struct strbuf *sb, const char *path)
 	return r;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int strbuf_add_percent_decoded(struct strbuf *sb, const char *s, size_t len)
 {
 	size_t i;
