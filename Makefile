@@ -96,9 +96,10 @@ debug:
 	  NEWSBEAT=$(CURDIR)/newsbeat-debug check
 
 # ThreadSanitizer (gcc) over the tests that run threads: the sender's
-# workers, the row pipe, serve's mailer, the archive's page workers.  Any
-# report fails the run (exit 66); nothing is suppressed.
-TSAN_TESTS = test_sender test_rowpipe test_serve test_archive
+# workers, the row pipe and the import's reader, serve's mailer, the
+# archive's page workers.  Any report fails the run (exit 66); nothing is
+# suppressed.
+TSAN_TESTS = test_sender test_rowpipe test_import test_serve test_archive
 tsan:
 	$(MAKE) BUILD=build-tsan CC=gcc OPT="-O1 -g -fno-omit-frame-pointer" \
 	  EXTRA_CFLAGS="-fsanitize=thread" EXTRA_LDFLAGS="-fsanitize=thread" \

@@ -5,19 +5,17 @@
  */
 #include "base/common.h"
 #include "base/strbuf.h"
-#include "base/utf8.h"
 #include "base/fsutil.h"
 #include "base/config.h"
 #include "core/address.h"
 #include "store/store.h"
+#include "store/store_import.h"
 #include "core/csvio.h"
 #include "core/issue.h"
-#include "base/rowpipe.h"
 #include "cmd/cmd.h"
 
 #include <getopt.h>
 #include <strings.h>
-#include <pthread.h>
 
 static const char usage[] =
 	"usage: newsbeat subscribers add EMAIL [--name N] [--list L] [--attr KEY=VALUE]... [--resubscribe]\n"
@@ -47,7 +45,7 @@ static const char usage[] =
 struct opts {
 	const char *list, *name, *output, *status;
 	char delim;		/* --delimiter, 0: detect */
-	int encoding;		/* --encoding: 0 UTF-8, 1 Latin-1, 2 Windows-1252 */
+	enum store_import_encoding encoding;	/* --encoding */
 	int resubscribe, dry_run, json;
 	struct strbuf attrs;	/* "key\0value\0" pairs */
 	size_t nattrs;
@@ -160,11 +158,11 @@ static int parse_opts(int argc, char **argv, struct opts *o, const struct config
 			break;
 		case 'e':
 			if (!strcasecmp(optarg, "utf8") || !strcasecmp(optarg, "utf-8"))
-				o->encoding = 0;
+				o->encoding = STORE_IMPORT_UTF8;
 			else if (!strcasecmp(optarg, "latin1") || !strcasecmp(optarg, "iso-8859-1"))
-				o->encoding = 1;
+				o->encoding = STORE_IMPORT_LATIN1;
 			else if (!strcasecmp(optarg, "cp1252") || !strcasecmp(optarg, "windows-1252"))
-				o->encoding = 2;
+				o->encoding = STORE_IMPORT_CP1252;
 			else
 				return usage_error(usage, "--encoding takes utf8, latin1 or cp1252 (got '%s')", optarg);
 			break;
@@ -276,251 +274,6 @@ static int do_remove(struct store *st, const char *arg, struct opts *o)
 	return r < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
-/*
- * An import runs on two threads: the reader parses and checks the CSV
- * (import_row) and passes the good rows, as "email, name, attribute
- * values", through a rowpipe to the main thread, which stores them
- * (store_rows).  Fields up to the header row are the reader's; after it,
- * cols/keys are only read.
- */
-struct import {
-	struct store *st;
-	struct opts *o;
-	const char *file;
-	long email_col, name_col;
-	size_t ncols;
-	char **cols;		/* header names, normalized to attribute keys */
-	const char **keys;	/* the attribute columns' keys, in order */
-	size_t nkeys;
-	const char **row;	/* the reader's scratch: ncols + 2 */
-	struct strbuf email;	/* the reader's scratch */
-	struct strbuf *conv;	/* the reader's: one field each, converted by --encoding */
-	const char **cfields;	/* pointers into conv */
-	size_t *clens;
-	long counts[4], rejected;
-	FILE *report;		/* rejected rows, printed after the counts; a file
-				   so memory does not grow with a bad file */
-	int header_done, failed;	/* the reader's */
-	FILE *in;
-	long nrecords;			/* csvio_read's result */
-	struct rowpipe *pipe;
-};
-
-/*
- * A header cell as an attribute key: spreadsheets write "Member type";
- * templates want {{subscriber.member_type}}.  ASCII letters are lower-cased,
- * spaces and '-' become '_'.  The result may still be invalid.
- */
-static char *column_key(const char *name)
-{
-	char *k = xstrdup(name), *p;
-
-	for (p = k; *p; p++) {
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-		else if (*p == ' ' || *p == '-')
-			*p = '_';
-	}
-	return k;
-}
-
-/* `s` for a one-line report: at most 80 bytes, control characters escaped. */
-static void add_shown(struct strbuf *out, const char *s, size_t len)
-{
-	strbuf_addch(out, '\'');
-	strbuf_add_shown(out, s, len < 80 ? len : 80, "\\'");
-	if (len > 80)
-		strbuf_addstr(out, "...");
-	strbuf_addch(out, '\'');
-}
-
-/* The headers spreadsheets and mail programs give the address column. */
-static int is_email_header(const char *key)
-{
-	static const char *const names[] = {
-		"email", "e_mail", "email_address", "e_mail_address", "emailaddress",
-		"mail", "email_addresse", "e_mail_adresse", "courriel", "correo",
-	};
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(names); i++)
-		if (!strcmp(key, names[i]))
-			return 1;
-	return 0;
-}
-
-static int import_header(struct import *im, const struct csvio_row *row)
-{
-	size_t i;
-
-	im->header_done = 1;
-	im->email_col = im->name_col = -1;
-	im->ncols = row->nfields;
-	im->cols = xcalloc(row->nfields + 1, sizeof(char *));
-	im->keys = xcalloc(row->nfields + 1, sizeof(*im->keys));
-	im->row = xcalloc(row->nfields + 2, sizeof(*im->row));
-	if (im->o->encoding) {
-		im->conv = xcalloc(row->nfields, sizeof(*im->conv));
-		im->cfields = xcalloc(row->nfields, sizeof(*im->cfields));
-		im->clens = xcalloc(row->nfields, sizeof(*im->clens));
-		for (i = 0; i < row->nfields; i++)
-			strbuf_init(&im->conv[i], 64);
-	}
-	for (i = 0; i < row->nfields; i++) {
-		long *col = NULL;
-
-		im->cols[i] = column_key(row->fields[i]);
-		if (is_email_header(im->cols[i]))
-			col = &im->email_col;
-		else if (!strcmp(im->cols[i], "name"))
-			col = &im->name_col;
-		else if (!store_attr_key_valid(im->cols[i])) {
-			error("%s:%lu: column %zu ('%s') cannot be an attribute: name it with letters, digits and '_'",
-			      im->file, row->line, i + 1, row->fields[i]);
-			return -1;
-		}
-		if (col && *col >= 0) {
-			error("%s:%lu: the column '%s' appears twice", im->file, row->line, im->cols[i]);
-			return -1;
-		}
-		if (col)
-			*col = (long)i;
-	}
-	if (im->email_col < 0) {
-		struct strbuf found = STRBUF_INIT;
-
-		for (i = 0; i < row->nfields && i < 8; i++) {
-			if (i)
-				strbuf_addstr(&found, ", ");
-			add_shown(&found, row->fields[i], row->lens[i]);
-		}
-		if (row->nfields > 8)
-			strbuf_addstr(&found, ", ...");
-		error("%s:%lu: no 'email' column in the header row, which has %zu column(s): %s; "
-		      "the first row must name the columns, e.g. email,name",
-		      im->file, row->line, row->nfields, found.buf);
-		strbuf_release(&found);
-		return -1;
-	}
-	for (i = 0; i < row->nfields; i++)
-		if ((long)i != im->email_col && (long)i != im->name_col)
-			im->keys[im->nkeys++] = im->cols[i];
-	return 0;
-}
-
-static void reject(struct import *im, const struct csvio_row *row, const char *reason)
-{
-	struct strbuf *line = &im->email;
-
-	im->rejected++;
-	strbuf_reset(line);
-	strbuf_addf(line, "%s:%lu: rejected", im->file, row->line);
-	if ((size_t)im->email_col < row->nfields) {
-		strbuf_addch(line, ' ');
-		add_shown(line, row->fields[im->email_col], row->lens[im->email_col]);
-	}
-	strbuf_addf(line, ": %s\n", reason);
-	fwrite(line->buf, 1, line->len, im->report);
-}
-
-/* The reader: check a row; a good one goes down the pipe, a bad one into the report. */
-static int import_row(void *data, const struct csvio_row *row)
-{
-	struct import *im = data;
-	struct csvio_row conv_row;
-	const char *reason = NULL;
-	size_t i, n = 0;
-
-	if (!im->header_done) {
-		if (import_header(im, row) < 0) {
-			im->failed = 1;
-			return -1;
-		}
-		return 0;
-	}
-	if (im->o->encoding && row->nfields == im->ncols) {
-		for (i = 0; i < row->nfields; i++) {
-			strbuf_reset(&im->conv[i]);
-			utf8_from_8bit(&im->conv[i], row->fields[i], row->lens[i], im->o->encoding == 2);
-			im->cfields[i] = im->conv[i].buf;
-			im->clens[i] = im->conv[i].len;
-		}
-		conv_row = *row;
-		conv_row.fields = im->cfields;
-		conv_row.lens = im->clens;
-		row = &conv_row;
-	}
-	/*
-	 * A file that is not UTF-8 is refused whole at its first bad byte: a
-	 * row-by-row rejection would import the ASCII rows and mangle nothing
-	 * but lose every accented name.
-	 */
-	for (i = 0; !im->o->encoding && i < row->nfields; i++) {
-		size_t bad = utf8_invalid_at(row->fields[i], row->lens[i]);
-
-		if (bad < row->lens[i] || memchr(row->fields[i], '\0', row->lens[i])) {
-			error("%s:%lu: column %zu is not UTF-8 (byte 0x%02X); save the file as "
-			      "\"CSV UTF-8\", or give --encoding cp1252 (Excel on Windows) or latin1",
-			      im->file, row->line, i + 1,
-			      bad < row->lens[i] ? (unsigned char)row->fields[i][bad] : 0);
-			im->failed = 1;
-			return -1;
-		}
-	}
-	if (!reason && row->nfields != im->ncols)
-		reason = row->nfields < im->ncols ? "fewer fields than the header row"
-						  : "more fields than the header row";
-	strbuf_reset(&im->email);
-	if (!reason)
-		address_validate(row->fields[im->email_col], &im->email, &reason);	/* sets reason */
-	if (!reason && im->name_col >= 0)
-		address_check_name(row->fields[im->name_col], &reason);	/* sets reason */
-	if (reason) {
-		reject(im, row, reason);
-		return 0;
-	}
-	im->row[n++] = im->email.buf;
-	im->row[n++] = im->name_col >= 0 ? row->fields[im->name_col] : NULL;
-	for (i = 0; i < row->nfields; i++)
-		if ((long)i != im->email_col && (long)i != im->name_col)
-			im->row[n++] = row->fields[i];
-	return rowpipe_add(im->pipe, n, im->row);
-}
-
-static void *reader_main(void *data)
-{
-	struct import *im = data;
-
-	im->nrecords = csvio_read_delim(im->in, im->file, im->o->delim, import_row, im);
-	rowpipe_close(im->pipe);
-	return NULL;
-}
-
-/* The main thread: store the rows the reader passes; 0, or -1 (reported). */
-static int store_rows(struct import *im)
-{
-	const char *const *f;
-	size_t n;
-
-	while (rowpipe_next(im->pipe, &n, &f)) {
-		struct store_subscriber sub;
-		enum store_result res;
-
-		sub.email = f[0];
-		sub.name = f[1];
-		sub.nattrs = n - 2;
-		sub.attr_keys = im->keys;
-		sub.attr_values = f + 2;
-		if (store_subscribe(im->st, &sub, im->o->list, im->o->resubscribe ? STORE_RESUBSCRIBE : 0,
-				    &res, NULL) < 0) {
-			rowpipe_stop(im->pipe);
-			return -1;
-		}
-		im->counts[res]++;
-	}
-	return 0;
-}
-
 static void copy_report(FILE *from)
 {
 	char buf[8192];
@@ -537,19 +290,21 @@ static void close_input(FILE *fp)
 		fclose(fp);
 }
 
+/*
+ * The rules and the storing are store_import()'s; here the input is
+ * opened and the report printed: the counts first, then the rejected
+ * rows, spooled to a file so memory does not grow with a bad file.
+ */
 static int do_import(struct store *st, const char *file, struct opts *o)
 {
-	struct import im;
-	FILE *fp;
-	pthread_t reader;
-	long n;
-	size_t i;
-	int ret, stored;
+	struct store_import_opts io = {
+		.list = o->list, .delim = o->delim, .encoding = o->encoding,
+		.flags = o->resubscribe ? STORE_RESUBSCRIBE : 0, .dry_run = o->dry_run,
+	};
+	struct store_import_counts n;
+	FILE *fp, *rejects;
+	enum store_import_outcome res;
 
-	memset(&im, 0, sizeof(im));
-	im.st = st;
-	im.o = o;
-	strbuf_init(&im.email, 256);
 	/* "-" is standard input (a file named '-' is ./-); reports say <stdin>. */
 	if (!strcmp(file, "-")) {
 		fp = stdin;
@@ -557,78 +312,28 @@ static int do_import(struct store *st, const char *file, struct opts *o)
 	} else {
 		fp = fopen(file, "rb");
 	}
-	im.file = file;
 	if (!fp) {
 		error("cannot read '%s': %s", file, strerror(errno));
-		ret = EXIT_USAGE;
-		goto out;
+		return EXIT_USAGE;
 	}
-	im.report = tmpfile();
-	if (!im.report) {
+	rejects = tmpfile();
+	if (!rejects) {
 		error("cannot create a temporary file for the import report: %s", strerror(errno));
 		close_input(fp);
-		ret = EXIT_FAILED;
-		goto out;
+		return EXIT_FAILED;
 	}
-	/* One transaction: all rows or none; --dry-run rolls it back. */
-	if (store_begin_batch(st) < 0) {
-		close_input(fp);
-		ret = EXIT_FAILED;
-		goto out;
-	}
-	/* 512 rows a batch: ~100 KB, two at most. */
-	im.in = fp;
-	im.pipe = rowpipe_new(512);
-	if (pthread_create(&reader, NULL, reader_main, &im) != 0) {
-		error("cannot start a thread to read '%s'", file);
-		im.nrecords = -1;
-		stored = -1;
-	} else {
-		stored = store_rows(&im);
-		pthread_join(reader, NULL);
-	}
-	rowpipe_free(im.pipe);
-	n = im.nrecords;
+	res = store_import(st, fp, file, &io, rejects, &n);
 	close_input(fp);
-	if (stored < 0) {
-		store_rollback(st);
-		error("%s: nothing was imported", file);
-		ret = EXIT_FAILED;
-		goto out;
+	if (res == STORE_IMPORT_DONE) {
+		printf("%s%s into '%s': %ld added, %ld updated, %ld unchanged, %ld skipped (unsubscribed, bounced, complained or suppressed), %ld rejected\n",
+		       o->dry_run ? "dry run, nothing saved: " : "", file, o->list,
+		       n.added, n.updated, n.unchanged, n.skipped, n.rejected);
+		copy_report(rejects);
 	}
-	if (n < 0 || im.failed || !im.header_done) {
-		if (!im.header_done && n >= 0)
-			error("%s: the file is empty; the first row must name the columns, e.g. email,name", file);
-		store_rollback(st);
-		error("%s: nothing was imported", file);
-		ret = EXIT_USAGE;
-		goto out;
-	}
-	if (o->dry_run ? store_rollback(st) : store_commit(st)) {
-		ret = EXIT_FAILED;
-		goto out;
-	}
-	printf("%s%s into '%s': %ld added, %ld updated, %ld unchanged, %ld skipped (unsubscribed, bounced, complained or suppressed), %ld rejected\n",
-	       o->dry_run ? "dry run, nothing saved: " : "", file, o->list,
-	       im.counts[STORE_ADDED], im.counts[STORE_UPDATED], im.counts[STORE_UNCHANGED],
-	       im.counts[STORE_SKIPPED], im.rejected);
-	copy_report(im.report);
-	ret = im.rejected ? EXIT_FAILED : EXIT_OK;
-out:
-	if (im.report)
-		fclose(im.report);
-	for (i = 0; i < im.ncols; i++)
-		free(im.cols[i]);
-	free(im.cols);
-	free(im.keys);
-	free(im.row);
-	for (i = 0; im.conv && i < im.ncols; i++)
-		strbuf_release(&im.conv[i]);
-	free(im.conv);
-	free(im.cfields);
-	free(im.clens);
-	strbuf_release(&im.email);
-	return ret;
+	fclose(rejects);
+	if (res != STORE_IMPORT_DONE)
+		return res == STORE_IMPORT_REFUSED ? EXIT_USAGE : EXIT_FAILED;
+	return n.rejected ? EXIT_FAILED : EXIT_OK;
 }
 
 struct keys {
