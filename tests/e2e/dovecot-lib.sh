@@ -111,6 +111,15 @@ CONF
 
 # dovecot_logins: how many logins (any protocol) the server has seen.
 dovecot_logins() { grep -c -- '-login: Info: Login: ' "$DOVECOT_DIR/dovecot.log"; }
+# dovecot_login_line N: the Nth login line of the log, waiting up to 5 s
+# for it (Dovecot's log process writes it a moment after the client is done).
+dovecot_login_line() {
+	for _ in $(seq 50); do
+		[ "$(dovecot_logins)" -ge "$1" ] && break
+		sleep 0.1
+	done
+	grep -- '-login: Info: Login: ' "$DOVECOT_DIR/dovecot.log" | sed -n "$1p"
+}
 
 # maildir_state DIR: one line per message of the Maildir++ DIR and its
 # folders, "FOLDER NAME FLAGS", whether in new/ or cur/ (servers move
