@@ -53,28 +53,36 @@ void mime_qp_encode(const char *in, size_t len, struct strbuf *out)
 
 		/*
 		 * Fast path, the bulk of any text: a run of characters that
-		 * stand for themselves and fit on the line with room for a
-		 * soft break.  It gives exactly what the general path below
-		 * would, character by character.  Only the first can be at
-		 * column 0, where '.' and 'F' need the general path.
+		 * stand for themselves, and of '=' (=3D: HTML attributes are
+		 * full of them), that fit on the line with room for a soft
+		 * break.  It gives exactly what the general path below would,
+		 * unit by unit: a unit that fits before column 76 never needs
+		 * the soft break that path decides on.  Only the first can be
+		 * at column 0, where '.' and 'F' need the general path.
 		 */
 		if (col < QP_LINE - 1 && (col > 0 || (c != '.' && c != 'F'))) {
-			size_t k = i, stop = i + (QP_LINE - 1 - col);
+			size_t k = i;
 
-			if (stop > len)
-				stop = len;
-			while (k < stop) {
+			while (k < len) {
 				unsigned char d = s[k];
 
-				if (!((d > 0x20 && d < 0x7f && d != '=') ||
-				      (d == ' ' && !is_break(in, len, k + 1))))
+				if ((d > 0x20 && d < 0x7f && d != '=') ||
+				    (d == ' ' && !is_break(in, len, k + 1))) {
+					if (col + 1 > QP_LINE - 1)
+						break;
+					*p++ = (char)d;
+					col++;
+				} else if (d == '=') {
+					if (col + 3 > QP_LINE - 1)
+						break;
+					p = qp_escape(p, d);
+					col += 3;
+				} else {
 					break;
+				}
 				k++;
 			}
 			if (k > i) {
-				memcpy(p, s + i, k - i);
-				p += k - i;
-				col += k - i;
 				i = k;
 				continue;
 			}
