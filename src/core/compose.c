@@ -13,7 +13,6 @@
 #include "core/token.h"
 #include "core/compose.h"
 #include "core/address.h"
-#include "base/testhook.h"
 #include "base/utf8.h"
 
 #include <time.h>
@@ -36,18 +35,6 @@ struct compose {
 	struct tval *global;	/* newsletter.*, issue.*, archive_url, ... */
 	struct templates *templates;	/* email_* come from there; outlives them */
 };
-
-int compose_boundary(struct strbuf *out)
-{
-	const char *fixed = testhook("NEWSBEAT_BOUNDARY");
-
-	if (fixed) {
-		strbuf_addstr(out, fixed);
-		return 0;
-	}
-	strbuf_addstr(out, "=_");
-	return token_random_alnum(28, out);
-}
 
 int compose_message_id(const char *local, const char *from_addr, struct strbuf *out)
 {
@@ -152,14 +139,8 @@ static int render_sample(const struct compose *c)
 	return 0;
 }
 
-struct compose *compose_prepare(const struct config *cfg, const struct issue *is,
-				const char *secret)
-{
-	return compose_prepare_images(cfg, is, secret, NULL);
-}
-
-struct compose *compose_prepare_images(const struct config *cfg, const struct issue *is,
-				       const char *secret, const struct image_map *images)
+struct compose *compose_new(const struct config *cfg, const struct issue *is, const char *secret,
+			    const struct image_map *images, struct compose_templates *t)
 {
 	struct compose *c = xcalloc(1, sizeof(*c));
 	struct tmpl_options html_opts = { TMPL_ESCAPE_HTML, NULL, NULL, 0 };
@@ -169,6 +150,10 @@ struct compose *compose_prepare_images(const struct config *cfg, const struct is
 
 	c->cfg = cfg;
 	c->is = is;
+	c->templates = t->set;
+	c->email_html = t->html;
+	c->email_text = t->text;
+	memset(t, 0, sizeof(*t));
 	c->secret = xstrdup(secret ? secret : DEV_SECRET);
 	c->subject = issue_subject(is, cfg->name);
 	strbuf_addstr(&sb, cfg->base_url);
@@ -224,9 +209,6 @@ struct compose *compose_prepare_images(const struct config *cfg, const struct is
 	if (!c->content_html || !c->content_text)
 		goto fail;
 
-	c->templates = templates_new(cfg->templates_dir);
-	c->email_html = templates_compile(c->templates, "email.html", TMPL_ESCAPE_HTML);
-	c->email_text = templates_compile(c->templates, "email.txt", TMPL_ESCAPE_NONE);
 	if (!c->email_html || !c->email_text)
 		goto fail;
 	c->global = build_global(c);

@@ -57,6 +57,22 @@ struct compose *compose_prepare(const struct config *cfg, const struct issue *is
 struct image_map;
 struct compose *compose_prepare_images(const struct config *cfg, const struct issue *is,
 				       const char *secret, const struct image_map *images);
+
+/*
+ * The pure core of the two above (compose.c reads no file, clock or
+ * environment; compose_load.c does that for them): `t` holds email.html
+ * and email.txt compiled from `set` (templates.h), which keeps their
+ * partials' names; the compose takes all three, on failure too, and
+ * zeroes *t.
+ */
+struct templates;
+struct tmpl;
+struct compose_templates {
+	struct templates *set;
+	struct tmpl *html, *text;
+};
+struct compose *compose_new(const struct config *cfg, const struct issue *is, const char *secret,
+			    const struct image_map *images, struct compose_templates *t);
 void compose_free(struct compose *c);
 
 /* The subject line (owned by c). */
