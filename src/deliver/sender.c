@@ -103,17 +103,24 @@ static int stopping(struct run *r)
 	return atomic_load(&r->fatal) || atomic_load(&r->stopped);
 }
 
-static double relay_clock(const struct run *r)
+static double run_clock(const struct run *r)
 {
 	return r->o->clock ? r->o->clock(r->o->hook_data) : clock_monotonic();
 }
 
+/* The wall clock of the retry schedule (the journal's times). */
+static int64_t run_wall(const struct run *r)
+{
+	return r->o->clock ? (int64_t)r->o->clock(r->o->hook_data) : (int64_t)time(NULL);
+}
+
 /*
- * Sleep s seconds while the relay is down.  A stop (SIGINT) wakes it, and
- * so does the end of the run: a connection the relay refused while others
- * delivered everything must not keep the run waiting for minutes.
+ * Sleep s seconds: while the relay is down, for the rate limit, for the
+ * next retry (o->sleep when a test gives one).  A stop (SIGINT) wakes it,
+ * and so does the end of the run: a connection the relay refused while
+ * others delivered everything must not keep the run waiting for minutes.
  */
-static void relay_sleep(struct run *r, double s)
+static void run_sleep(struct run *r, double s)
 {
 	double until;
 
@@ -207,7 +214,7 @@ static int dispense(struct run *r, struct journal_row *row)
 
 			if (o->limit && o->limit - r->handed < n)
 				n = (int)(o->limit - r->handed);
-			n = journal_claim(o->journal, o->issue, (int64_t)time(NULL), r->batch, n, &r->cursor);
+			n = journal_claim(o->journal, o->issue, run_wall(r), r->batch, n, &r->cursor);
 			if (n < 0) {
 				stop_fatal_locked(r, "journal error (see the error above)");
 				return 0;
@@ -223,7 +230,7 @@ static int dispense(struct run *r, struct journal_row *row)
 			continue;
 		}
 		{
-			int64_t when, now = (int64_t)time(NULL);
+			int64_t when, now = run_wall(r);
 
 			if (journal_next_retry(o->journal, o->issue, &when) < 0) {
 				r->done = 1;
@@ -249,8 +256,8 @@ static int dispense(struct run *r, struct journal_row *row)
 			}
 			/* Wait (without the lock) for the next retry, then a new pass. */
 			pthread_mutex_unlock(&r->lock);
-			while (!stopping(r) && (int64_t)time(NULL) < when)
-				sleep_seconds(0.2);
+			while (!stopping(r) && run_wall(r) < when)
+				run_sleep(r, (double)(when - run_wall(r)));
 			pthread_mutex_lock(&r->lock);
 			r->cursor = 0;
 			wrapped = 1;
@@ -266,7 +273,7 @@ static void rate_wait(struct run *r)
 	if (!atomic_load(&r->limited))
 		return;
 	pthread_mutex_lock(&r->lock);
-	t = clock_monotonic();
+	t = run_clock(r);
 	slot = t;
 	if (r->paused_until > slot)
 		slot = r->paused_until;
@@ -276,13 +283,14 @@ static void rate_wait(struct run *r)
 		r->next_slot = slot + 1.0 / r->rate;
 	}
 	pthread_mutex_unlock(&r->lock);
-	sleep_seconds(slot - t);
+	if (slot > t)
+		run_sleep(r, slot - t);
 }
 
 /* The relay said "slow down": halve the rate and pause everyone briefly. */
 static void slow_down(struct run *r)
 {
-	double t = clock_monotonic();
+	double t = run_clock(r);
 
 	pthread_mutex_lock(&r->lock);
 	atomic_store(&r->limited, 1);
@@ -390,7 +398,7 @@ static void record(struct worker *w, int64_t id, int64_t now, const struct journ
 static void relay_unavailable(struct worker *w, const struct transport_status *st)
 {
 	struct run *r = w->run;
-	double t = relay_clock(r), window = r->o->cfg->retry_for, wait;
+	double t = run_clock(r), window = r->o->cfg->retry_for, wait;
 
 	pthread_mutex_lock(&r->lock);
 	if (!atomic_load(&r->down)) {
@@ -414,7 +422,7 @@ static void relay_unavailable(struct worker *w, const struct transport_status *s
 		wait = r->down_since + window - t;
 	pthread_mutex_unlock(&r->lock);
 	atomic_fetch_add(&r->waiting, 1);
-	relay_sleep(r, wait);
+	run_sleep(r, wait);
 	atomic_fetch_sub(&r->waiting, 1);
 }
 
@@ -507,7 +515,7 @@ static void deliver(struct worker *w, struct journal_row *row, int checked,
 	const struct config *cfg = o->cfg;
 	struct transport_status st;
 	struct journal_outcome out;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = run_wall(r);
 	int allowed = still_wanted(r, row, checked);
 
 	memset(&out, 0, sizeof(out));
@@ -557,7 +565,7 @@ static void deliver(struct worker *w, struct journal_row *row, int checked,
 	} else {
 		transport_send(w->t, o->envelope_from, row->email, eml->buf, eml->len, &st);
 	}
-	now = (int64_t)time(NULL);
+	now = run_wall(r);
 	if (st.rtt > 0)
 		note_rtt(r, st.rtt);
 	if (st.result == TRANSPORT_UNAVAILABLE) {
@@ -643,7 +651,7 @@ static void deliver(struct worker *w, struct journal_row *row, int checked,
 			snprintf(why, sizeof(why), "the server is not answering: %s", st.reply);
 			stop_fatal(r, why);
 		} else {
-			sleep_seconds(0.1 * (1 << *no_reply_streak));
+			run_sleep(r, 0.1 * (1 << *no_reply_streak));
 		}
 	}
 }

@@ -77,10 +77,13 @@ struct sender_opts {
 	 */
 	int retry_wait;
 	/*
-	 * The clock (seconds, monotonic) and the sleep of the wait for an
-	 * unavailable relay, called from worker threads; NULL: the
-	 * monotonic clock and nanosleep (woken by a stop).  Tests pass their
-	 * own so that waiting out an outage takes no time.
+	 * The clock (seconds) and the sleep of every wait of the run — for
+	 * an unavailable relay, the rate limit and its slow-downs, the next
+	 * retry — called from worker threads; NULL: the monotonic clock, the
+	 * wall clock for the journal's retry times, and nanosleep (woken by a
+	 * stop).  A given clock is also the retry schedule's wall clock (only
+	 * differences and order matter there).  Tests pass their own so that
+	 * waiting out an outage or a backoff takes no time.
 	 */
 	double (*clock)(void *hook_data);
 	void (*sleep)(void *hook_data, double seconds);
