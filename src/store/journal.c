@@ -211,23 +211,29 @@ int journal_has_snapshot(struct journal *j, int issue)
 	return journal_snapshot_list(j, issue, NULL);
 }
 
-int journal_snapshot_list(struct journal *j, int issue, struct strbuf *list)
+/* One text column of the issue's delivery run (sql): 1 found (appended to out if not NULL), 0 none, -1. */
+static int run_column(struct journal *j, const char *sql, int issue, struct strbuf *out)
 {
 	sqlite3_stmt *st;
 	int r = -1;
 
 	pthread_mutex_lock(&j->lock);
-	st = store_stmt(j->st, sql_run_list);
+	st = store_stmt(j->st, sql);
 	if (st) {
 		sqlite3_bind_int(st, 1, issue);
 		r = sqlite3_step(st);
-		if (r == SQLITE_ROW && list)
-			strbuf_addstr(list, (const char *)sqlite3_column_text(st, 0));
+		if (r == SQLITE_ROW && out)
+			strbuf_addstr(out, (const char *)sqlite3_column_text(st, 0));
 		r = r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : store_sql_error(j->st, "cannot read the delivery run");
 		sqlite3_reset(st);
 	}
 	pthread_mutex_unlock(&j->lock);
 	return r;
+}
+
+int journal_snapshot_list(struct journal *j, int issue, struct strbuf *list)
+{
+	return run_column(j, sql_run_list, issue, list);
 }
 
 void journal_snapshot_set_segment(struct journal *j, const char *segment)
@@ -238,21 +244,7 @@ void journal_snapshot_set_segment(struct journal *j, const char *segment)
 
 int journal_snapshot_segment(struct journal *j, int issue, struct strbuf *segment)
 {
-	sqlite3_stmt *st;
-	int r = -1;
-
-	pthread_mutex_lock(&j->lock);
-	st = store_stmt(j->st, sql_run_segment);
-	if (st) {
-		sqlite3_bind_int(st, 1, issue);
-		r = sqlite3_step(st);
-		if (r == SQLITE_ROW)
-			strbuf_addstr(segment, (const char *)sqlite3_column_text(st, 0));
-		r = r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : store_sql_error(j->st, "cannot read the delivery run");
-		sqlite3_reset(st);
-	}
-	pthread_mutex_unlock(&j->lock);
-	return r;
+	return run_column(j, sql_run_segment, issue, segment);
 }
 
 int journal_snapshot_begin(struct journal *j, int issue, const char *list)
