@@ -134,7 +134,6 @@ clean:
 demo: $(BIN)
 	./newsbeat subscribers import data/subscribers.csv
 	./newsbeat send --yes $$(ls issues/issue-*.md | sort -t- -k2 -n | tail -n 1)
-	./newsbeat archive
 	@echo
 	@echo "Messages: $(CURDIR)/outbox/new/ (open with: mutt -f outbox, or any mail client)"
 	@echo "Archive:  $(CURDIR)/public/index.html (or: ./newsbeat serve, then http://127.0.0.1:8080/)"
