@@ -532,6 +532,24 @@ int archive_build(const struct config *cfg, const char *out_dir, time_t now,
 		strbuf_setlen(&out, out.len - 1);
 	if (!out.len)
 		strbuf_addch(&out, '.');
+	{
+		/*
+		 * A symlink (public -> /var/www/news) is followed: the swap
+		 * renames beside the real directory, which a web server may be
+		 * serving; renaming the link instead would move the live
+		 * site's pages away through it and leave the link's target
+		 * half emptied.
+		 */
+		struct stat lst;
+		char *real;
+
+		if (lstat(out.buf, &lst) == 0 && S_ISLNK(lst.st_mode) &&
+		    (real = realpath(out.buf, NULL))) {
+			strbuf_reset(&out);
+			strbuf_addstr(&out, real);
+			free(real);
+		}
+	}
 
 	b.tmpl_hash = fnv64_str(FNV64_INIT, NEWSBEAT_VERSION);
 	/* What the code puts into pages and search records: bumped when that changes. */
@@ -579,6 +597,10 @@ int archive_build(const struct config *cfg, const char *out_dir, time_t now,
 		goto out;
 	}
 	chmod(tmp.buf, 0755);
+	if (archive_swap_mark(tmp.buf) < 0) {
+		remove_tree(tmp.buf);
+		goto out;
+	}
 	b.dir = tmp.buf;
 	strbuf_reset(&sub);
 	path_join(&sub, tmp.buf, "issues");

@@ -9,6 +9,7 @@
 #include "archive/archive_swap.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -248,10 +249,26 @@ static int adopt_old_pages(struct undo *u, const char *new_dir, const char *old_
  * removed.  Only renames happen between the first and the last step, and
  * a failure undoes them all, so the previous archive is back as it was.
  */
+int archive_swap_mark(const char *new_dir)
+{
+	struct strbuf p = STRBUF_INIT;
+	int r;
+
+	path_join(&p, new_dir, ARCHIVE_BUILD_MARK);
+	r = write_file(p.buf, "", 0, 0600);
+	strbuf_release(&p);
+	return r;
+}
+
 /* Remove a finished swap's work files from dir; only a warning if that fails. */
 static void remove_work_files(const char *dir)
 {
 	struct strbuf p = STRBUF_INIT;
+
+	path_join(&p, dir, ARCHIVE_BUILD_MARK);
+	if (unlink(p.buf) < 0 && errno != ENOENT)
+		warning("cannot remove '%s': %s", p.buf, strerror(errno));
+	strbuf_reset(&p);
 
 	path_join(&p, dir, RENDERED);
 	if (rmdir(p.buf) < 0 && errno != ENOENT)
@@ -261,6 +278,21 @@ static void remove_work_files(const char *dir)
 	if (unlink(p.buf) < 0 && errno != ENOENT)
 		warning("cannot remove '%s': %s", p.buf, strerror(errno));
 	strbuf_release(&p);
+}
+
+/*
+ * Put what is in path's file system on disk (syncfs: the new tree is many
+ * files, written plainly); a failure is only a warning: the swap itself
+ * is still all or nothing for a crash of the process.
+ */
+static void sync_fs(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || syncfs(fd) < 0)
+		warning("cannot sync '%s' to disk: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
 }
 
 int archive_swap_in(const char *new_dir, const char *out_dir,
@@ -273,6 +305,9 @@ int archive_swap_in(const char *new_dir, const char *out_dir,
 
 	if (adopt)
 		r = write_drop_list(new_dir, pages, old_pages);
+	/* A power cut after the renames must not find pages the disk never got. */
+	if (!r)
+		sync_fs(new_dir);
 	if (!r && had_old) {
 		strbuf_addf(&old, "%s.old-%ld", out_dir, (long)getpid());
 		remove_tree(old.buf);
@@ -298,8 +333,10 @@ int archive_swap_in(const char *new_dir, const char *out_dir,
 		strbuf_reset(&old);
 		strbuf_addf(&old, "%s.old-%ld", out_dir, (long)getpid());
 	}
-	if (!r)
+	if (!r) {
 		remove_work_files(out_dir);
+		sync_fs(out_dir);	/* the renames themselves */
+	}
 	if (!r && had_old && remove_tree(old.buf) < 0)
 		warning("the previous archive is left in '%s'", old.buf);
 	strbuf_release(&old);
@@ -318,6 +355,38 @@ static int leftover_kind(const char *name, const char *base, size_t blen)
 	if (!strncmp(rest, ".new-", 5) && strlen(rest + 5) == 6)
 		return 'n';
 	return 0;
+}
+
+/* 1 if empty (or unreadable as a directory: then not ours to judge). */
+static int is_empty_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int empty = 1;
+
+	if (!d)
+		return 0;
+	while (empty && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			empty = 0;
+	closedir(d);
+	return empty;
+}
+
+/*
+ * 1 if a leftover-looking name really is a build's: a tree that holds the
+ * build mark, or a moved-away archive (its manifest, or the empty
+ * directory a first build replaced).
+ */
+static int ours(const char *path, int kind)
+{
+	struct strbuf p = STRBUF_INIT;
+	int r;
+
+	path_join(&p, path, kind == 'n' ? ARCHIVE_BUILD_MARK : ARCHIVE_MANIFEST);
+	r = path_exists(p.buf) || (kind == 'o' && is_empty_dir(path));
+	strbuf_release(&p);
+	return r;
 }
 
 /* The second case below: finish adopt_old_pages() in `fresh`, make it out. */
@@ -413,6 +482,8 @@ int archive_swap_recover(const char *out)
 			continue;
 		strbuf_reset(&path);
 		path_join(&path, dir.buf, de->d_name);
+		if (!ours(path.buf, kind))
+			continue;
 		ALLOC_GROW(left, nleft + 1, alloc);
 		left[nleft] = xstrdup(path.buf);
 		if (kind == 'o') {
@@ -453,7 +524,7 @@ int archive_swap_recover(const char *out)
 	}
 	/* Killed after its last rename: the new archive is in place, with its work files. */
 	strbuf_reset(&path);
-	path_join(&path, out, DROP_LIST);
+	path_join(&path, out, ARCHIVE_BUILD_MARK);
 	if (path_exists(path.buf))
 		remove_work_files(out);
 	/* What is still there is a dead build's. */

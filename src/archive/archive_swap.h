@@ -15,6 +15,16 @@
 #include <stddef.h>
 
 #define ARCHIVE_MANIFEST ".newsbeat-manifest"
+/*
+ * A build's temporary tree ("<out>.new-XXXXXX") holds this file from the
+ * moment it is made until the swap is done: recovery removes only trees
+ * that hold it (and moved-away archives, which hold a manifest), never a
+ * user's directory that merely has a name like them.
+ */
+#define ARCHIVE_BUILD_MARK ".newsbeat-build"
+
+/* Mark new_dir, just made, as a build's tree.  -1 after error(). */
+int archive_swap_mark(const char *new_dir);
 
 /* A set of page file names ("issue-42.html"), sorted for look-ups. */
 struct archive_pageset {

@@ -256,8 +256,11 @@ int copy_tree(const char *from, const char *to, int mode)
 			continue;
 		path_join(&f, from, de->d_name);
 		path_join(&t, to, de->d_name);
-		if (stat(f.buf, &st) < 0)
+		if (lstat(f.buf, &st) < 0)
 			r = error("cannot read '%s': %s", f.buf, strerror(errno));
+		else if (S_ISLNK(st.st_mode))
+			warning("'%s' is a symbolic link: not copied (it could point anywhere, "
+				"the database included); copy the file itself there", f.buf);
 		else if (S_ISDIR(st.st_mode))
 			r = copy_tree(f.buf, t.buf, mode);
 		else if (S_ISREG(st.st_mode))

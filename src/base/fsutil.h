@@ -51,7 +51,8 @@ int link_or_copy_file(const char *from, const char *to, int mode);
 /*
  * Copy the regular files and directories under `from` into `to` (created,
  * directories 0755, files `mode`), skipping names that start with '.'
- * (editors' and tools' dot files).
+ * (editors' and tools' dot files) and, with a warning, symbolic links
+ * (what gets copied is published: a link could bring in anything).
  */
 int copy_tree(const char *from, const char *to, int mode);
 

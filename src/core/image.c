@@ -18,7 +18,7 @@ int image_local(const char *url, struct strbuf *file, struct strbuf *published)
 		return 0;
 	if (strbuf_add_percent_decoded(&dec, p, strlen(p)) < 0)
 		ok = 0;
-	/* Nothing that is not a plain file name below issues/assets/. */
+	/* Nothing that is not a plain, published file name below issues/assets/. */
 	for (q = dec.buf; ok && q < dec.buf + dec.len; q++) {
 		int c = (unsigned char)*q;
 
@@ -29,7 +29,8 @@ int image_local(const char *url, struct strbuf *file, struct strbuf *published)
 		const char *slash = strchr(seg, '/');
 		size_t n = slash ? (size_t)(slash - seg) : strlen(seg);
 
-		if (!n || (n == 1 && seg[0] == '.') || (n == 2 && seg[0] == '.' && seg[1] == '.'))
+		/* Also no dot file: the archive does not publish those (copy_tree). */
+		if (!n || seg[0] == '.')
 			ok = 0;
 		seg = slash ? slash + 1 : NULL;
 	}

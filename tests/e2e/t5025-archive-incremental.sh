@@ -141,4 +141,15 @@ cp issue20.orig issues/issue-20.md
 check "equals a fresh build after that" same_as_fresh
 [ -s ../diff.out ] && sed 's/^/# /' ../diff.out | head -20
 
+# public as a symlink to the directory a web server serves: the rebuild
+# replaces the real directory, and the link stays a link to it.
+rm -rf ../www && mkdir ../www && mv public ../www/site && ln -s ../www/site public
+sed -i "s/Body of issue 4 about [a-z0-9]*/Body of issue 4 about linked/" issues/issue-4.md
+check "a build through a symlinked public/" "$NEWSBEAT" archive -q
+check "  the link is still a link" test -L public
+check "  the served directory has the new page" grep -q "about linked" ../www/site/issues/issue-4.html
+check "  and all its pages" test "$(ls ../www/site/issues | wc -l)" -eq "$(ls ../fresh/issues | wc -l)"
+check_fails "  and no work files" sh -c 'ls -A ../www/site | grep -q "^\.dropped\|^\.rendered\|^\.drop\|^\.newsbeat-build"'
+check "  nothing left beside it" sh -c '! ls -d ../www/site.new-* ../www/site.old-* public.new-* public.old-* 2>/dev/null | grep -q .'
+
 done_testing

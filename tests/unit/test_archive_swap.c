@@ -145,6 +145,7 @@ static void scene(void)
 	put(out_dir.buf, "issues/b.html", "old b");
 	put(out_dir.buf, "issues/c.html", "old c");
 	put(new_dir.buf, ARCHIVE_MANIFEST, "new manifest\n");
+	archive_swap_mark(new_dir.buf);
 	put(new_dir.buf, "index.html", "new index");
 	put(new_dir.buf, "issues/a.html", "new a");
 	put(new_dir.buf, "issues/d.html", "new d");
@@ -222,6 +223,7 @@ static void test_swap(void)
 	remove_tree(out_dir.buf);
 	remove_tree(new_dir.buf);
 	put(new_dir.buf, ARCHIVE_MANIFEST, "m\n");
+	archive_swap_mark(new_dir.buf);
 	put(new_dir.buf, "issues/a.html", "a");
 	{
 		struct archive_pageset none = { 0 };
@@ -346,6 +348,7 @@ static void test_recover_refuses(void)
 	rename(out_dir.buf, p.buf);
 	strbuf_reset(&p);
 	strbuf_addf(&p, "%s/out.old-222", root);
+	put(p.buf, ARCHIVE_MANIFEST, "other manifest\n");
 	put(p.buf, "issues/a.html", "other a");
 	ok(archive_swap_recover(out_dir.buf) < 0 && strstr(last_error, "by hand"),
 	   "two candidates for a missing archive: refused, saying to move one by hand (%s)",
@@ -366,10 +369,24 @@ static void test_recover_refuses(void)
 	strbuf_reset(&p);
 	strbuf_addf(&p, "%s/out.new-Zz99Yy", root);	/* a dead build's, before its swap */
 	put(p.buf, "index.html", "half");
+	archive_swap_mark(p.buf);
+	/* Names exactly like a build's, but a user's: no build mark, no manifest. */
+	strbuf_reset(&p);
+	strbuf_addf(&p, "%s/out.new-design", root);
+	put(p.buf, "mockup.html", "weeks of work");
+	strbuf_reset(&p);
+	strbuf_addf(&p, "%s/out.old-2024", root);
+	put(p.buf, "issues/a.html", "last year's site");
 	ok(archive_swap_recover(out_dir.buf) == 0, "recovery with the archive in place");
 	b = beside();
-	is_str(b, "out.new-site out.old-backup", "removes a dead build's directory, not look-alikes");
+	is_str(b, "out.new-design out.new-site out.old-2024 out.old-backup",
+	       "removes a dead build's directory, not a user's with a name like one");
 	free(b);
+
+	/* The archive missing beside a user's backup named like a moved-away one: not taken for it. */
+	remove_tree(out_dir.buf);
+	ok(archive_swap_recover(out_dir.buf) == 0 && !path_exists(out_dir.buf),
+	   "a missing archive is not 'recovered' from a user's out.old-2024");
 	strbuf_release(&p);
 }
 
