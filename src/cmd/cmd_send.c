@@ -492,7 +492,7 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		goto out;
 	}
 
-	has = send_run_open(&run, cfg, is.number, list, ctx.source, where, segment.buf);
+	has = send_run_open(&run, cfg, is.number, list, ctx.source, where, nwheres > 0, segment.buf);
 	run_open = 1;
 	if (has < 0) {
 		if (has == -2)

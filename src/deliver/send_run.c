@@ -19,7 +19,7 @@
 
 /* Check a resume against what the first send recorded. */
 static int check_resume(struct send_run *r, const char *list, const struct store_filter *where,
-			const char *segment, const struct strbuf *snap_list)
+			int where_given, const char *segment, const struct strbuf *snap_list)
 {
 	struct strbuf snap_segment = STRBUF_INIT;
 	int ret = 0;
@@ -38,9 +38,14 @@ static int check_resume(struct send_run *r, const char *list, const struct store
 		/* Resuming with other terms would mix two segments in one issue. */
 		store_filter_describe(snap_segment.buf, &then);
 		store_filter_describe(segment, &now);
-		ret = error("issue %d is being delivered to %s of list '%s' (recorded at the first "
-			    "send), not to %s: resume without --where (or with the same terms), or "
-			    "make a new issue for the other members", r->issue, then.buf, list, now.buf);
+		if (where_given)
+			ret = error("issue %d is being delivered to %s of list '%s' (recorded at the "
+				    "first send), not to %s: resume without --where (or with the same "
+				    "terms), or make a new issue for the other members",
+				    r->issue, then.buf, list, now.buf);
+		else
+			warning("the issue's segment: now says %s, but its first send chose %s of "
+				"list '%s': the resume keeps to those", now.buf, then.buf, list);
 		strbuf_release(&then);
 		strbuf_release(&now);
 	}
@@ -51,7 +56,8 @@ static int check_resume(struct send_run *r, const char *list, const struct store
 }
 
 int send_run_open(struct send_run *r, const struct config *cfg, int issue, const char *list,
-		  struct send_source *src, const struct store_filter *where, const char *segment)
+		  struct send_source *src, const struct store_filter *where, int where_given,
+		  const char *segment)
 {
 	struct strbuf snap_list = STRBUF_INIT;
 	int has, ret = -1;
@@ -75,9 +81,24 @@ int send_run_open(struct send_run *r, const struct config *cfg, int issue, const
 	if (has < 0)
 		goto out;
 	r->resuming = has > 0;
-	if (r->resuming ? check_resume(r, list, where, segment, &snap_list) < 0
+	if (r->resuming ? check_resume(r, list, where, where_given, segment, &snap_list) < 0
 			: send_source_where(src, list, where) < 0)
 		goto out;
+	if (!r->resuming && *segment && send_source_count(src, list) == 0) {
+		struct strbuf who = STRBUF_INIT;
+
+		/*
+		 * Recorded, an empty segment would make the issue complete for
+		 * good: a value mistyped (they compare exactly, case too) would
+		 * skip everyone it meant.
+		 */
+		store_filter_describe(segment, &who);
+		error("list '%s' has nobody among %s (values must match exactly, case included; "
+		      "see 'newsbeat subscribers list --list %s --where ...'): nothing recorded or sent",
+		      list, who.buf, list);
+		strbuf_release(&who);
+		goto out;
+	}
 	if (journal_recover(r->journal, issue) < 0 || send_run_counts(r) < 0)
 		goto out;
 	ret = 0;

@@ -33,15 +33,18 @@ struct send_run {
 
 /*
  * Lock `issue`, open the journal, and decide: a first send (nothing
- * recorded; the segment `where`/`segment` is applied to src) or a resume
- * (the recorded list must be `list`, the recorded segment is kept, and
- * `where`, when given, must match it).  Rows a killed send left
- * "sending" are recovered and the counts read.  Returns 0; -2 when
- * another send holds the issue (after error() saying so); -1 after
- * error().  send_run_close() in every case.
+ * recorded; the segment `where`/`segment` is applied to src, and one that
+ * matches no member is refused) or a resume (the recorded list must be
+ * `list`, the recorded segment is kept; a `where` from the command line
+ * (where_given) must match it, one from the issue's front matter that
+ * no longer does only warns).  Rows a killed send left "sending" are
+ * recovered and the counts read.  Returns 0; -2 when another send holds
+ * the issue (after error() saying so); -1 after error().
+ * send_run_close() in every case.
  */
 int send_run_open(struct send_run *r, const struct config *cfg, int issue, const char *list,
-		  struct send_source *src, const struct store_filter *where, const char *segment);
+		  struct send_source *src, const struct store_filter *where, int where_given,
+		  const char *segment);
 
 /*
  * A first send: record every recipient src gives for list (one

@@ -116,11 +116,14 @@ static int64_t run_wall(const struct run *r)
 
 /*
  * Sleep s seconds: while the relay is down, for the rate limit, for the
- * next retry (o->sleep when a test gives one).  A stop (SIGINT) wakes it,
- * and so does the end of the run: a connection the relay refused while
- * others delivered everything must not keep the run waiting for minutes.
+ * next retry (o->sleep when a test gives one).  A stop (SIGINT) wakes it;
+ * with wake_on_done so does the end of the run: a connection the relay
+ * refused while others delivered everything must not keep the run
+ * waiting for minutes.  The rate limit's waits must not end with the run
+ * (the end comes when the last row is handed out, and the messages still
+ * waiting for their slot would all go at once).
  */
-static void run_sleep(struct run *r, double s)
+static void run_sleep(struct run *r, double s, int wake_on_done)
 {
 	double until;
 
@@ -134,7 +137,7 @@ static void run_sleep(struct run *r, double s)
 		int over;
 
 		pthread_mutex_lock(&r->lock);
-		over = r->done;
+		over = r->done && wake_on_done;
 		pthread_mutex_unlock(&r->lock);
 		if (left <= 0 || over)
 			break;
@@ -257,7 +260,7 @@ static int dispense(struct run *r, struct journal_row *row)
 			/* Wait (without the lock) for the next retry, then a new pass. */
 			pthread_mutex_unlock(&r->lock);
 			while (!stopping(r) && run_wall(r) < when)
-				run_sleep(r, (double)(when - run_wall(r)));
+				run_sleep(r, (double)(when - run_wall(r)), 0);
 			pthread_mutex_lock(&r->lock);
 			r->cursor = 0;
 			wrapped = 1;
@@ -284,7 +287,7 @@ static void rate_wait(struct run *r)
 	}
 	pthread_mutex_unlock(&r->lock);
 	if (slot > t)
-		run_sleep(r, slot - t);
+		run_sleep(r, slot - t, 0);
 }
 
 /* The relay said "slow down": halve the rate and pause everyone briefly. */
@@ -422,7 +425,7 @@ static void relay_unavailable(struct worker *w, const struct transport_status *s
 		wait = r->down_since + window - t;
 	pthread_mutex_unlock(&r->lock);
 	atomic_fetch_add(&r->waiting, 1);
-	run_sleep(r, wait);
+	run_sleep(r, wait, 1);
 	atomic_fetch_sub(&r->waiting, 1);
 }
 
@@ -569,9 +572,13 @@ static void deliver(struct worker *w, struct journal_row *row, int checked,
 	if (st.rtt > 0)
 		note_rtt(r, st.rtt);
 	if (st.result == TRANSPORT_UNAVAILABLE) {
-		/* Not this recipient's attempt: the row goes back as it was. */
-		atomic_fetch_sub(&r->attempted, 1);
+		/*
+		 * Not this recipient's attempt: the row goes back as it was,
+		 * before the count drops, so no worker sees no attempt and
+		 * nothing to claim in between and ends the run.
+		 */
 		journal_release_row(o->journal, row->id);
+		atomic_fetch_sub(&r->attempted, 1);
 		pthread_mutex_lock(&r->lock);
 		r->handed--;	/* nor one of --limit's */
 		pthread_mutex_unlock(&r->lock);
@@ -651,7 +658,7 @@ static void deliver(struct worker *w, struct journal_row *row, int checked,
 			snprintf(why, sizeof(why), "the server is not answering: %s", st.reply);
 			stop_fatal(r, why);
 		} else {
-			run_sleep(r, 0.1 * (1 << *no_reply_streak));
+			run_sleep(r, 0.1 * (1 << *no_reply_streak), 0);
 		}
 	}
 }

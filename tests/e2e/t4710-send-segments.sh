@@ -104,4 +104,24 @@ check "  at its line, with the known ones" \
 check_exit 2 "a segment: with an unknown attribute is refused by send" \
 	"$NB" send 48 --yes --no-archive > out 2> err
 check "  naming the file and line" grep -q "issues/issue-48.md:[0-9]*: segment: no member" err
+
+# A value that matches nobody (they compare exactly: "italy" is not
+# "Italy") is refused, not recorded as a finished issue of 0 recipients.
+sed 's/^issue: 42$/issue: 49/' issues/issue-42.md > issues/issue-49.md
+check_exit 2 "--where country=italy (nobody): refused" "$NB" send 49 --yes --no-archive --where country=italy > out 2> err
+check "  saying nobody matches and nothing was recorded" \
+	sh -c 'grep -q "has nobody among the members with country=italy" err && grep -q "nothing recorded" err'
+check_exit 0 "  the right value then sends" "$NB" send 49 --yes --no-archive --where country=Italy > out 2> err
+check "  to the two in Italy" grep -q "^sent 2," out
+
+# --where in place of the front matter's segment:, then a resume with
+# neither: it keeps the recorded segment (and says the front matter
+# differs) instead of refusing the resume.
+sed 's/^issue: 42$/issue: 50/; s/^list: members$/list: members\nsegment: [country=Italy]/' \
+	issues/issue-42.md > issues/issue-50.md
+check_exit 0 "send 50 --where country=France (overriding segment:)" \
+	"$NB" send 50 --yes --no-archive --where country=France > out 2> err
+check_exit 0 "a resume without --where is not refused" "$NB" send 50 --yes --no-archive > out 2> err
+check "  it says the issue is complete for the recorded segment" grep -q "issue 50 is complete: 1 sent" out
+check "  and warns that segment: differs from what was recorded" grep -q "segment: now says" err
 done_testing
