@@ -233,6 +233,7 @@ void serve_subscribe(struct serve_app *app, enum serve_method m, const char *cli
 		strbuf_addf(&msg, "That e-mail address does not look right: %s.", why);
 		subscribe_form(app, r, 400, msg.buf, form);
 		strbuf_release(&msg);
+		strbuf_release(&email);	/* the validator may have begun it */
 		return;
 	}
 	name = form->name ? form->name : "";

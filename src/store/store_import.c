@@ -112,7 +112,7 @@ static int no_email_column(struct import *im, const struct csvio_row *row)
 
 static int import_header(struct import *im, const struct csvio_row *row)
 {
-	size_t i;
+	size_t i, k;
 
 	im->header_done = 1;
 	im->email_col = im->name_col = -1;
@@ -142,6 +142,12 @@ static int import_header(struct import *im, const struct csvio_row *row)
 			return error("%s:%lu: the column '%s' appears twice", im->file, row->line, im->cols[i]);
 		if (col)
 			*col = (long)i;
+		for (k = 0; !col && k < i; k++)
+			if (!strcmp(im->cols[k], im->cols[i]))
+				/* One of the two would silently lose its values. */
+				return error("%s:%lu: columns %zu ('%s') and %zu ('%s') are both the attribute "
+					     "'%s': rename one", im->file, row->line, k + 1, row->fields[k],
+					     i + 1, row->fields[i], im->cols[i]);
 	}
 	if (im->email_col < 0)
 		return no_email_column(im, row);

@@ -143,6 +143,10 @@ static void test_email_column(void)
 	import(st, "email,name,Name\na@example.org,A,B\n", "members", &r);
 	ok(r.res == STORE_IMPORT_REFUSED && strstr(reports.buf, "the column 'name' appears twice"),
 	   "two name columns refuse the file");
+	import(st, "email,Country,country\na@example.org,Italy,France\n", "members", &r);
+	ok(r.res == STORE_IMPORT_REFUSED &&
+	   strstr(reports.buf, "columns 2 ('Country') and 3 ('country') are both the attribute 'country'"),
+	   "two columns that become one attribute refuse the file (one would lose its values)");
 	strbuf_release(&csv);
 	strbuf_release(&email);
 	strbuf_release(&r.rejects);
