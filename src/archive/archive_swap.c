@@ -65,6 +65,22 @@ void archive_pageset_release(struct archive_pageset *s)
 	s->alloc = 0;
 }
 
+/* 1 if empty (or unreadable as a directory: then not ours to judge). */
+static int is_empty_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int empty = 1;
+
+	if (!d)
+		return 0;
+	while (empty && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			empty = 0;
+	closedir(d);
+	return empty;
+}
+
 /*
  * The output directory is replaced wholesale, so it must be ours: missing,
  * empty, or holding a previous archive's manifest.  This keeps
@@ -73,33 +89,17 @@ void archive_pageset_release(struct archive_pageset *s)
 int archive_swap_check_out(const char *out_dir)
 {
 	struct strbuf m = STRBUF_INIT;
-	DIR *d;
-	struct dirent *de;
-	int r = 0, empty = 1;
+	int r = 0;
 
 	if (!path_exists(out_dir))
 		return 0;
 	if (!is_dir(out_dir))
 		return error("'%s' exists and is not a directory; choose another -o", out_dir);
 	path_join(&m, out_dir, ARCHIVE_MANIFEST);
-	if (path_exists(m.buf))
-		goto out;
-	d = opendir(out_dir);
-	if (!d) {
-		r = error("cannot read directory '%s': %s", out_dir, strerror(errno));
-		goto out;
-	}
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
-			empty = 0;
-			break;
-		}
-	closedir(d);
-	if (!empty)
+	if (!path_exists(m.buf) && !is_empty_dir(out_dir))
 		r = error("'%s' is not empty and was not made by 'newsbeat archive' (no %s): "
 			  "the archive replaces the whole directory, so choose an empty or new one",
 			  out_dir, ARCHIVE_MANIFEST);
-out:
 	strbuf_release(&m);
 	return r;
 }
@@ -165,6 +165,22 @@ static void undo_release(struct undo *u, int roll_back)
  */
 #define RENDERED ".rendered"
 #define DROP_LIST ".drop"
+/* Inside the moved-away archive: its pages taken out, removed with it. */
+#define DROPPED ".dropped"
+
+/* Rename from_dir/name to to_dir/name, recorded in u. */
+static int move_name(struct undo *u, const char *from_dir, const char *to_dir, const char *name)
+{
+	struct strbuf from = STRBUF_INIT, to = STRBUF_INIT;
+	int r;
+
+	strbuf_addf(&from, "%s/%s", from_dir, name);
+	strbuf_addf(&to, "%s/%s", to_dir, name);
+	r = do_rename(u, from.buf, to.buf);
+	strbuf_release(&from);
+	strbuf_release(&to);
+	return r;
+}
 
 /* Write new_dir/.drop: the old pages that are not pages of this build. */
 static int write_drop_list(const char *new_dir, const struct archive_pageset *pages,
@@ -196,59 +212,35 @@ static int adopt_old_pages(struct undo *u, const char *new_dir, const char *old_
 			   const struct archive_pageset *old)
 {
 	struct strbuf fresh = STRBUF_INIT, keep = STRBUF_INIT, dropped = STRBUF_INIT;
-	struct strbuf from = STRBUF_INIT, to = STRBUF_INIT;
+	struct strbuf old_issues = STRBUF_INIT;
 	size_t i;
 	int r;
 
 	strbuf_addf(&fresh, "%s/" RENDERED, new_dir);
 	strbuf_addf(&keep, "%s/issues", new_dir);
-	strbuf_addf(&dropped, "%s/.dropped", old_dir);
-	strbuf_addf(&from, "%s/issues", old_dir);
+	strbuf_addf(&dropped, "%s/" DROPPED, old_dir);
+	strbuf_addf(&old_issues, "%s/issues", old_dir);
 	r = do_rename(u, keep.buf, fresh.buf);
 	if (!r)
-		r = do_rename(u, from.buf, keep.buf);
+		r = do_rename(u, old_issues.buf, keep.buf);
 	if (!r && mkdir(dropped.buf, 0755) < 0)
 		r = error("cannot create '%s': %s", dropped.buf, strerror(errno));
 	for (i = 0; i < rendered->n && !r; i++) {
-		const char *name = rendered->names[i];
-
-		if (archive_pageset_has(old, name)) {
-			strbuf_reset(&from);
-			strbuf_reset(&to);
-			strbuf_addf(&from, "%s/%s", keep.buf, name);
-			strbuf_addf(&to, "%s/%s", dropped.buf, name);
-			r = do_rename(u, from.buf, to.buf);
-		}
-		strbuf_reset(&from);
-		strbuf_reset(&to);
-		strbuf_addf(&from, "%s/%s", fresh.buf, name);
-		strbuf_addf(&to, "%s/%s", keep.buf, name);
+		if (archive_pageset_has(old, rendered->names[i]))
+			r = move_name(u, keep.buf, dropped.buf, rendered->names[i]);
 		if (!r)
-			r = do_rename(u, from.buf, to.buf);
+			r = move_name(u, fresh.buf, keep.buf, rendered->names[i]);
 	}
-	for (i = 0; i < old->n && !r; i++) {
-		if (archive_pageset_has(pages, old->names[i]))
-			continue;
-		strbuf_reset(&from);
-		strbuf_reset(&to);
-		strbuf_addf(&from, "%s/%s", keep.buf, old->names[i]);
-		strbuf_addf(&to, "%s/%s", dropped.buf, old->names[i]);
-		r = do_rename(u, from.buf, to.buf);
-	}
+	for (i = 0; i < old->n && !r; i++)
+		if (!archive_pageset_has(pages, old->names[i]))
+			r = move_name(u, keep.buf, dropped.buf, old->names[i]);
 	strbuf_release(&fresh);
 	strbuf_release(&keep);
 	strbuf_release(&dropped);
-	strbuf_release(&from);
-	strbuf_release(&to);
+	strbuf_release(&old_issues);
 	return r;
 }
 
-/*
- * Move new_dir to out_dir: the old archive is renamed away, the unchanged
- * pages move over, new_dir is renamed into place, then the old one is
- * removed.  Only renames happen between the first and the last step, and
- * a failure undoes them all, so the previous archive is back as it was.
- */
 int archive_swap_mark(const char *new_dir)
 {
 	struct strbuf p = STRBUF_INIT;
@@ -263,20 +255,18 @@ int archive_swap_mark(const char *new_dir)
 /* Remove a finished swap's work files from dir; only a warning if that fails. */
 static void remove_work_files(const char *dir)
 {
+	static const struct {
+		const char *name;
+		int is_dir;		/* empty by now */
+	} work[] = { { ARCHIVE_BUILD_MARK, 0 }, { DROP_LIST, 0 }, { RENDERED, 1 } };
 	struct strbuf p = STRBUF_INIT;
+	size_t i;
 
-	path_join(&p, dir, ARCHIVE_BUILD_MARK);
-	if (unlink(p.buf) < 0 && errno != ENOENT)
-		warning("cannot remove '%s': %s", p.buf, strerror(errno));
-	strbuf_reset(&p);
-
-	path_join(&p, dir, RENDERED);
-	if (rmdir(p.buf) < 0 && errno != ENOENT)
-		warning("cannot remove '%s': %s", p.buf, strerror(errno));
-	strbuf_reset(&p);
-	path_join(&p, dir, DROP_LIST);
-	if (unlink(p.buf) < 0 && errno != ENOENT)
-		warning("cannot remove '%s': %s", p.buf, strerror(errno));
+	for (i = 0; i < ARRAY_SIZE(work); i++) {
+		path_join(&p, dir, work[i].name);
+		if ((work[i].is_dir ? rmdir(p.buf) : unlink(p.buf)) < 0 && errno != ENOENT)
+			warning("cannot remove '%s': %s", p.buf, strerror(errno));
+	}
 	strbuf_release(&p);
 }
 
@@ -295,21 +285,27 @@ static void sync_fs(const char *path)
 		close(fd);
 }
 
+/*
+ * Move new_dir to out_dir: the old archive is renamed away, the unchanged
+ * pages move over, new_dir is renamed into place, then the old one is
+ * removed.  Only renames happen between the first and the last step, and
+ * a failure undoes them all, so the previous archive is back as it was.
+ */
 int archive_swap_in(const char *new_dir, const char *out_dir,
 		    const struct archive_pageset *pages, const struct archive_pageset *rendered,
 		    const struct archive_pageset *old_pages)
 {
-	struct strbuf old = STRBUF_INIT;
+	struct strbuf old = STRBUF_INIT, p = STRBUF_INIT;
 	struct undo u = { 0 };
 	int r = 0, had_old = path_exists(out_dir), adopt = had_old && old_pages->n;
 
+	strbuf_addf(&old, "%s.old-%ld", out_dir, (long)getpid());
 	if (adopt)
 		r = write_drop_list(new_dir, pages, old_pages);
 	/* A power cut after the renames must not find pages the disk never got. */
 	if (!r)
 		sync_fs(new_dir);
 	if (!r && had_old) {
-		strbuf_addf(&old, "%s.old-%ld", out_dir, (long)getpid());
 		remove_tree(old.buf);
 		r = do_rename(&u, out_dir, old.buf);
 		if (!r && adopt)
@@ -318,28 +314,20 @@ int archive_swap_in(const char *new_dir, const char *out_dir,
 	if (!r)
 		r = do_rename(&u, new_dir, out_dir);
 	undo_release(&u, r < 0);
-	if (r < 0 && had_old) {
-		/* adopt_old_pages' directory, empty again after the undo */
-		strbuf_reset(&old);
-		strbuf_addf(&old, "%s/.dropped", out_dir);
-		rmdir(old.buf);
-		strbuf_reset(&old);
-		strbuf_addf(&old, "%s.old-%ld", out_dir, (long)getpid());
-	}
-	if (r < 0 && adopt) {
-		strbuf_reset(&old);
-		path_join(&old, new_dir, DROP_LIST);
-		unlink(old.buf);
-		strbuf_reset(&old);
-		strbuf_addf(&old, "%s.old-%ld", out_dir, (long)getpid());
-	}
-	if (!r) {
+	if (r < 0) {
+		/* What the undo leaves: adopt_old_pages' empty directory, the drop list. */
+		path_join(&p, out_dir, DROPPED);
+		rmdir(p.buf);
+		path_join(&p, new_dir, DROP_LIST);
+		unlink(p.buf);
+	} else {
 		remove_work_files(out_dir);
 		sync_fs(out_dir);	/* the renames themselves */
+		if (had_old && remove_tree(old.buf) < 0)
+			warning("the previous archive is left in '%s'", old.buf);
 	}
-	if (!r && had_old && remove_tree(old.buf) < 0)
-		warning("the previous archive is left in '%s'", old.buf);
 	strbuf_release(&old);
+	strbuf_release(&p);
 	return r;
 }
 
@@ -357,21 +345,6 @@ static int leftover_kind(const char *name, const char *base, size_t blen)
 	return 0;
 }
 
-/* 1 if empty (or unreadable as a directory: then not ours to judge). */
-static int is_empty_dir(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *de;
-	int empty = 1;
-
-	if (!d)
-		return 0;
-	while (empty && (de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			empty = 0;
-	closedir(d);
-	return empty;
-}
 
 /*
  * 1 if a leftover-looking name really is a build's: a tree that holds the
