@@ -370,7 +370,7 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 	int run_open = 0;
 	struct progress *progress;
 	struct sender_result res;
-	long c[JOURNAL_NSTATES];
+	const long *c = run.counts;	/* the journal's counts, kept current by send_run */
 	struct sigaction sa, old_int, old_term;
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -501,9 +501,6 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 	}
 	has = run.resuming;
 	ctx.journal = run.journal;
-	strbuf_reset(&segment);
-	strbuf_addbuf(&segment, &run.segment);
-	memcpy(c, run.counts, sizeof(c));
 
 	if (retry_failed && !has) {
 		error("issue %d has not been sent yet, so nobody failed: run 'newsbeat send %d'",
@@ -542,8 +539,8 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		fprintf(stderr, "issue:      %d  %s\n", is.number, shown(&sb, is.title));
 		fprintf(stderr, "subject:    %s\n", shown(&sb, compose_subject(ctx.compose)));
 		fprintf(stderr, "list:       %s\n", shown(&sb, list));
-		if (segment.len) {
-			store_filter_describe(segment.buf, &sb);
+		if (run.segment.len) {
+			store_filter_describe(run.segment.buf, &sb);
 			fprintf(stderr, "segment:    %s\n", sb.buf);
 		}
 		if (retry_failed)
@@ -576,7 +573,6 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 			goto out;
 		printf("re-queued %ld failed recipient(s) of issue %d\n", n, is.number);
 	}
-	memcpy(c, run.counts, sizeof(c));
 	transport_close(probe);
 	probe = NULL;
 
@@ -598,7 +594,6 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		progress_stop(progress, 0, 0, 0);
 		goto out_signals;
 	}
-	memcpy(c, run.counts, sizeof(c));
 	progress_stop(progress, res.sent, res.failed, c[JOURNAL_PENDING] + c[JOURNAL_RETRY]);
 	if (res.unreachable_since) {
 		time_t t = (time_t)res.unreachable_since;
