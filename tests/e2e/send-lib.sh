@@ -63,3 +63,14 @@ for p in glob.glob(sys.argv[1] + "/*.eml"):
 print("\n".join(sorted(got)))
 PY
 }
+
+# members NAME...: subscribe NAME@example.org for each NAME, and write
+# their addresses, one a line in that order, to all.txt (what arrivals
+# prints when each got the issue once).
+members() {
+	: > all.txt
+	for u in "$@"; do
+		"$NEWSBEAT" subscribers add "$u@example.org" >/dev/null
+		echo "$u@example.org" >> all.txt
+	done
+}
