@@ -617,14 +617,16 @@ int archive_build(const struct config *cfg, const char *out_dir, time_t now,
 	    archive_build_search_index(&b, &manifest) < 0 || copy_static(&b) < 0 ||
 	    archive_write_out(&b, ARCHIVE_MANIFEST, &manifest) < 0)
 		goto fail;
-	if (swap_in(&b, tmp.buf, out.buf) < 0)
-		goto fail;
 	/*
-	 * After the swap: a cache that describes files this build read is
-	 * right whatever happens next, and one left over from an earlier
-	 * build only costs re-reads (rows are checked against each file).
+	 * Before the swap, so that a cache that cannot be written fails the
+	 * build while the previous archive is still untouched.  It describes
+	 * the issue files this build read, which holds whether or not the
+	 * swap then succeeds (rows are checked against each file's stat).
 	 */
-	r = archive_cache_write(cache.buf, &b.new_cache) < 0 ? -1 : 0;
+	if (archive_cache_write(cache.buf, &b.new_cache) < 0 ||
+	    swap_in(&b, tmp.buf, out.buf) < 0)
+		goto fail;
+	r = 0;
 	if (stats)
 		*stats = st;
 	goto out;

@@ -242,4 +242,14 @@ expect "new tags, which no page shows of its neighbours: one page" "(1 rendered,
 check "clean build into another directory" "$NEWSBEAT" archive -q -o fresh
 check "incremental archive equals a clean build" diff -r public fresh
 
+# A cache that cannot be written fails the build before the swap: the
+# previous archive is then really unchanged, as the error says.
+snap
+sed -i 's/^tags: \[t4, extra\]/tags: [t4]/' issues/issue-4.md
+rm -f newsbeat.db-archive-cache && mkdir newsbeat.db-archive-cache
+check_exit 1 "an unwritable build cache fails the build" sh -c '"$0" archive -q 2>cache.err' "$NEWSBEAT"
+check "  saying which file" grep -q "newsbeat.db-archive-cache" cache.err
+check "  and the previous archive is unchanged" same
+rmdir newsbeat.db-archive-cache
+
 done_testing
