@@ -37,6 +37,12 @@ void archive_xml_clean(struct strbuf *out, const char *s, size_t len)
 }
 
 /* Elements that run inside a line of text: no word break at their tags. */
+/* The white space HTML collapses between words. */
+static int is_html_space(unsigned c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
 static int inline_element(const char *name, size_t len)
 {
 	static const char *const names[] = {
@@ -149,27 +155,34 @@ void archive_html_text(struct strbuf *out, const char *html, size_t len)
 			}
 			continue;
 		}
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
+		if (is_html_space(c)) {
 			space = 1;
 			i++;
 			continue;
 		}
-		if (space && out->len > start)
-			strbuf_addch(out, ' ');
-		space = 0;
 		if (c == '&') {
 			unsigned cp;
 			size_t n = char_ref(html + i, len - i, &cp);
 
 			if (n) {
-				if (cp == ' ' || cp == 0xA0)
-					space = 1;
-				else
-					utf8_add_codepoint(out, cp);
 				i += n;
+				/* A space written as a reference is a space: it must
+				 * not leave a pending one written out before it, or a
+				 * space at the very end. */
+				if (is_html_space(cp) || cp == 0xA0) {
+					space = 1;
+					continue;
+				}
+				if (space && out->len > start)
+					strbuf_addch(out, ' ');
+				space = 0;
+				utf8_add_codepoint(out, cp);
 				continue;
 			}
 		}
+		if (space && out->len > start)
+			strbuf_addch(out, ' ');
+		space = 0;
 		strbuf_addch(out, (char)c);
 		i++;
 	}

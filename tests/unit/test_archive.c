@@ -110,6 +110,8 @@ int main(void)
 	text("  <p>  spaced \t\n out  </p>  ", "spaced out", "html text: white space collapsed and trimmed");
 	text("x<!-- a <p> comment -->y<script>var s = '</p>';</script>z<style>p{}</style>w",
 	     "xyzw", "html text: comments, scripts and styles are no text");
+	text("x &amp; &nbsp;\n", "x &", "html text: a space reference at the end is trimmed too");
+	text("&nbsp;&#32; a&#9;&#10;b &#160;", "a b", "html text: space references collapse like spaces");
 	text("a <p unfinished", "a", "html text: an unfinished tag is dropped");
 	text("a<!-- unfinished", "a", "html text: an unfinished comment is dropped");
 
