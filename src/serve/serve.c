@@ -254,6 +254,11 @@ static enum MHD_Result dispatch(struct serve *s, struct MHD_Connection *c, const
 		r.content_type = "text/css; charset=utf-8";
 		strbuf_addbuf(&r.body, css);
 		r.cacheable = 1;
+	} else if (!strcmp(url, "/serve-icon.svg") && serve_pages_icon(app->pages)->len) {
+		r.status = 200;
+		r.content_type = "image/svg+xml";
+		strbuf_addbuf(&r.body, serve_pages_icon(app->pages));
+		r.cacheable = 1;
 	} else {
 		serve_static(app->archive_root, url, &r);
 		if (r.status == 404)

@@ -117,6 +117,12 @@ int serve_pages_mail(const struct serve_pages *p, enum serve_mail m,
 		     const struct tval *ctx, struct strbuf *out);
 /* The stylesheet served at /serve.css. */
 const struct strbuf *serve_pages_css(const struct serve_pages *p);
+/*
+ * The icon served at /serve-icon.svg (the pages link it as icon_url), so
+ * a browser asks for neither /favicon.ico nor an archive that serve may
+ * not have.  Empty, and not linked, when the templates have no favicon.svg.
+ */
+const struct strbuf *serve_pages_icon(const struct serve_pages *p);
 
 /* A PAGE_MESSAGE reply with this status, title and message. */
 void serve_pages_message(const struct serve_pages *p, struct serve_reply *r,

@@ -17,6 +17,7 @@ struct serve_pages {
 	struct tmpl *mail[MAIL__COUNT];
 	struct tval *shared;
 	struct strbuf css;
+	struct strbuf icon;	/* favicon.svg; empty when the template set has none */
 };
 
 static const char *const page_files[PAGE__COUNT] = {
@@ -42,6 +43,7 @@ struct serve_pages *serve_pages_load(const struct config *cfg)
 	size_t i;
 
 	strbuf_init(&p->css, 0);
+	strbuf_init(&p->icon, 0);
 	p->templates = templates_new(cfg->templates_dir);
 	for (i = 0; i < PAGE__COUNT; i++)
 		if (!(p->page[i] = templates_compile(p->templates, page_files[i], TMPL_ESCAPE_HTML)))
@@ -55,6 +57,9 @@ struct serve_pages *serve_pages_load(const struct config *cfg)
 		goto fail;
 	if (templates_read(p->templates, "page.css", &p->css, &path))
 		goto fail;
+	/* Optional, as for the archive: older template sets have no icon. */
+	if (templates_read_optional(p->templates, "favicon.svg", &p->icon, &path) < 0)
+		goto fail;
 
 	p->shared = tval_object();
 	nl = tval_object();
@@ -66,6 +71,8 @@ struct serve_pages *serve_pages_load(const struct config *cfg)
 	tval_set_str(p->shared, "archive_url", "./");
 	tval_set_str(p->shared, "subscribe_url", "subscribe");
 	tval_set_str(p->shared, "stylesheet_url", "serve.css");
+	if (p->icon.len)
+		tval_set_str(p->shared, "icon_url", "serve-icon.svg");
 	/*
 	 * Render each template once with the shared context alone: one whose
 	 * expansion never ends (a partial including itself) stops serve
@@ -101,6 +108,7 @@ void serve_pages_free(struct serve_pages *p)
 		tmpl_free(p->mail[i]);
 	tval_free(p->shared);
 	strbuf_release(&p->css);
+	strbuf_release(&p->icon);
 	templates_free(p->templates);
 	free(p);
 }
@@ -132,6 +140,11 @@ int serve_pages_mail(const struct serve_pages *p, enum serve_mail m,
 const struct strbuf *serve_pages_css(const struct serve_pages *p)
 {
 	return &p->css;
+}
+
+const struct strbuf *serve_pages_icon(const struct serve_pages *p)
+{
+	return &p->icon;
 }
 
 void serve_pages_message(const struct serve_pages *p, struct serve_reply *r,
