@@ -18,10 +18,10 @@ sent_newsletter() {
 	_port=$(free_port)
 	start_capture "$_port" got || notok "capture server started"
 	smtp_config config.ini "smtp://127.0.0.1:$_port" envelope_from=bounces@example.org connections=2
-	for _n in 42 43 44; do
-		[ $_n = 42 ] || mk_issue $_n
-		"$NEWSBEAT" send $_n --yes >/dev/null 2>&1 || notok "send $_n"
-		mkdir "got$_n" && mv got/* "got$_n/"
+	for _iss in 42 43 44; do
+		[ $_iss = 42 ] || mk_issue $_iss
+		"$NEWSBEAT" send $_iss --yes >/dev/null 2>&1 || notok "send $_iss"
+		mkdir "got$_iss" && mv got/* "got$_iss/"
 	done
 	stop_capture
 }

@@ -15,9 +15,9 @@ cd "$TMP"
 export NEWSBEAT_NOW=${NEWSBEAT_NOW:-2026-11-27T09:00:00Z}
 unset NEWSBEAT_SECRET NEWSBEAT_SMTP_PASSWORD
 
-_n=0 _failed=0
-ok()   { _n=$((_n + 1)); echo "ok $_n - $*"; }
-notok(){ _n=$((_n + 1)); _failed=$((_failed + 1)); echo "not ok $_n - $*"; }
+tap_n=0 tap_failed=0	# the TAP counters: helpers must not reuse these names
+ok()   { tap_n=$((tap_n + 1)); echo "ok $tap_n - $*"; }
+notok(){ tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)); echo "not ok $tap_n - $*"; }
 # check "description" command...   — passes if the command exits 0
 check() { d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
 # check_fails "description" command...   — passes if the command exits non-zero
@@ -25,7 +25,7 @@ check_fails() { d=$1; shift; if "$@"; then notok "$d"; else ok "$d"; fi; }
 # check_exit CODE "description" command...
 check_exit() { c=$1 d=$2; shift 2; "$@"; rc=$?; if [ "$rc" -eq "$c" ]; then ok "$d"; else notok "$d (exit $rc, want $c)"; fi; }
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
-done_testing() { echo "1..$_n"; [ "$_failed" -eq 0 ]; }
+done_testing() { echo "1..$tap_n"; [ "$tap_failed" -eq 0 ]; }
 # free_port: a TCP port on loopback nobody listens on right now
 free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # wait_port PORT: wait up to 10 s for something to listen on loopback PORT

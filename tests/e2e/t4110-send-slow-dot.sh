@@ -37,7 +37,7 @@ check "the relay took three messages once and the timed-out one twice (retried o
 first=$(sed -n 's/^accept \([0-9]*\) .*/\1/p' relay.log | head -n 1)
 check "the connection that timed out carried no further message" \
 	test "$(grep -c "^accept $first " relay.log)" -eq 1
-if [ "$_failed" -gt 0 ]; then
+if [ "$tap_failed" -gt 0 ]; then
 	sed 's/^/# relay: /' relay.log; sed 's/^/# /' out err status
 fi
 done_testing

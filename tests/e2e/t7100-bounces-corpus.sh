@@ -28,5 +28,5 @@ while IFS= read -r line; do
 	"not ok "*) notok "${line#not ok [0-9]* - }" ;;
 	esac
 done <score.tap
-[ "$rc" -eq 0 ] || [ "$_failed" -gt 0 ] || notok "the scorer failed (exit $rc)"
+[ "$rc" -eq 0 ] || [ "$tap_failed" -gt 0 ] || notok "the scorer failed (exit $rc)"
 done_testing
