@@ -15,6 +15,7 @@
 #include "core/templates.h"
 #include "archive/archive.h"
 #include "archive/archive_internal.h"
+#include "archive/archive_images.h"
 #include "archive/archive_swap.h"
 
 #include <dirent.h>
@@ -156,15 +157,15 @@ static int cmp_newest_first(const void *a, const void *b)
 }
 
 /* The front matter the cache keeps, as a row for the next build's cache. */
-static void cache_add(struct build *b, const struct issue *is, const struct stat *st,
-		      uint64_t src_hash)
+static void cache_add(struct build *b, const struct entry *e, const struct stat *st)
 {
+	const struct issue *is = &e->is;
 	struct archive_cache_row row;
 
 	memset(&row, 0, sizeof(row));
 	archive_cache_set_stat(&row, st);
 	row.path = is->path;
-	row.src_hash = src_hash;
+	row.src_hash = e->src_hash;
 	row.number = is->number;
 	row.draft = is->draft;
 	row.date = is->date;
@@ -172,6 +173,8 @@ static void cache_add(struct build *b, const struct issue *is, const struct stat
 	row.preheader = is->preheader;
 	row.tags = is->tags;
 	row.ntags = is->ntags;
+	row.images = e->images;
+	row.nimages = e->nimages;
 	archive_cache_append(&b->new_cache, &row);
 }
 
@@ -195,6 +198,64 @@ static void issue_from_row(struct issue *is, const struct archive_cache_row *row
 			is->tags[k] = xstrdup(row->tags[k]);
 	}
 	is->ntags = row->ntags;
+}
+
+/*
+ * The files of an issue's local images: from the cache, or from its
+ * body when it was read (the one cmark parse it costs then is the price
+ * of knowing which pages a replaced image makes stale).
+ */
+static void entry_images(struct entry *e, const struct archive_cache_row *row)
+{
+	struct markdown *md;
+	size_t k;
+
+	if (row) {
+		e->nimages = row->nimages;
+		e->images = row->nimages ? xcalloc(row->nimages, sizeof(char *)) : NULL;
+		for (k = 0; k < row->nimages; k++)
+			e->images[k] = xstrdup(row->images[k]);
+		return;
+	}
+	md = markdown_parse(e->is.body, e->is.body_len);
+	archive_images_files(md, &e->images, &e->nimages);
+	markdown_free(md);
+}
+
+/*
+ * The images' part of the page hash: each file's name and stat (as the
+ * cache tells an unchanged issue file), or that it is missing.  A page
+ * with no local image gets 0 and a hash as before there was this part.
+ */
+static uint64_t images_hash(const struct config *cfg, char **images, size_t n)
+{
+	struct strbuf path = STRBUF_INIT;
+	uint64_t h = FNV64_INIT;
+	size_t k;
+
+	if (!n)
+		return 0;
+	for (k = 0; k < n; k++) {
+		struct archive_cache_row now;
+		struct stat st;
+
+		strbuf_reset(&path);
+		path_join(&path, cfg->issues_dir, images[k]);
+		h = fnv64_str(h, images[k]);
+		if (stat(path.buf, &st) < 0) {
+			h = fnv64_str(h, "missing");
+			continue;
+		}
+		archive_cache_set_stat(&now, &st);
+		h = fnv64(h, &now.size, sizeof(now.size));
+		h = fnv64(h, &now.mtime_s, sizeof(now.mtime_s));
+		h = fnv64(h, &now.mtime_ns, sizeof(now.mtime_ns));
+		h = fnv64(h, &now.ctime_s, sizeof(now.ctime_s));
+		h = fnv64(h, &now.ctime_ns, sizeof(now.ctime_ns));
+		h = fnv64(h, &now.ino, sizeof(now.ino));
+	}
+	strbuf_release(&path);
+	return h;
 }
 
 /* Read and parse an issue file; *st is stat()ed before the read (see archive_cache.h). */
@@ -291,18 +352,22 @@ static int load_issues(struct build *b, time_t now, struct archive_stats *st)
 		    (row = archive_cache_lookup(&b->cache, paths[i], &fst))) {
 			issue_from_row(&e->is, row);
 			e->src_hash = row->src_hash;
+			entry_images(e, row);
 		} else if (read_issue(&e->is, paths[i], &fst, &e->src_hash) < 0) {
 			r = -1;
 			goto next;
 		} else {
 			e->loaded = 1;
+			entry_images(e, NULL);
 		}
-		cache_add(b, &e->is, &fst, e->src_hash);
+		cache_add(b, e, &fst);
 		if (issue_state(&e->is, now) != ISSUE_PUBLISHED) {
 			st->skipped++;
 			issue_release(&e->is);
+			archive_images_files_free(e->images, e->nimages);
 			goto next;
 		}
+		e->images_hash = images_hash(b->cfg, e->images, e->nimages);
 		issue_slug(&e->is, &sb);
 		e->slug = strbuf_detach(&sb, NULL);
 		archive_issue_url(b->cfg->base_url, e->slug, &sb);
@@ -454,6 +519,7 @@ static void build_release(struct build *b)
 		free(b->e[i].tag_slugs);
 		free(b->e[i].slug);
 		free(b->e[i].web_url);
+		archive_images_files_free(b->e[i].images, b->e[i].nimages);
 		strbuf_release(&b->e[i].search);
 		issue_release(&b->e[i].is);
 	}

@@ -2,15 +2,16 @@
  * The archive's build cache: see archive_cache.h.  One line per issue file,
  * tab-separated, strings with \\, \t, \n and \xHH escapes:
  *
- *   newsbeat-archive-cache 1 <version> <build start, Unix seconds>
- *   path size mtime_s mtime_ns ctime_s ctime_ns ino hash number draft date title preheader tag...
+ *   newsbeat-archive-cache 2 <version> <build start, Unix seconds>
+ *   path size mtime_s mtime_ns ctime_s ctime_ns ino hash number draft date title preheader
+ *     nimages image... tag...
  */
 #include "base/common.h"
 #include "base/strbuf.h"
 #include "base/fsutil.h"
 #include "archive/archive_cache.h"
 
-#define CACHE_MAGIC "newsbeat-archive-cache 1 " NEWSBEAT_VERSION " "
+#define CACHE_MAGIC "newsbeat-archive-cache 2 " NEWSBEAT_VERSION " "
 
 static void add_escaped(struct strbuf *out, const char *s)
 {
@@ -83,6 +84,9 @@ static void row_release(struct archive_cache_row *r)
 	for (k = 0; k < r->ntags; k++)
 		free(r->tags[k]);
 	free(r->tags);
+	for (k = 0; k < r->nimages; k++)
+		free(r->images[k]);
+	free(r->images);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -112,7 +116,7 @@ static int parse_row(struct archive_cache_row *r, char *line, char *end)
 {
 	/* path, size, mtime_s, mtime_ns, ctime_s, ctime_ns, ino, hash, number, draft, date, title */
 	char *f[12], *t;
-	long long num[6], number = 0, draft = 0;
+	long long num[6], number = 0, draft = 0, nimages = 0;
 	unsigned long long h = 0;
 	size_t i;
 	int ok = 1;
@@ -141,8 +145,19 @@ static int parse_row(struct archive_cache_row *r, char *line, char *end)
 		r->title = f[11];
 		f[0] = f[10] = f[11] = NULL;
 		r->preheader = next_field(&line, end);
-		if (!r->preheader)
+		t = r->preheader ? next_field(&line, end) : NULL;
+		/* Each image takes at least one byte of the line: a bound that needs no limit. */
+		if (!t || parse_ll(t, &nimages) < 0 || nimages < 0 || nimages > end - line + 1)
 			ok = 0;
+		free(t);
+		if (ok && nimages)
+			r->images = xcalloc((size_t)nimages, sizeof(*r->images));
+		while (ok && r->nimages < (size_t)nimages) {
+			if (!(t = next_field(&line, end)))
+				ok = 0;
+			else
+				r->images[r->nimages++] = t;
+		}
 		while (ok && (t = next_field(&line, end))) {
 			r->tags = xrealloc(r->tags, (r->ntags + 1) * sizeof(*r->tags));
 			r->tags[r->ntags++] = t;
@@ -315,6 +330,11 @@ void archive_cache_append(struct strbuf *out, const struct archive_cache_row *r)
 	add_escaped(out, r->title);
 	strbuf_addch(out, '\t');
 	add_escaped(out, r->preheader ? r->preheader : "");
+	add_num(out, (long long)r->nimages);
+	for (k = 0; k < r->nimages; k++) {
+		strbuf_addch(out, '\t');
+		add_escaped(out, r->images[k]);
+	}
 	for (k = 0; k < r->ntags; k++) {
 		strbuf_addch(out, '\t');
 		add_escaped(out, r->tags[k]);

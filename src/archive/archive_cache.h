@@ -4,7 +4,8 @@
  * The archive's build cache ("<database>-archive-cache", beside the
  * database and private to its owner, because it holds the titles and
  * preheaders of drafts and embargoed issues and absolute paths that the
- * published archive must not show): for each issue file, what its front matter said, keyed by the file's
+ * published archive must not show): for each issue file, what its front
+ * matter said and which local images its body shows, keyed by the file's
  * (size, mtime, ctime, inode), so an unchanged issue costs one stat()
  * instead of a read and a YAML parse.  Internal to archive.c.
  *
@@ -33,6 +34,8 @@ struct archive_cache_row {
 	char *date, *title, *preheader;
 	char **tags;
 	size_t ntags;
+	char **images;		/* its local images' files (archive_images_files) */
+	size_t nimages;
 };
 
 struct archive_cache {

@@ -79,6 +79,53 @@ out:
 	strbuf_release(&src);
 }
 
+struct files {
+	char **files;
+	size_t n, alloc;
+};
+
+static void on_image_file(void *data, const char *url, const char *alt, int line)
+{
+	struct files *f = data;
+	struct strbuf file = STRBUF_INIT, published = STRBUF_INIT;
+	size_t i;
+
+	(void)alt;
+	(void)line;
+	if (image_local(url, &file, &published)) {
+		for (i = 0; i < f->n && strcmp(f->files[i], file.buf); i++)
+			;
+		if (i == f->n) {
+			ALLOC_GROW(f->files, f->n + 1, f->alloc);
+			f->files[f->n++] = strbuf_detach(&file, NULL);
+		}
+	}
+	strbuf_release(&file);
+	strbuf_release(&published);
+}
+
+void archive_images_files(const struct markdown *m, char ***files, size_t *n)
+{
+	struct files f = { NULL, 0, 0 };
+	struct markdown_visitor v;
+
+	memset(&v, 0, sizeof(v));
+	v.image = on_image_file;
+	v.data = &f;
+	markdown_visit(m, &v);
+	*files = f.files;
+	*n = f.n;
+}
+
+void archive_images_files_free(char **files, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(files[i]);
+	free(files);
+}
+
 void archive_images_collect(const struct config *cfg, const struct markdown *m,
 			    const char *preview_dir, struct image_map *out)
 {

@@ -166,7 +166,7 @@ int archive_build_tag_pages(struct build *b, struct strbuf *manifest)
 	return r;
 }
 
-/* What the feed is made of: templates, config, and its entries' sources. */
+/* What the feed is made of: templates, config, and its entries' sources and images. */
 static uint64_t feed_hash(const struct build *b, time_t now)
 {
 	uint64_t h = fnv64_str(b->tmpl_hash, "feed");
@@ -177,6 +177,8 @@ static uint64_t feed_hash(const struct build *b, time_t now)
 	for (i = 0; i < b->n && i < FEED_ENTRIES; i++) {
 		h = fnv64_str(h, b->e[i].slug);
 		h = fnv64(h, &b->e[i].src_hash, sizeof(b->e[i].src_hash));
+		if (b->e[i].nimages)
+			h = fnv64(h, &b->e[i].images_hash, sizeof(b->e[i].images_hash));
 	}
 	return h;
 }

@@ -28,6 +28,9 @@ struct entry {
 	int loaded;		/* is.body is there (else only the front matter, from the cache) */
 	int rendered;		/* its page was made in this build (else the old one is kept) */
 	uint64_t page_hash;	/* of everything its page is made from */
+	char **images;		/* its local images' files (archive_images_files) */
+	size_t nimages;
+	uint64_t images_hash;	/* of those files' stat: replacing one changes it */
 	size_t s_off, s_len;	/* its record in the new search-index.js */
 	struct strbuf search;	/* its record, made with its page (empty if not rendered) */
 };

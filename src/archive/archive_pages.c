@@ -120,6 +120,8 @@ static uint64_t page_hash(const struct build *b, size_t i)
 {
 	uint64_t h = fnv64(b->tmpl_hash, &b->e[i].src_hash, sizeof(b->e[i].src_hash));
 
+	if (b->e[i].nimages)
+		h = fnv64(h, &b->e[i].images_hash, sizeof(b->e[i].images_hash));
 	/* Newest first: the next (newer) issue is i - 1, the previous is i + 1. */
 	h = neighbour_hash(h, b->neighbour_fields[0], i > 0 ? &b->e[i - 1] : NULL);
 	return neighbour_hash(h, b->neighbour_fields[1], i + 1 < b->n ? &b->e[i + 1] : NULL);

@@ -93,6 +93,26 @@ sys.exit(0 if ok and "issues/assets" not in h else 1)
 PY
 check "send built the archive with the image in it" cmp -s issues/assets/lge.png public/assets/lge.png
 check "  its page shows the same URL" sh -c 'grep -q "src=\"$0/assets/lge.png\" alt=\"Late enhancement\" width=\"536\"" public/issues/issue-50.html' "$BASE"
+# The editor replaces the image under the same name, now square: the
+# rebuilt archive's page and feed show its new size (the issue file did
+# not change, so nothing but the image says the page is out of date).
+$PY - <<'PY'
+import struct, zlib
+def chunk(t, d):
+    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+w = h = 600
+raw = b"".join(b"\0" + bytes([x % 256, 80, 160]) * w for x in range(h))
+open("issues/assets/lge.png", "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+    + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+PY
+check_exit 0 "archive after the image is replaced" "$NB" archive > out 2> err
+imgs public/issues/issue-50.html > sizes
+check "  the page shows the new size" grep -q "lge.png 536 536$" sizes
+check "  the feed too" grep -q 'lge.png&quot; alt=&quot;Late enhancement&quot; width=&quot;536&quot; height=&quot;536&quot;' public/feed.xml
+check "  and the new bytes are published" cmp -s issues/assets/lge.png public/assets/lge.png
+check_exit 0 "archive again, nothing changed" "$NB" archive > out 2> err
+check "  re-renders no page" grep -q "(0 rendered" out
+
 cd .. || exit 2
 serve_start
 check "serve answers that URL with the image" sh -c 'curl -s -o got.png -w "%{http_code} %{content_type}" "$0/assets/lge.png" > code &&
