@@ -202,12 +202,11 @@ static void issue_from_row(struct issue *is, const struct archive_cache_row *row
 
 /*
  * The files of an issue's local images: from the cache, or from its
- * body when it was read (the one cmark parse it costs then is the price
- * of knowing which pages a replaced image makes stale).
+ * body when it was read (a cmark parse, for a body that may have any:
+ * the price of knowing which pages a replaced image makes stale).
  */
 static void entry_images(struct entry *e, const struct archive_cache_row *row)
 {
-	struct markdown *md;
 	size_t k;
 
 	if (row) {
@@ -217,9 +216,7 @@ static void entry_images(struct entry *e, const struct archive_cache_row *row)
 			e->images[k] = xstrdup(row->images[k]);
 		return;
 	}
-	md = markdown_parse(e->is.body, e->is.body_len);
-	archive_images_files(md, &e->images, &e->nimages);
-	markdown_free(md);
+	archive_images_files(e->is.body, e->is.body_len, &e->images, &e->nimages);
 }
 
 /*

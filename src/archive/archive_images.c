@@ -104,15 +104,28 @@ static void on_image_file(void *data, const char *url, const char *alt, int line
 	strbuf_release(&published);
 }
 
-void archive_images_files(const struct markdown *m, char ***files, size_t *n)
+void archive_images_files(const char *body, size_t len, char ***files, size_t *n)
 {
 	struct files f = { NULL, 0, 0 };
 	struct markdown_visitor v;
+	struct markdown *m;
 
+	/*
+	 * A local image's URL starts with "assets/" once cmark has read it,
+	 * so a body with neither "assets" nor a character reference (which
+	 * could spell it: "&#97;ssets/") has none: most bodies need no parse.
+	 */
+	if (!memmem(body, len, "assets", 6) && !memchr(body, '&', len)) {
+		*files = NULL;
+		*n = 0;
+		return;
+	}
+	m = markdown_parse(body, len);
 	memset(&v, 0, sizeof(v));
 	v.image = on_image_file;
 	v.data = &f;
 	markdown_visit(m, &v);
+	markdown_free(m);
 	*files = f.files;
 	*n = f.n;
 }

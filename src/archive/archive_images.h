@@ -24,12 +24,13 @@ void archive_images_collect(const struct config *cfg, const struct markdown *m,
 			    const char *preview_dir, struct image_map *out);
 
 /*
- * The files of m's local images, each once, in the order they first
- * appear: paths relative to [paths] issues ("assets/lge.png"), whether
- * the file exists or not.  *files is a new array of n new strings
- * (NULL when there are none): archive_images_files_free() them.
+ * The files of the local images of the Markdown body[0..len), each once,
+ * in the order they first appear: paths relative to [paths] issues
+ * ("assets/lge.png"), whether the file exists or not.  *files is a new
+ * array of n new strings (NULL when there are none):
+ * archive_images_files_free() them.
  */
-void archive_images_files(const struct markdown *m, char ***files, size_t *n);
+void archive_images_files(const char *body, size_t len, char ***files, size_t *n);
 void archive_images_files_free(char **files, size_t n);
 
 #endif

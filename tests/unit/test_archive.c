@@ -2,6 +2,7 @@
 #include "base/common.h"
 #include "base/strbuf.h"
 #include "archive/archive.h"
+#include "archive/archive_images.h"
 #include "core/issue.h"
 #include "core/tmpl.h"
 #include "tap.h"
@@ -40,6 +41,21 @@ static void text(const char *in, const char *want, const char *name)
 	archive_html_text(&sb, in, strlen(in));
 	is_str(sb.buf, want, "%s", name);
 	ok(sb.len <= strlen(in), "  not longer than its input");
+	strbuf_release(&sb);
+}
+
+/* archive_images_files() of md, joined by spaces. */
+static void files(const char *md, const char *want, const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char **f;
+	size_t n, i;
+
+	archive_images_files(md, strlen(md), &f, &n);
+	for (i = 0; i < n; i++)
+		strbuf_addf(&sb, "%s%s", i ? " " : "", f[i]);
+	is_str(sb.buf, want, "%s", name);
+	archive_images_files_free(f, n);
 	strbuf_release(&sb);
 }
 
@@ -138,5 +154,14 @@ int main(void)
 	archive_issue_url("https://news.example.org/", "issue-42", &sb);
 	is_str(sb.buf, "https://news.example.org/issues/issue-42.html", "issue URL = compose_web_url scheme");
 	strbuf_release(&sb);
+	files("Dear colleague,\n\nno images, [a link](https://x.org/a.png)\n", "",
+	      "image files: none");
+	files("![a](assets/lge.png) ![b](./assets/scan%20one.jpg) ![again](assets/lge.png)",
+	      "assets/lge.png assets/scan one.jpg", "image files: each once, decoded, in order");
+	files("![a][fig]\n\n[fig]: assets/ref.png\n", "assets/ref.png",
+	      "image files: a reference-style image");
+	files("![a](&#97;ssets/ent.png) ![b](https://x.org/assets/remote.png) ![c](assets/../x.png)",
+	      "assets/ent.png", "image files: spelt with a character reference; not remote or outside");
+	files("![a](assets\\/esc.png)", "assets/esc.png", "image files: with a backslash escape");
 	return tap_done();
 }
