@@ -16,16 +16,20 @@ export NEWSBEAT_NOW=${NEWSBEAT_NOW:-2026-11-27T09:00:00Z}
 unset NEWSBEAT_SECRET NEWSBEAT_SMTP_PASSWORD
 
 tap_n=0 tap_failed=0	# the TAP counters: helpers must not reuse these names
-ok()   { tap_n=$((tap_n + 1)); echo "ok $tap_n - $*"; }
-notok(){ tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)); echo "not ok $tap_n - $*"; }
+# TAP lines go to the test's own stdout, kept as fd 8, so that
+# `check_exit 0 "..." newsbeat send 50 > out` sends the command's output
+# to the file but its ok / not ok line still to the report.
+exec 8>&1
+ok()   { tap_n=$((tap_n + 1)); echo "ok $tap_n - $*" >&8; }
+notok(){ tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)); echo "not ok $tap_n - $*" >&8; }
 # check "description" command...   — passes if the command exits 0
 check() { d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
 # check_fails "description" command...   — passes if the command exits non-zero
 check_fails() { d=$1; shift; if "$@"; then notok "$d"; else ok "$d"; fi; }
 # check_exit CODE "description" command...
 check_exit() { c=$1 d=$2; shift 2; "$@"; rc=$?; if [ "$rc" -eq "$c" ]; then ok "$d"; else notok "$d (exit $rc, want $c)"; fi; }
-skip_all() { echo "1..0 # SKIP $*"; exit 0; }
-done_testing() { echo "1..$tap_n"; [ "$tap_failed" -eq 0 ]; }
+skip_all() { echo "1..0 # SKIP $*" >&8; exit 0; }
+done_testing() { echo "1..$tap_n" >&8; [ "$tap_failed" -eq 0 ]; }
 # free_port: a TCP port on loopback nobody listens on right now
 free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # wait_port PORT: wait up to 10 s for something to listen on loopback PORT
