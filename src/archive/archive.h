@@ -19,21 +19,23 @@
  *   .newsbeat-manifest       per issue page: "<slug> <hash> <src hash> <search offset> <length>"
  *
  * Drafts and issues dated after `now` (UTC day) are left out.  The build
- * cache (front matter per issue file, keyed by stat: archive_cache.h) is
+ * cache (front matter and local image files per issue file, keyed by
+ * stat: archive_cache.h) is
  * "<database>-archive-cache", beside the database and mode 0600, not in
  * the output: it names drafts and embargoed issues.
  *
  * Safe to rerun: everything is written into a fresh directory beside the
  * output ("<out>.new-XXXXXX"), then swapped in with two renames; a failed
  * build removes its directory and leaves the previous archive untouched.
- * An issue page whose inputs (source bytes, templates, config values used,
- * neighbours' titles) hash the same as in the previous build's manifest is
+ * An issue page whose inputs (source bytes, the stat of its local images,
+ * templates, config values used, neighbours' titles) hash the same as in the previous build's manifest is
  * not re-rendered: the previous issues/ directory is moved into the new
  * build with only the changed pages replaced (renames, undone if any
  * fails).  An unchanged issue file costs one stat() (the build cache holds
  * its front matter); the search record of a page not re-rendered is copied
  * from the previous index (a re-rendered page's is made with it);
- * the feed is reused when its entries and templates are unchanged.
+ * the feed is reused when its entries (and their images) and templates
+ * are unchanged.
  */
 #include <stddef.h>
 #include <time.h>
