@@ -10,6 +10,7 @@
 #include "base/strbuf.h"
 #include "core/token.h"
 
+#include <limits.h>
 #include <sys/random.h>
 #include <nettle/hmac.h>
 #include <nettle/sha2.h>
@@ -438,6 +439,9 @@ int token_verp_verify(const char *secret, const char *token, int *issue, long lo
 	/* 6 base36 digits hold any issue number people use; 12 any row id. */
 	if (parse_base36(low.buf, 6, &i, &p) < 0 || *p != '-' ||
 	    parse_base36(p + 1, 12, &r, &p) < 0 || *p != '-')
+		goto out;
+	/* Anyone can mail "bounces+zzzzzz-...": a number no issue can have is no token. */
+	if (i > INT_MAX || r > LLONG_MAX)
 		goto out;
 	token_verp_make(secret, (int)i, (long long)r, &want);
 	if (want.len == low.len && memeql_sec(want.buf, low.buf, low.len)) {

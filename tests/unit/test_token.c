@@ -361,6 +361,11 @@ static void test_verp(void)
 	   token_verp_verify(secret, "7-8c-", &issue, &row) < 0 &&
 	   token_verp_verify(secret, "-", &issue, &row) < 0 &&
 	   token_verp_verify(NULL, "a-b-c", &issue, &row) < 0, "malformed tokens are refused");
+	/* Six base-36 digits reach past INT_MAX: anyone can mail such a tag. */
+	ok(token_verp_verify(secret, "zzzzzz-1-aaaaaaaaaaaaaaaa", &issue, &row) < 0 &&
+	   token_verp_verify(secret, "zik0zk-1-aaaaaaaaaaaaaaaa", &issue, &row) < 0 &&
+	   token_verp_verify(secret, "zzzzzzzzzzzz-zzzzzzzzzzzz-aaaaaaaaaaaaaaaa", &issue, &row) < 0,
+	   "an issue number past INT_MAX is refused, not a crash");
 
 	ok(token_verp_address(secret, "bounces@example.org", 42, 1234, &a) == 0,
 	   "a plain envelope carries a tag");
