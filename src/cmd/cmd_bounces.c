@@ -552,14 +552,27 @@ int cmd_bounces(int argc, char **argv, struct config *cfg)
 	if (need_database(cfg) < 0)
 		return from_stdin ? EXIT_TEMPFAIL : EXIT_USAGE;
 	r.database = cfg->database;
-	r.ao.secret = config_secret(cfg);
+	/*
+	 * Without send's secret no VERP tag or unsubscribe token verifies,
+	 * yet every message read would be recorded as handled and disposed
+	 * of: a mailto unsubscribe consumed and never applied.  Refuse
+	 * before reading anything; for --stdin, 75 keeps the message queued
+	 * in the MTA until the secret is there.
+	 */
+	if (!config_secret(cfg)) {
+		const char *name = *cfg->secret_env ? cfg->secret_env : "NEWSBEAT_SECRET";
+
+		error("%s is not set: bounces needs the secret 'send' signs VERP tags and "
+		      "unsubscribe links with, or the reports it reads could not be attributed "
+		      "and mailto unsubscribes would be lost; run it with the same %s as send "
+		      "(in the environment of the cron job or the MTA's pipe)", name, name);
+		return from_stdin ? EXIT_TEMPFAIL : EXIT_USAGE;
+	}
+	r.ao.secret = config_secret_required(cfg, "reading bounces (it must be send's secret)");
+	if (!r.ao.secret)
+		return from_stdin ? EXIT_TEMPFAIL : EXIT_USAGE;
 	r.ao.policy.soft_limit = cfg->soft_limit;
 	r.ao.policy.soft_window = cfg->soft_window;
-	if (!r.ao.secret)
-		warning("%s is not set: VERP tags and unsubscribe tokens cannot be verified, so "
-			"reports are matched by Message-ID and address only and mailto "
-			"unsubscribes change nothing (set the same secret as for send)",
-			*cfg->secret_env ? cfg->secret_env : "NEWSBEAT_SECRET");
 	r.st = store_open(cfg->database);
 	if (!r.st)
 		return from_stdin ? EXIT_TEMPFAIL : EXIT_FAILED;

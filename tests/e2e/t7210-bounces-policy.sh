@@ -98,4 +98,24 @@ check_exit 75 "--stdin with a broken config: exit 75, the MTA keeps the message"
 check "  and says what is wrong with the config" grep -q "bouncez" broken.err
 check_exit 2 "the same config without --stdin: a usage error" \
 	sh -c '"$NEWSBEAT" -c broken.ini bounces --mailbox maildir:x 2>/dev/null'
+
+# Without send's secret nothing could be verified, yet the message would be
+# consumed: a mailto unsubscribe lost for good.  The MTA must keep it (75)
+# until the pipe has the secret; a mailbox is not read at all (2).
+report unsubscribe 44 13
+check_exit 75 "no NEWSBEAT_SECRET, --stdin: exit 75, the MTA keeps the unsubscribe" \
+	sh -c 'env -u NEWSBEAT_SECRET "$0" bounces --stdin < r-unsubscribe-44-13.eml 2>nosecret.err' "$NEWSBEAT"
+check "  naming the variable and what to do" \
+	grep -q "NEWSBEAT_SECRET is not set: bounces needs the secret 'send' signs" nosecret.err
+check "  member13 untouched" sh -c '"$NEWSBEAT" subscribers list | grep -q "^member13@example.org	active"'
+check "  and with the secret the retry unsubscribes member13 (not 'already handled')" \
+	sh -c '"$NEWSBEAT" bounces --stdin < r-unsubscribe-44-13.eml | grep -q "member13@example.org.*unsubscribed"'
+mkdir -p mbox-ns/new mbox-ns/cur mbox-ns/tmp
+cp r-hard-43-10.eml mbox-ns/new/1.eml
+check_exit 2 "no NEWSBEAT_SECRET, --mailbox: refused (exit 2)" \
+	sh -c 'env -u NEWSBEAT_SECRET "$0" bounces --mailbox maildir:mbox-ns 2>/dev/null' "$NEWSBEAT"
+check "  the message is left where it was" test -e mbox-ns/new/1.eml
+check_exit 75 "a secret under 32 bytes: refused too" \
+	sh -c 'NEWSBEAT_SECRET=short "$0" bounces --stdin < r-unsubscribe-44-13.eml 2>short.err' "$NEWSBEAT"
+check "  saying how long it must be" grep -q "at least 32" short.err
 done_testing
