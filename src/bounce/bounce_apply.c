@@ -183,6 +183,9 @@ static int find_by_verp(struct store *st, const struct bounce_apply_opts *o,
 	return 0;
 }
 
+#define UNATTRIBUTED "a report about %s with no VERP tag, Message-ID or token of newsbeat's: " \
+	"with VERP on, an address alone (which anyone can write) changes nothing"
+
 /* Hard, soft, complaint, ARF opt-out: about deliveries. */
 static int apply_report(struct store *st, const struct bounce_message *m,
 			const struct bounce_apply_opts *o, struct bounce_outcome *out)
@@ -216,6 +219,11 @@ static int apply_report(struct store *st, const struct bounce_message *m,
 		const char *hint = normalize(m->orig_to, &addr) == 0 ? addr.buf : NULL;
 
 		r = find_by_returned(st, o, m, hint, &d, &how);
+		if (r == 0 && hint && o->verp) {
+			set_note(out, UNATTRIBUTED, hint);
+			ret = 0;
+			goto out;
+		}
 		if (r == 0 && hint) {
 			r = store_delivery_latest(st, hint, &d);
 			how = "recipient";
@@ -243,6 +251,10 @@ static int apply_report(struct store *st, const struct bounce_message *m,
 			strbuf_reset(&addr);
 		hint = addr.len ? addr.buf : NULL;
 		r = find_by_returned(st, o, m, hint, &d, &how);
+		if (r == 0 && hint && o->verp) {
+			set_note(out, UNATTRIBUTED, hint);
+			continue;
+		}
 		if (r == 0 && hint) {
 			r = store_delivery_latest(st, hint, &d);
 			how = "recipient";

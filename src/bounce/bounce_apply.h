@@ -25,6 +25,13 @@ struct store;
 struct bounce_apply_opts {
 	const char *secret;	/* NULL: VERP and unsubscribe tokens are not trusted */
 	struct store_bounce_policy policy;
+	/*
+	 * 1 with VERP on: a report matched by nothing but the recipient
+	 * address it names changes nothing, since anyone can write such a
+	 * report about any member, and newsbeat's own bounces come back to
+	 * the tagged envelope (or quote the signed Message-ID).
+	 */
+	int verp;
 };
 
 /* One change (or non-change) to one delivery or membership. */

@@ -573,6 +573,7 @@ int cmd_bounces(int argc, char **argv, struct config *cfg)
 		return from_stdin ? EXIT_TEMPFAIL : EXIT_USAGE;
 	r.ao.policy.soft_limit = cfg->soft_limit;
 	r.ao.policy.soft_window = cfg->soft_window;
+	r.ao.verp = cfg->verp;
 	r.st = store_open(cfg->database);
 	if (!r.st)
 		return from_stdin ? EXIT_TEMPFAIL : EXIT_FAILED;

@@ -118,4 +118,40 @@ check "  the message is left where it was" test -e mbox-ns/new/1.eml
 check_exit 75 "a secret under 32 bytes: refused too" \
 	sh -c 'NEWSBEAT_SECRET=short "$0" bounces --stdin < r-unsubscribe-44-13.eml 2>short.err' "$NEWSBEAT"
 check "  saying how long it must be" grep -q "at least 32" short.err
+
+# A report anyone could write: a DSN to the untagged bounce address,
+# naming a member, quoting no message of ours.  With VERP on it changes
+# nothing; with verp = no the address is all there is to go by.
+cat > forged.eml <<'EOF2'
+From: MAILER-DAEMON@mx.example.net
+To: bounces@example.org
+Subject: Undelivered Mail Returned to Sender
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="b"
+
+--b
+Content-Type: text/plain
+
+Your message could not be delivered.
+--b
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.net
+
+Final-Recipient: rfc822; member14@example.org
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 User unknown
+--b--
+EOF2
+"$NEWSBEAT" bounces --stdin < forged.eml > forged.out 2>&1
+check "a DSN naming a member by address alone, VERP on: nothing changed" \
+	sh -c '"$NEWSBEAT" subscribers list | grep -q "^member14@example.org	active"'
+check "  saying why" grep -q "an address alone (which anyone can write) changes nothing" forged.out
+{ cat config.ini; printf '[bounces]\nverp = no\n'; } | awk '!(/^\[bounces\]/ && seen++)' > noverp.ini
+# (Another message: the same one again would be 'already handled'.)
+sed 's/^Subject: .*/Subject: Delivery Status Notification (Failure)/' forged.eml |
+	"$NEWSBEAT" -c noverp.ini bounces --stdin > noverp.out 2>&1
+check "  with verp = no, the address is matched: member14 bounced" \
+	sh -c '"$NEWSBEAT" subscribers list | grep -q "^member14@example.org	bounced"'
 done_testing
