@@ -64,12 +64,25 @@ static int parse_server(const char *spec, const char *prefix, const char *rest,
 	for (p = rest; p < slash; p++)
 		if (*p == '@')
 			at = p;
+	{
+		/*
+		 * USER:PASSWORD before the '@', or with the '@' forgotten
+		 * ("bounces:hunter2/INBOX": no HOST:PORT, whose port is digits):
+		 * refused before any message could repeat the spec.
+		 */
+		const char *end = at ? at : slash, *colon = NULL;
+
+		for (p = rest; p < end && !colon; p++)
+			if (*p == ':')
+				colon = p;
+
+		if (colon && (at || strspn(colon + 1, "0123456789") != (size_t)(slash - colon - 1)))
+			return error("[bounces] mailbox: a password in the mailbox spec is refused; "
+				     "put it in the environment variable [bounces] password_env names");
+	}
 	if (!at || at == rest)
 		return error("[bounces] mailbox '%s': no user; write %sUSER@HOST%s",
 			     spec, prefix, is_pop ? "" : "/FOLDER");
-	if (memchr(rest, ':', (size_t)(at - rest)))
-		return error("[bounces] mailbox: a password in the mailbox spec is refused; "
-			     "put it in the environment variable [bounces] password_env names");
 	s->user = percent_decode(rest, (size_t)(at - rest));
 	if (!s->user)
 		return error("[bounces] mailbox '%s': bad %%-escape in the user name", spec);

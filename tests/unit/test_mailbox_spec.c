@@ -54,6 +54,10 @@ static const struct {
 	{ "imaps://h.example/INBOX", "no user" },
 	{ "imaps://@h.example/INBOX", "no user" },
 	{ "imaps://b:secret@h.example/INBOX", "password in the mailbox spec is refused" },
+	/* The '@' forgotten: "b:secret" is no host:port, and is not repeated. */
+	{ "imaps://b:secret/INBOX", "password in the mailbox spec is refused" },
+	{ "pop3s://b:secret", "password in the mailbox spec is refused" },
+	{ "imaps://h.example:993/INBOX", "no user" },
 	{ "imaps://b@/INBOX", "no host" },
 	{ "imaps://b@h.example:/INBOX", "expected ':PORT'" },
 	{ "imaps://b@h.example:0/INBOX", "port must be a number" },
