@@ -354,6 +354,11 @@ void serve_form_add(struct serve_form *f, const char *key, const char *data, siz
 	char **field;
 	size_t have;
 
+	/* A multipart part without a name= comes with no key: none of ours. */
+	if (!key)
+		return;
+	if (!data)
+		data = "";
 	if (!strcmp(key, "List-Unsubscribe"))
 		field = &f->one_click;
 	else if (!strcmp(key, "email"))

@@ -48,7 +48,7 @@ struct serve_form {
 };
 
 void serve_form_release(struct serve_form *f);
-/* Add (key, data) from a form parser; unknown keys are ignored. */
+/* Add (key, data) from a form parser; unknown and NULL keys are ignored. */
 void serve_form_add(struct serve_form *f, const char *key, const char *data, size_t off, size_t len);
 
 /* The state shared by all request threads. */

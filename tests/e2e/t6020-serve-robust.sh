@@ -47,6 +47,15 @@ check "a repeated field → 400" \
 	test "$(http_code --data-raw 'email=a@example.org&email=b@example.org' "$BASE/subscribe")" = 400
 check "unknown method → 405" test "$(http_code -X DELETE "$BASE/unsubscribe?t=$T")" = 405
 check "still serving" alive
+# A multipart part without a name= (the parser hands over no key), before
+# any token is looked at: on every form endpoint, and serve lives on.
+for ep in unsubscribe subscribe confirm; do
+	code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: multipart/form-data; boundary=XX' \
+		--data-binary $'--XX\r\nContent-Disposition: form-data\r\n\r\nx\r\n--XX--\r\n' "$BASE/$ep")
+	check "a multipart part without a name on /$ep: an answer ($code), no crash" \
+		sh -c "test '$code' != 000 && test '$code' -lt 500"
+done
+check "still serving" alive
 
 # A slow client is cut off after the inactivity timeout (2 s here).
 secs=$($SERVE_TOOL slow "$PORT")

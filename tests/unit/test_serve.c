@@ -115,6 +115,8 @@ static void test_form(void)
 	serve_form_add(&f, "List-Unsubscribe", "One-", 0, 4);
 	serve_form_add(&f, "List-Unsubscribe", "Click", 4, 5);
 	serve_form_add(&f, "other", "x", 0, 1);
+	serve_form_add(&f, NULL, "x", 0, 1);	/* a multipart part without a name */
+	serve_form_add(&f, "email", NULL, 0, 0);
 	is_str(f.one_click, "One-Click", "a value in two pieces");
 	ok(!f.invalid, "unknown keys are ignored");
 	serve_form_add(&f, "List-Unsubscribe", "One-Click", 0, 9);
