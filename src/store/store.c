@@ -927,7 +927,13 @@ static int confirm(struct store *st, const char *email, const char *list)
 	have = held_request(st, list_id, sub_id, &sent, &held);
 	if (have < 0)
 		return -1;
-	if (have && *held) {
+	/*
+	 * The name typed into the form is taken only as someone joins: a
+	 * member already active keeps the name they have, or a stranger
+	 * could submit the form with any name for them, and one click on a
+	 * confirmation they did not ask for would put it into every greeting.
+	 */
+	if (have && *held && status == STORE_PENDING) {
 		store_now(now);
 		s = store_stmt(st, "UPDATE subscribers SET name = ?2, updated = ?3 WHERE id = ?1 AND name <> ?2");
 		if (s) {

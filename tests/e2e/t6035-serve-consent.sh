@@ -87,9 +87,18 @@ NB subscribers remove rita@example.org --list members >/dev/null
 check "replay after 'subscribers remove' → 409" test "$(http_code -d confirm=yes "$url")" = 409
 check "…still unsubscribed" status_is rita@example.org unsubscribed
 
+# A stranger cannot rename an active member: the form's name is taken
+# only as someone joins, even if the member clicks the link they got.
+NB subscribers add frank@example.org --name "Frank Doe" --list members >/dev/null
+sub 10.8.5.1 frank@example.org "Frank the Fool" >/dev/null
+wait_mails 3
+url=$(confirm_url_of frank@example.org)
+check "an active member's confirm link → 200" test "$(http_code -d confirm=yes "$url")" = 200
+check "…keeps the name they had" sh -c "'$NEWSBEAT' -c nl/config.ini subscribers list --list members | grep frank | grep -q 'Frank Doe'"
+
 # Expiry: a link older than confirm_ttl (7 days by default).
 sub 10.8.4.1 late@example.org >/dev/null
-wait_mails 3
+wait_mails 4
 old=$($SERVE_TOOL token C late@example.org members $(( now - 8 * 86400 )))
 check "an 8-day-old confirm link: GET → 410" test "$(http_code "$BASE/confirm?t=$old")" = 410
 check "…POST → 410" test "$(http_code -d confirm=yes "$BASE/confirm?t=$old")" = 410
