@@ -7,6 +7,8 @@
 #include "store/store.h"
 #include "cmd/cmd.h"
 
+#include <sys/stat.h>
+
 static const char usage[] =
 	"usage: newsbeat backup FILE\n"
 	"\n"
@@ -17,6 +19,21 @@ static const char usage[] =
 	"\n"
 	"To restore: stop 'serve' and anything that sends, then\n"
 	"  rm -f newsbeat.db-wal newsbeat.db-shm && cp FILE newsbeat.db\n";
+
+/*
+ * Whether path names the database, however it is spelt ("./newsbeat.db",
+ * a symlink): replacing the live file would pull it from under a running
+ * serve, with its -wal and -shm files left beside the new one.
+ */
+static int same_file(const char *path, const char *database)
+{
+	struct stat a, b;
+
+	if (!strcmp(path, database))
+		return 1;
+	return stat(path, &a) == 0 && stat(database, &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
 
 int cmd_backup(int argc, char **argv, struct config *cfg)
 {
@@ -30,7 +47,7 @@ int cmd_backup(int argc, char **argv, struct config *cfg)
 	if (argc != 2)
 		return usage_error(usage, argc < 2 ? "where to? e.g. 'newsbeat backup newsbeat-2026-12-03.db'"
 					     : "too many arguments");
-	if (!strcmp(argv[1], cfg->database))
+	if (same_file(argv[1], cfg->database))
 		return usage_error(usage, "'%s' is the database itself", argv[1]);
 	if (need_database(cfg) < 0 || !(st = store_open(cfg->database)))
 		return EXIT_FAILED;

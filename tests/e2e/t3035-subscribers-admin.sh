@@ -59,6 +59,15 @@ check "  it is a database on its own, without a -wal beside it" sh -c \
 check "  with every subscriber" sh -c \
 	'[ "$(sqlite3 ../copy.db "SELECT count(*) FROM subscribers")" = 3 ]'
 check_exit 2 "backup without a file is a usage error" "$NB" backup
+ino=$(stat -c %i newsbeat.db)
+ln -s newsbeat.db link.db
+for spelling in newsbeat.db ./newsbeat.db "$PWD/newsbeat.db" link.db; do
+	check_exit 2 "backup onto the database itself ($spelling) is refused" \
+		sh -c '"$0" backup "$1" 2>self.err' "$NB" "$spelling"
+	check "  saying so, the live file untouched" \
+		sh -c 'grep -q "is the database itself" self.err && [ "$(stat -c %i newsbeat.db)" = "$0" ]' "$ino"
+done
+rm link.db
 check_exit 1 "backup into a missing directory fails" "$NB" backup /nonexistent/x.db
 check "  leaving nothing behind" sh -c '! ls /nonexistent 2>/dev/null'
 done_testing
