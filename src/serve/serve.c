@@ -478,7 +478,15 @@ static int check_archive_exposure(const struct serve_app *app)
 /* The mail thread's send function: a confirmation, ctx the app. */
 static int send_confirmation(void *ctx, const char *email, const char *list)
 {
-	return serve_send_confirmation(ctx, email, list);
+	/*
+	 * A confirmation that did not go out must not count against the
+	 * address's interval: the page told the person to submit again.
+	 */
+	if (serve_send_confirmation(ctx, email, list) < 0) {
+		serve_store_subscribe_unsent(ctx, email, list);
+		return -1;
+	}
+	return 0;
 }
 
 struct serve *serve_start(const struct config *cfg, const struct serve_options *opt)

@@ -260,6 +260,7 @@ void serve_subscribe(struct serve_app *app, enum serve_method m, const char *cli
 		}
 		/* Sent by the mail thread: an SMTP round trip must not hold up this one. */
 		if (want > 0 && serve_mailer_queue(app->mailer, email.buf, list) < 0) {
+			serve_store_subscribe_unsent(app, email.buf, list);
 			serve_pages_message(app->pages, r, 503, "Please try again",
 					    "We cannot send the confirmation e-mail just now. "
 					    "Please try again in a few minutes.");

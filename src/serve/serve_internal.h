@@ -173,6 +173,8 @@ int serve_store_subscribe(struct serve_app *app, const char *email, const char *
  * requested), -1.
  */
 int serve_store_confirm(struct serve_app *app, const char *email, const char *list);
+/* The confirmation asked for did not go out: the form may ask again at once. */
+void serve_store_subscribe_unsent(struct serve_app *app, const char *email, const char *list);
 void serve_store_close(struct serve_app *app);
 
 /* ---- serve_mailer.c ---- */

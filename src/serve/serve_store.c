@@ -46,6 +46,14 @@ int serve_store_subscribe(struct serve_app *app, const char *email, const char *
 	return r;
 }
 
+void serve_store_subscribe_unsent(struct serve_app *app, const char *email, const char *list)
+{
+	pthread_mutex_lock(&app->store_lock);
+	/* Reported by error(); the worst left is the interval's wait. */
+	(void)store_subscribe_request_unsent(app->store, email, list);
+	pthread_mutex_unlock(&app->store_lock);
+}
+
 int serve_store_confirm(struct serve_app *app, const char *email, const char *list)
 {
 	int status;

@@ -906,6 +906,23 @@ int store_subscribe_request(struct store *st, const char *email, const char *nam
 	return store_write_end(st, began, r);
 }
 
+int store_subscribe_request_unsent(struct store *st, const char *email, const char *list)
+{
+	int64_t list_id = store_list_id(st, list, 0), sub_id = 0;
+	sqlite3_stmt *s;
+
+	if (list_id > 0)
+		sub_id = store_subscriber_id(st, email);
+	if (list_id <= 0 || sub_id <= 0)
+		return list_id < 0 || sub_id < 0 ? -1 : 0;
+	s = store_stmt(st, "UPDATE confirmations SET sent = 0 WHERE list_id = ?1 AND subscriber_id = ?2");
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, list_id);
+	sqlite3_bind_int64(s, 2, sub_id);
+	return store_step_done(st, s, "cannot record an unsent confirmation");
+}
+
 static int confirm(struct store *st, const char *email, const char *list)
 {
 	int64_t list_id = store_list_id(st, list, 0), sub_id, sent;

@@ -131,6 +131,13 @@ int store_subscribe(struct store *st, const struct store_subscriber *sub,
 int store_subscribe_request(struct store *st, const char *email, const char *name,
 			    const char *list, int64_t now, int64_t interval);
 /*
+ * The confirmation store_subscribe_request() asked for did not go out
+ * (the mail server failed, the queue was full): forget when it was
+ * recorded, so that submitting the form again sends one at once instead
+ * of after `interval`.  0, or -1 after error().
+ */
+int store_subscribe_request_unsent(struct store *st, const char *email, const char *list);
+/*
  * Confirm a subscription request: a PENDING membership becomes ACTIVE,
  * and the name held by store_subscribe_request() (if not empty) becomes
  * the subscriber's.  An ACTIVE member stays active (and takes the held

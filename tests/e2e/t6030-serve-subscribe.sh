@@ -154,4 +154,23 @@ check "…the addresses are pending" status_is stuck-10.1.0.4@example.org pendin
 serve_stop
 check "stopping with mail stuck: exit 0" test "$SERVE_RC" -eq 0
 check "…saying which mails were not sent" grep -q "not sent" serve.log
+
+# A confirmation that could not be sent does not count against the
+# address: the person who submits again gets one at once, not an hour on.
+kill $STUCK 2>/dev/null; wait $STUCK 2>/dev/null
+DOWN=$(free_port)
+sed -i "s|^url = smtp://127.0.0.1:$SMTP\$|url = smtp://127.0.0.1:$DOWN|" nl/config.ini
+serve_start
+check "subscribing while the mail server is down: 200" \
+	test "$(http_code -H 'X-Real-IP: 10.1.1.1' --data-urlencode 'email=olga@example.org' "$BASE/subscribe")" = 200
+for i in $(seq 50); do grep -q "not sent.*Couldn't connect\|not sent.*connect" serve.log && break; sleep 0.1; done
+check "…the confirmation is not sent, and the log says so" grep -q "not sent" serve.log
+. "$SRCDIR/tests/e2e/send-lib.sh"
+start_capture "$DOWN" got
+check "the mail server is back; olga submits again: 200" \
+	test "$(http_code -H 'X-Real-IP: 10.1.1.2' --data-urlencode 'email=olga@example.org' "$BASE/subscribe")" = 200
+for i in $(seq 50); do ls got/*.env >/dev/null 2>&1 && break; sleep 0.1; done
+check "…and the confirmation goes out at once" sh -c 'grep -q "^RCPT TO olga@example.org" got/*.env'
+serve_stop
+stop_capture
 done_testing
