@@ -21,7 +21,7 @@
 static const char secret[] = "policy test secret";
 static struct strbuf dbpath = STRBUF_INIT;
 static struct store *st;
-static const struct bounce_apply_opts opts = { secret, { 3, 5 } };
+static const struct bounce_apply_opts opts = { secret, { 3, 5 }, 0 };
 
 static void subscribe(const char *email, const char *list)
 {
