@@ -54,7 +54,7 @@ int main(int argc, char **argv)
 		return 2;
 	t0 = now_s();
 	for (i = 0; i < n; i++) {
-		struct compose_recipient r = { NULL, NULL, "members", 2, keys, values };
+		struct compose_recipient r = { NULL, NULL, "members", 2, keys, values, NULL };
 
 		strbuf_reset(&email);
 		strbuf_reset(&name);

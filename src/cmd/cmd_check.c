@@ -103,7 +103,7 @@ static void check_composed(struct lint *l, const struct config *cfg, const struc
 	struct strbuf html = STRBUF_INIT;
 	struct compose_output out = { NULL, &html, NULL, NULL };
 	struct compose_recipient r = { "reader@example.org", "Sample Reader",
-		is->list ? is->list : cfg->default_list, 0, NULL, NULL };
+		is->list ? is->list : cfg->default_list, 0, NULL, NULL, NULL };
 	void *d[2] = { l, (void *)is };
 
 	lint_images(l, is, m, &images);

@@ -106,7 +106,7 @@ out:
 static int render_for(const struct config *cfg, struct render *rd, const char *email,
 		      const char *list)
 {
-	struct compose_recipient rcpt = { email, NULL, list, 0, NULL, NULL };
+	struct compose_recipient rcpt = { email, NULL, list, 0, NULL, NULL, NULL };
 	struct send_source *src;
 	int found;
 

@@ -128,7 +128,7 @@ static int render_parts(const struct compose *c, struct tval *ctx, struct strbuf
  */
 static int render_sample(const struct compose *c)
 {
-	struct compose_recipient r = { "reader@example.org", "Sample Reader", NULL, 0, NULL, NULL };
+	struct compose_recipient r = { "reader@example.org", "Sample Reader", NULL, 0, NULL, NULL, NULL };
 	struct strbuf eml = STRBUF_INIT;
 	struct compose_output out = { &eml, NULL, NULL, NULL };
 	int ret = compose_message(c, &r, 0, "=_SampleBoundary0123456789abcdefgh", "[TEST] ", &out);
@@ -294,7 +294,10 @@ int compose_message(const struct compose *c, const struct compose_recipient *r,
 	{
 		struct strbuf local = STRBUF_INIT;
 
-		token_message_id(c->secret, c->is->number, r->email, &local);
+		if (r->message_id_local)
+			strbuf_addstr(&local, r->message_id_local);
+		else
+			token_message_id(c->secret, c->is->number, r->email, &local);
 		compose_message_id(local.buf, c->from_addr, &msgid);
 		strbuf_release(&local);
 	}
@@ -360,7 +363,7 @@ void compose_each_unfilled(const struct compose *c,
 			   void (*fn)(void *data, const char *name, const char *where, int line),
 			   void *data)
 {
-	struct compose_recipient r = { "reader@example.org", "Sample Reader", NULL, 0, NULL, NULL };
+	struct compose_recipient r = { "reader@example.org", "Sample Reader", NULL, 0, NULL, NULL, NULL };
 	struct strbuf out = STRBUF_INIT, token = STRBUF_INIT, url = STRBUF_INIT;
 	struct tval *ctx = recipient_context(c, &r, &token, &url);
 	struct unfilled_ctx u = { fn, data };

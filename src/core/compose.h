@@ -35,6 +35,13 @@ struct compose_recipient {
 	size_t nattrs;			/* extra attributes: subscriber.<key> */
 	const char *const *attr_keys;
 	const char *const *attr_values;
+	/*
+	 * The Message-ID's local part, or NULL for the one derived from the
+	 * issue and the address (what the journal records and bounces match).
+	 * A test copy gives its own, or the real issue, with the same ID,
+	 * would be dropped as a duplicate by clients that saw the test.
+	 */
+	const char *message_id_local;
 };
 
 /*

@@ -46,7 +46,7 @@ int send_source_each(struct send_source *s, const char *list,
 		return -1;
 	while (!ret && (r = store_cursor_next(c))) {
 		struct compose_recipient cr = { r->email, r->name, list, r->nattrs,
-						r->attr_keys, r->attr_values };
+						r->attr_keys, r->attr_values, NULL };
 
 		ret = fn(data, &cr);
 	}
@@ -77,7 +77,7 @@ int send_source_find(struct send_source *s, const char *list, const char *email,
 		return -1;
 	if ((r = store_cursor_next(c))) {
 		struct compose_recipient cr = { r->email, r->name, list, r->nattrs,
-						r->attr_keys, r->attr_values };
+						r->attr_keys, r->attr_values, NULL };
 
 		ret = fn(data, &cr) < 0 ? -1 : 1;
 	} else if (store_cursor_failed(c)) {

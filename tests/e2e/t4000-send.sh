@@ -33,6 +33,15 @@ check "status reports three sent" sh -c '"$NEWSBEAT" status 42 | grep -q "sent.*
 check "--test sends one [TEST] copy" "$NEWSBEAT" send 41 --test editor@example.org --yes
 check "exactly one message for issue 41" test "$(grep -l '^Archived-At: <https://news.example.org/issues/issue-41.html>' outbox/new/* | wc -l)" -eq 1
 check "its subject is prefixed" sh -c 'grep -l "issue-41.html" outbox/new/* | xargs grep -q "^Subject: \[TEST\]"'
+# The test copies' Message-IDs: not the real issue's (a client that saw the
+# test would drop the real message as a duplicate), nor each other's.
+"$NEWSBEAT" subscribers add editor@example.org >/dev/null
+check "a second --test copy" "$NEWSBEAT" send 41 --test editor@example.org --yes
+check "the real send of 41" "$NEWSBEAT" send 41 --yes
+grep -l '^To:.*editor@example.org' $(grep -l 'issue-41.html' outbox/new/*) | xargs grep -h '^Message-ID:' | sort > ids41
+check "three messages to the editor for 41, three distinct Message-IDs" \
+	sh -c 'test "$(wc -l < ids41)" = 3 && test "$(uniq ids41 | wc -l)" = 3'
+"$NEWSBEAT" subscribers remove editor@example.org >/dev/null
 
 # A real SMTP server on loopback.
 port=$(free_port)

@@ -146,7 +146,7 @@ static void *thread_main(void *p)
 {
 	struct thread_arg *a = p;
 	struct compose_output out = { &a->eml, NULL, NULL, NULL };
-	struct compose_recipient r = { "t@example.org", "Thread Reader", "members", 0, NULL, NULL };
+	struct compose_recipient r = { "t@example.org", "Thread Reader", "members", 0, NULL, NULL, NULL };
 	int i;
 
 	for (i = 0; i < 200; i++) {
@@ -191,7 +191,7 @@ int main(void)
 			continue;
 		}
 		for (j = 0; j < ARRAY_SIZE(rcpts); j++) {
-			struct compose_recipient r = { rcpts[j].email, rcpts[j].name, "members", 1, keys, values };
+			struct compose_recipient r = { rcpts[j].email, rcpts[j].name, "members", 1, keys, values, NULL };
 			char what[200];
 
 			strbuf_reset(&eml);
@@ -215,7 +215,7 @@ int main(void)
 	issue_load(&is, path.buf);
 	c = compose_prepare(&cfg, &is, "unit-test-secret");
 	{
-		struct compose_recipient r = { "zoe@example.org", "Zoë", "members", 0, NULL, NULL };
+		struct compose_recipient r = { "zoe@example.org", "Zoë", "members", 0, NULL, NULL, NULL };
 
 		strbuf_reset(&eml); strbuf_reset(&html); strbuf_reset(&text);
 		compose_message(c, &r, 1795770000, "=_UnitBoundary0123456789abcdefgh", "[TEST] ", &out);
@@ -235,7 +235,7 @@ int main(void)
 		};
 
 		for (i = 0; i < ARRAY_SIZE(evil); i++) {
-			struct compose_recipient r = { "eve@example.org", evil[i], "members", 0, NULL, NULL };
+			struct compose_recipient r = { "eve@example.org", evil[i], "members", 0, NULL, NULL, NULL };
 
 			strbuf_reset(&eml);
 			strbuf_reset(&reports);
