@@ -10,6 +10,7 @@
 #include "core/token.h"
 #include "store/journal.h"
 #include "store/store.h"
+#include "store/store_spool.h"
 #include "deliver/send_run.h"
 #include "deliver/send_source.h"
 #include "deliver/sender.h"
@@ -55,6 +56,32 @@ static int check_resume(struct send_run *r, const char *list, const struct store
 	return ret;
 }
 
+/*
+ * Unsubscribes serve had to spool while the database was locked
+ * (store_spool.h) are applied before anyone is picked: else they would
+ * be mailed this issue.  0, or -1 after error(): nothing is sent then.
+ */
+static int apply_spooled_unsubscribes(const char *database)
+{
+	struct store *st;
+	int n;
+
+	if (!store_spool_pending(database))
+		return 0;
+	if (!(st = store_open(database)))
+		return -1;
+	n = store_spool_apply(st);
+	store_close(st);
+	if (n < 0)
+		return error("unsubscribes waiting in the spool beside '%s' could not be applied, "
+			     "so nothing was sent: run the send again when the database is free",
+			     database);
+	if (n > 0)
+		printf("applied %d unsubscribe%s that had waited for the database\n", n,
+		       n == 1 ? "" : "s");
+	return 0;
+}
+
 int send_run_open(struct send_run *r, const struct config *cfg, int issue, const char *list,
 		  struct send_source *src, const struct store_filter *where, int where_given,
 		  const char *segment)
@@ -74,6 +101,8 @@ int send_run_open(struct send_run *r, const struct config *cfg, int issue, const
 	}
 	if (r->lockfd < 0)
 		return -1;
+	if (apply_spooled_unsubscribes(cfg->database) < 0)
+		goto out;
 	r->journal = journal_open(cfg->database);
 	if (!r->journal)
 		goto out;

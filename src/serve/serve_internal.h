@@ -62,6 +62,11 @@ struct serve_app {
 	struct store *store;
 	const char *database;
 	struct serve_mailer *mailer;	/* confirmation e-mails, off the request threads */
+	/* Applies spooled unsubscribes (store_spool.h) while they wait. */
+	pthread_t spool_thread;
+	int spool_started, spool_stopping;	/* under spool_lock */
+	pthread_mutex_t spool_lock;
+	pthread_cond_t spool_wake;
 };
 
 /* ---- serve_static.c ---- */
