@@ -549,6 +549,14 @@ int cmd_bounces(int argc, char **argv, struct config *cfg)
 	if (!from_stdin && (!spec || !*spec))
 		return usage_error(usage, "no mailbox to read: set [bounces] mailbox in the config, "
 				   "give --mailbox SPEC, or pipe one message with --stdin");
+	if (!from_stdin) {
+		/* A spec that cannot be read is the caller's to fix (2), as any usage error. */
+		struct mailbox_spec ms;
+
+		if (mailbox_spec_parse(spec, &ms) < 0)
+			return EXIT_USAGE;
+		mailbox_spec_release(&ms);
+	}
 	if (need_database(cfg) < 0)
 		return from_stdin ? EXIT_TEMPFAIL : EXIT_USAGE;
 	r.database = cfg->database;

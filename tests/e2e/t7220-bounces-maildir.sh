@@ -60,4 +60,8 @@ assert {o["disposition"] for o in objs} == {"processed", "unrecognized"}, objs
 '
 check_exit 1 "a Maildir that does not exist: exit 1" sh -c '"$NEWSBEAT" bounces --mailbox maildir:nowhere 2>err3.txt'
 check "  with an error naming it" grep -q "nowhere" err3.txt
+check_exit 2 "a mailbox spec that cannot be read: a usage error (exit 2)" \
+	sh -c '"$NEWSBEAT" bounces --mailbox "imaps://bounces:hunter2/INBOX" 2>err4.txt'
+check "  refusing the password without repeating it" \
+	sh -c 'grep -q "a password in the mailbox spec is refused" err4.txt && ! grep -q hunter2 err4.txt'
 done_testing
