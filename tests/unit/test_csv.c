@@ -222,6 +222,72 @@ static void test_blocks(void)
 	strbuf_release(&c.out);
 }
 
+/*
+ * A record cut by the 64 KiB read block at each of its bytes: the cut must
+ * not change what is read.  A bare quote in an unquoted field (Bob "B"
+ * Smith) cut there once refused the file; a doubled quote, a quoted line
+ * break and CRLF are cut too, and text after a closing quote stays an
+ * error wherever it is cut.
+ */
+static void test_block_cuts(void)
+{
+	static const struct {
+		const char *row;	/* one record, its line break included */
+		const char *want;	/* its fields as collect_row writes them; NULL: malformed */
+	} rows[] = {
+		{ "q@example.org,AAAAAAAA Bob \"B\" Smith ,x\"\r\n", "q@example.org|AAAAAAAA Bob \"B\" Smith|x\"" },
+		{ "d@example.org,\"say \"\"hi\"\"\",\"a,b\"\r\n", "d@example.org|say \"hi\"|a,b" },
+		{ "e@example.org,\"x\"\",y\"\"z\",E\r\n", "e@example.org|x\",y\"z|E" },
+		{ "c@example.org,\"two\r\nlines\",C\n", "c@example.org|two\r\nlines|C" },
+		{ "p@example.org,  padded  ,\"\"\r\n", "p@example.org|padded|" },
+		{ "b@example.org,\"Alice\"x,\r\n", NULL },
+	};
+	struct collect c = { STRBUF_INIT, 0, 0, 0 };
+	struct strbuf t = STRBUF_INIT, want = STRBUF_INIT;
+	size_t i, cut, len, bad;
+	unsigned long line, row_line;
+	const char *p;
+	long n;
+
+	for (i = 0; i < ARRAY_SIZE(rows); i++) {
+		len = strlen(rows[i].row);
+		bad = 0;
+		for (cut = 0; cut <= len; cut++) {
+			/* One-line records up to 64 KiB - cut, the last one padded to fit. */
+			strbuf_reset(&t);
+			strbuf_addstr(&t, "email,name,x\n");
+			for (line = 2; t.len + 100 < 65536 - cut; line++)
+				strbuf_addf(&t, "m%lu@example.org,Name %lu,\n", line, line);
+			strbuf_addstr(&t, "pad@example.org,");
+			strbuf_addchars(&t, 'p', 65536 - cut - t.len - 2);
+			strbuf_addstr(&t, ",\n");
+			if (t.len != 65536 - cut)
+				BUG("the filler is %zu bytes", t.len);
+			row_line = line + 1;
+			strbuf_addstr(&t, rows[i].row);
+			strbuf_addstr(&t, "z@example.org,Z,\n");
+			for (line = row_line, p = rows[i].row; (p = strchr(p, '\n')) != NULL; p++)
+				line++;
+			strbuf_reset(&want);
+			if (rows[i].want)
+				strbuf_addf(&want, "\n%lu:%s\n%lu:z@example.org|Z|\n", row_line, rows[i].want, line);
+			else
+				strbuf_addf(&want, "error: t.csv:%lu: malformed CSV", row_line);
+			n = parse(t.buf, t.len, &c);
+			if (rows[i].want ? n != (long)row_line + 1 || !strstr(c.out.buf, want.buf) ||
+					   strstr(last_error.buf, "error")
+					 : n != -1 || !strstr(last_error.buf, want.buf))
+				if (!bad++)
+					diag("row %zu cut after %zu bytes: %ld records, %s", i + 1, cut, n,
+					     last_error.buf);
+		}
+		ok(!bad, "row %zu cut by the read block after each of its %zu bytes: read the same", i + 1, len);
+	}
+	strbuf_release(&t);
+	strbuf_release(&want);
+	strbuf_release(&c.out);
+}
+
 static void test_utf8(void)
 {
 	static const struct {
@@ -338,6 +404,7 @@ int main(void)
 	test_delimiters();
 	test_wide_row();
 	test_blocks();
+	test_block_cuts();
 	test_utf8();
 	test_writer();
 	test_writer_bom_field();
