@@ -34,12 +34,35 @@ struct reader {
 	struct strbuf fixed;		/* the piece as libcsv gets it */
 };
 
+/*
+ * Whether a spreadsheet would take a cell s[0..len) for a formula, once
+ * the apostrophes the writer adds are counted out: it starts with = + -
+ * or @ (or a tab or CR, which some skip before them), after any number of
+ * apostrophes.  The writer puts one more apostrophe before such a field
+ * (OWASP's advice against CSV injection: a name typed into the web form
+ * as =HYPERLINK(...) must not become a live link in the operator's
+ * export), and the reader takes one off: an export reads back unchanged
+ * and the mapping is one to one — '=x is written ''=x.
+ */
+static int formula_like(const char *s, size_t len)
+{
+	size_t k = 0;
+
+	while (k < len && s[k] == '\'')
+		k++;
+	return k < len && memchr("=+-@\t\r", s[k], 6) != NULL;
+}
+
 static void on_field(void *s, size_t len, void *data)
 {
 	struct reader *r = data;
 
 	if (r->stop)
 		return;
+	if (len && *(char *)s == '\'' && formula_like(s, len)) {
+		s = (char *)s + 1;	/* the writer's apostrophe */
+		len--;
+	}
 	ALLOC_GROW(r->offsets, r->nfields + 1, r->offsets_alloc);
 	ALLOC_GROW(r->lens, r->nfields + 1, r->lens_alloc);
 	r->offsets[r->nfields] = r->text.len;
@@ -304,27 +327,35 @@ int csvio_utf8_valid(const char *s, size_t len)
 
 void csvio_add_field(struct strbuf *out, const char *s, int first)
 {
+	struct strbuf esc = STRBUF_INIT;
 	size_t len = strlen(s), need;
 
 	if (!first)
 		strbuf_addch(out, ',');
+	if (formula_like(s, len)) {
+		strbuf_addch(&esc, '\'');
+		strbuf_add(&esc, s, len);
+		s = esc.buf;
+		len = esc.len;
+	}
 	/*
 	 * A field starting with U+FEFF is quoted too: first in a file, a
 	 * reader would take it for a byte order mark and drop it.
 	 */
-	if (len && !strpbrk(s, ",;\t\"\r\n") && s[0] != ' ' &&
-	    s[len - 1] != ' ' && s[len - 1] != '\t' && strncmp(s, "\xEF\xBB\xBF", 3) != 0) {
+	if (!len) {
+		;
+	} else if (!strpbrk(s, ",;\t\"\r\n") && s[0] != ' ' && s[len - 1] != ' ' &&
+		   s[len - 1] != '\t' && strncmp(s, "\xEF\xBB\xBF", 3) != 0) {
 		strbuf_add(out, s, len);
-		return;
+	} else {
+		/* RFC 4180 section 2, rules 5-7: enclose in quotes, double the quotes inside. */
+		strbuf_grow(out, 2 * len + 2);
+		need = csv_write(out->buf + out->len, 2 * len + 2, s, len);
+		if (need > 2 * len + 2)
+			BUG("csv_write needs %zu bytes", need);
+		strbuf_setlen(out, out->len + need);
 	}
-	if (!len)
-		return;
-	/* RFC 4180 section 2, rules 5-7: enclose in quotes, double the quotes inside. */
-	strbuf_grow(out, 2 * len + 2);
-	need = csv_write(out->buf + out->len, 2 * len + 2, s, len);
-	if (need > 2 * len + 2)
-		BUG("csv_write needs %zu bytes", need);
-	strbuf_setlen(out, out->len + need);
+	strbuf_release(&esc);
 }
 
 void csvio_end_record(struct strbuf *out)

