@@ -18,6 +18,14 @@
  * Writing quotes a field only when it needs it (a comma, quote, CR, LF,
  * leading/trailing space, or a leading U+FEFF that a reader would take for
  * a byte order mark) and ends records with CRLF (RFC 4180 section 2).
+ *
+ * Formulas.  A field that a spreadsheet would run as a formula — first
+ * character = + - @ tab or CR, after any leading apostrophes — is written
+ * with one apostrophe more in front (=HYPERLINK(...) as '=HYPERLINK(...),
+ * '=x as ''=x), so that an export opened in Excel or LibreOffice shows the
+ * text; the reader takes exactly one apostrophe off such a field, so what
+ * the writer wrote reads back unchanged.  A field like 'x (apostrophe, no
+ * formula character after) is data both ways.
  */
 #include <stddef.h>
 #include <stdio.h>

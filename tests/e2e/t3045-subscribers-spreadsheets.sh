@@ -33,6 +33,31 @@ printf 'email,name\nbob@example.org,Bob "B" Smith\n' > quote.csv
 check "a quote inside an unquoted field is read as written" sh -c \
 	"[ $? -eq 0 ] && $NB subscribers list --list q | grep -q 'Bob \"B\" Smith'"
 check "  with a warning naming the file and line" grep -q 'quote.csv:2: a quote inside an unquoted field' err
+# The same field where the 64 KiB read block cuts it: the quote just
+# before, at and after the cut, and its CRLF split by the cut.
+for at in 65533 65535 65536 65537 65540 cr; do
+	$PY - "$at" > edge.csv <<'EOF'
+import sys
+at = sys.argv[1]
+rows, n = ["email,name\r\n"], 0
+while sum(map(len, rows)) < 65400:
+	n += 1
+	rows.append("m%d@example.org,Name %d\r\n" % (n, n))
+head = "".join(rows) + "q@example.org,"
+tail = 'Bob "B" Smith\r\n'
+# the quote (or the CR) is byte `at` of the file, counting from 0
+if at == "cr":
+	pad = 65535 - len(head) - len(tail) + 2
+else:
+	pad = int(at) - len(head) - 4
+sys.stdout.write(head + "A" * pad + tail + "z@example.org,Z\r\n")
+EOF
+	"$NB" subscribers import edge.csv --list edge$at > out 2> err
+	check "a bare quote cut by the read block ($at) imports" sh -c \
+		"[ $? -eq 0 ] && $NB subscribers list --list edge$at | grep -q 'AAAA*Bob \"B\" Smith' &&
+		 $NB subscribers list --list edge$at | grep -q '^z@example.org'"
+	check "  with the warning naming its line" grep -q 'edge.csv:[0-9]*: a quote inside an unquoted field' err
+done
 printf 'email,name\nx@example.org,"Xavier"junk\ny@example.org,Y\n' > bad.csv
 "$NB" subscribers import bad.csv --list bad > out 2> err
 check "text after a closing quote still refuses the file" test $? -ne 0

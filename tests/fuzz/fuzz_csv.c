@@ -1,8 +1,9 @@
 /*
  * CSV as `subscribers import` reads it: any bytes through csvio_read.
  * Every record it hands on, written back with csvio_add_field and read
- * again, must give the same fields (RFC 4180 round trip), so an export
- * can always be imported.
+ * again, must give the same fields (RFC 4180 round trip, and the
+ * apostrophe before a formula put on and taken off), so an export can
+ * always be imported.
  */
 #include "fuzz.h"
 #include "base/strbuf.h"

