@@ -25,29 +25,13 @@
  */
 #include "base/common.h"
 #include "base/strbuf.h"
+#include "core/address.h"
 #include "store/store_internal.h"
 
 #include <time.h>
 
 /* Merges reported one by one; more are counted. */
 #define FOLD_REPORT 10
-
-/* Equal as SQLite's NOCASE compares: ASCII letters folded, nothing else. */
-static int same_folded(const char *a, const char *b)
-{
-	for (;; a++, b++) {
-		unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
-
-		if (x >= 'A' && x <= 'Z')
-			x = (unsigned char)(x - 'A' + 'a');
-		if (y >= 'A' && y <= 'Z')
-			y = (unsigned char)(y - 'A' + 'a');
-		if (x != y)
-			return 0;
-		if (!x)
-			return 1;
-	}
-}
 
 #define RANK(s) "(CASE " s " WHEN 'complained' THEN 5 WHEN 'bounced' THEN 4" \
 	" WHEN 'unsubscribed' THEN 3 WHEN 'active' THEN 2 ELSE 1 END)"
@@ -115,7 +99,7 @@ static int merge_subscribers(struct store *st)
 		int64_t id = sqlite3_column_int64(s, 0);
 		const char *email = (const char *)sqlite3_column_text(s, 1);
 
-		if (prev_id && same_folded(prev.buf, email)) {
+		if (prev_id && address_same(prev.buf, email)) {
 			ALLOC_GROW(v, n + 1, alloc);
 			v[n].keep = prev_id;
 			v[n].keep_email = xstrdup(prev.buf);
@@ -175,7 +159,7 @@ static int cancel_duplicate_deliveries(struct store *st)
 		const char *email = (const char *)sqlite3_column_text(s, 2);
 		int state = sqlite3_column_int(s, 3);
 
-		if (issue == prev_issue && same_folded(prev.buf, email)) {
+		if (issue == prev_issue && address_same(prev.buf, email)) {
 			if (state == JOURNAL_PENDING || state == JOURNAL_SENDING || state == JOURNAL_RETRY) {
 				ALLOC_GROW(cancel, n + 1, alloc);
 				cancel[n++] = sqlite3_column_int64(s, 0);
@@ -235,7 +219,10 @@ static const char rebuild_sql[] =
 	"INSERT OR IGNORE INTO suppressions_v9 (email, reason, created)"
 	"  SELECT email, reason, created FROM suppressions ORDER BY created, email;"
 	"DROP TABLE suppressions;"
-	"ALTER TABLE suppressions_v9 RENAME TO suppressions;";
+	"ALTER TABLE suppressions_v9 RENAME TO suppressions;"
+	/* Reports are attributed by the address in any case (store_bounce.c). */
+	"DROP INDEX delivery_by_email;"
+	"CREATE INDEX delivery_by_email ON delivery (email COLLATE NOCASE, issue);";
 
 int store_fold_case(struct store *st)
 {
