@@ -151,7 +151,7 @@ static int find_by_returned(struct store *st, const struct bounce_apply_opts *o,
 	if (bounce_apply_unsubscribe_token(o->secret, m->orig_list_unsubscribe, &email, &list) < 0)
 		return 0;
 	*how = "list-unsubscribe";
-	if (!hint || !strcmp(hint, email))
+	if (!hint || address_same(hint, email))
 		r = store_delivery_latest(st, email, d);
 	free(email);
 	free(list);
@@ -204,7 +204,7 @@ static int apply_report(struct store *st, const struct bounce_message *m,
 		const struct bounce_recipient *rc = NULL;
 
 		for (i = 0; i < m->nrcpt && !rc; i++)
-			if (normalize(m->rcpt[i].address, &addr) == 0 && !strcmp(addr.buf, d.email))
+			if (normalize(m->rcpt[i].address, &addr) == 0 && address_same(addr.buf, d.email))
 				rc = &m->rcpt[i];
 		for (i = 0; i < m->nrcpt && !rc; i++)
 			if (m->rcpt[i].kind == m->kind)

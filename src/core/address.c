@@ -411,3 +411,20 @@ int address_split_mailbox(const char *in, struct strbuf *name, struct strbuf *ad
 	strbuf_release(&ab);
 	return 0;
 }
+
+int address_same(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
+
+		/* ASCII only, as SQLite's NOCASE: never the locale's idea of case. */
+		if (x >= 'A' && x <= 'Z')
+			x = (unsigned char)(x - 'A' + 'a');
+		if (y >= 'A' && y <= 'Z')
+			y = (unsigned char)(y - 'A' + 'a');
+		if (x != y)
+			return 0;
+		if (!x)
+			return 1;
+	}
+}

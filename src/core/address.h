@@ -31,6 +31,14 @@ struct strbuf;
 int address_validate(const char *in, struct strbuf *out, const char **why);
 
 /*
+ * 1 if two normalized addresses are one mailbox, else 0: equal but for
+ * ASCII case (in the local part: the domain is already lower-case).
+ * The store compares the same way (COLLATE NOCASE); the local part is
+ * still kept, and sent to, as written.
+ */
+int address_same(const char *a, const char *b);
+
+/*
  * The one mailbox splitter: "addr@example.org", "<addr@example.org>",
  * "Display Name <addr@example.org>" or "\"Quoted, Name\" <addr@...>".
  * On success appends the display name (unquoted, unescaped; "" if none) to

@@ -262,6 +262,27 @@ static int user_version(struct store *st, int *v)
 	return 0;
 }
 
+/* 1 if a row points at one that is not there (or the check failed: reported), else 0. */
+static int foreign_keys_broken(struct store *st)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA foreign_key_check", -1, &s, NULL) != SQLITE_OK) {
+		store_sql_error(st, "cannot check the foreign keys");
+		return 1;
+	}
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE) {
+		store_sql_error(st, "cannot check the foreign keys");
+		return 1;
+	}
+	return 0;
+}
+
 static int migrate(struct store *st)
 {
 	int latest = store_migrations[store_migrations_count - 1].version;
@@ -288,7 +309,8 @@ static int migrate(struct store *st)
 			return error("database '%s' was not upgraded: the copy of the old file failed", st->path);
 		}
 	}
-	if (store_begin(st) < 0) {
+	/* Foreign keys off: a migration may rebuild a table (store_internal.h). */
+	if (store_begin_batch(st) < 0) {
 		strbuf_release(&bak);
 		return -1;
 	}
@@ -314,6 +336,11 @@ static int migrate(struct store *st)
 			error("database '%s': migration to schema version %d (%s) failed; the database is unchanged",
 			      st->path, m->version, m->what);
 		strbuf_release(&sql);
+	}
+	if (!r && foreign_keys_broken(st)) {
+		error("database '%s': the migration to schema version %d would leave rows pointing at nothing; "
+		      "the database is unchanged", st->path, latest);
+		r = -1;
 	}
 	if (r) {
 		store_rollback(st);

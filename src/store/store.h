@@ -5,9 +5,13 @@
  * (store*.c) is the only code that speaks SQL or includes sqlite3.h.
  *
  * Model
- *   subscriber  one per normalized address (address_validate(): the domain
- *               lower-cased and in A-label form, so duplicates are found
- *               case-insensitively on the domain), a display name, created
+ *   subscriber  one per mailbox: the address normalized (address_validate():
+ *               the domain lower-cased and in A-label form) and compared
+ *               without regard to ASCII case in the local part too, so
+ *               Erin@ and erin@ are one subscriber, kept and sent to as
+ *               first written.  Every function taking an address finds
+ *               the subscriber (or suppression) by any case variant.
+ *               A display name, created
  *               and updated times, and attributes: key/value strings, keys
  *               matching [a-z0-9_]+ (usable as {{subscriber.<key>}}).
  *   list        a name ("members"); created on first use.

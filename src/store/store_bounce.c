@@ -84,7 +84,7 @@ int store_delivery_by_issue(struct store *st, int issue, const char *email,
 			    struct store_delivery *d)
 {
 	sqlite3_stmt *s = store_stmt(st, "SELECT " DELIVERY_COLUMNS " FROM delivery"
-				     " WHERE issue = ?1 AND email = ?2 AND " ATTEMPTED);
+				     " WHERE issue = ?1 AND email = ?2 COLLATE NOCASE AND " ATTEMPTED);
 
 	if (!s)
 		return -1;
@@ -107,7 +107,7 @@ int store_delivery_by_message_id(struct store *st, const char *message_id, const
 	 */
 	if (email) {
 		s = store_stmt(st, "SELECT " DELIVERY_COLUMNS " FROM delivery"
-			       " WHERE email = ?2 AND message_id = ?1 AND " ATTEMPTED);
+			       " WHERE email = ?2 COLLATE NOCASE AND message_id = ?1 AND " ATTEMPTED);
 		if (!s)
 			return -1;
 		store_bind_text(s, 2, email);
@@ -124,7 +124,7 @@ int store_delivery_by_message_id(struct store *st, const char *message_id, const
 int store_delivery_latest(struct store *st, const char *email, struct store_delivery *d)
 {
 	sqlite3_stmt *s = store_stmt(st, "SELECT " DELIVERY_COLUMNS " FROM delivery"
-				     " WHERE email = ?1 AND " ATTEMPTED
+				     " WHERE email = ?1 COLLATE NOCASE AND " ATTEMPTED
 				     " ORDER BY issue DESC LIMIT 1");
 
 	if (!s)
@@ -220,7 +220,7 @@ static int suppress(struct store *st, const char *email, const char *reason)
 static int soft_limit_reached(struct store *st, const char *email,
 			      const struct store_bounce_policy *p)
 {
-	sqlite3_stmt *s = store_stmt(st, "SELECT bounce FROM delivery WHERE email = ?1"
+	sqlite3_stmt *s = store_stmt(st, "SELECT bounce FROM delivery WHERE email = ?1 COLLATE NOCASE"
 				     " AND state = " JOURNAL_SQL(SENT) " ORDER BY issue DESC LIMIT ?2");
 	int rc, n = 0;
 

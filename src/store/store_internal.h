@@ -17,6 +17,9 @@
  *      than the table knows is refused.
  *   3. Test it from a database made by raw SQL at the previous version
  *      (see tests/unit/test_store.c, "migration from v1").
+ *   Migrations run with foreign keys off, so a table can be rebuilt
+ *   (create the new one, copy, drop the old, rename: SQLite cannot alter
+ *   a column); PRAGMA foreign_key_check must find nothing before commit.
  */
 #include <sqlite3.h>
 #include <stdint.h>
@@ -61,6 +64,9 @@ struct store_migration {
 };
 extern const struct store_migration store_migrations[];
 extern const size_t store_migrations_count;
+
+/* Migration 9 (store_fold.c): merge case variants, fold the email columns. */
+int store_fold_case(struct store *st);
 
 /*
  * A prepared statement for `sql`, cached per connection (keyed by the

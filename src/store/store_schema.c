@@ -151,6 +151,14 @@ const struct store_migration store_migrations[] = {
 	{ 8, "delivery runs: the segment",
 	  "ALTER TABLE delivery_run ADD COLUMN segment TEXT NOT NULL DEFAULT '';",
 	  NULL },
+	/*
+	 * One subscriber and one suppression per mailbox: the address is
+	 * compared without regard to ASCII case (kept as first written, for
+	 * sending).  store_fold.c merges the case variants a database
+	 * already holds, then rebuilds both tables with COLLATE NOCASE.
+	 */
+	{ 9, "addresses compared without regard to case",
+	  NULL, store_fold_case },
 	/* Append new migrations here; never edit the ones above. */
 };
 

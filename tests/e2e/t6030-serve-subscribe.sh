@@ -109,6 +109,24 @@ check "…with Retry-After" grep -qi '^Retry-After: [1-9]' h
 check "…r6 was not recorded" not status_is r6@example.org pending
 check "another client is not limited" test "$(sub 10.9.9.8 r7@example.org)" = 200
 check "GET is never limited" test "$(http_code -H 'X-Real-IP: 10.9.9.9' "$BASE/subscribe")" = 200
+
+# One mailbox whatever the case of its local part: from four clients,
+# four variants get one confirmation e-mail (confirm_interval), and a
+# variant of an unsubscribed address none.
+n=$(mails)
+i=0
+for v in victim@example.org Victim@example.org vIctim@example.org viCtim@example.org Carol@example.org; do
+	i=$((i + 1))
+	sub "10.8.0.$i" "$v" >/dev/null
+done
+wait_mails $((n + 1))
+sleep 0.5
+check "4 case variants of one address, from 4 clients → 1 confirmation e-mail" test "$(mails)" = $((n + 1))
+check "…one subscriber, pending as first written" \
+	test "$(NB subscribers list --list members | grep -ci '^victim@example.org')" = 1
+check "…victim@example.org" status_is victim@example.org pending
+check "a case variant of unsubscribed carol: she stays unsubscribed" status_is carol@example.org unsubscribed
+check "…and is listed once" test "$(NB subscribers list --list members | grep -ci '^carol@example.org')" = 1
 serve_stop
 check "clean stop" test "$SERVE_RC" -eq 0
 

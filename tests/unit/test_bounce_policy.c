@@ -4,7 +4,8 @@
  * messages over a real database whose deliveries the journal recorded:
  * every row of the policy table, the soft window and its reset, sender
  * blamed rejections, never back to active, duplicates, reports about
- * addresses never sent to, and a 5xx refusal at send time.
+ * addresses never sent to, a report naming the address in another case,
+ * and a 5xx refusal at send time.
  */
 #include "base/common.h"
 #include "base/strbuf.h"
@@ -384,6 +385,16 @@ static void test_final_recipient(void)
 	ok(out.nact == 1 && !strcmp(out.act[0].how, "recipient") && out.act[0].issue == 61,
 	   "to the latest issue sent to it");
 	bounce_outcome_release(&out);
+
+	/* The local part in another case than it was sent to: the same mailbox. */
+	subscribe("Case.Sent@example.org", "fr2");
+	send_issue(62, "fr2", NULL, 0, NULL);
+	report(&m, BOUNCE_HARD, "bounces@example.org", "case.sent@example.org", "5.1.1", 0);
+	is_int(apply(&m, &out), STORE_BOUNCE_BOUNCED, "Final-Recipient in another case: attributed");
+	ok(out.nact == 1 && out.act[0].issue == 62, "  to the issue sent to Case.Sent@");
+	bounce_outcome_release(&out);
+	is_int(status_of("Case.Sent@example.org", "fr2"), STORE_BOUNCED, "  which is bounced");
+	is_int(store_is_suppressed(st, "CASE.SENT@example.org"), 1, "  and suppressed");
 }
 
 static void test_never_back_to_active(void)

@@ -3,9 +3,10 @@
  * email column, attribute names from header cells, ';' and tab files,
  * Latin-1 and Windows-1252, a file that is not UTF-8 refused with one
  * error, rejected rows with their reasons and lines, unsubscribes that
- * stick, a second import that changes nothing, a dry run, a file larger
- * than the reader thread's batches, and the export's apostrophe before a
- * formula taken off. */
+ * stick, a second import that changes nothing, a dry run, case variants
+ * of one address that are one subscriber, a file larger than the reader
+ * thread's batches, and the export's apostrophe before a formula taken
+ * off. */
 #include "base/common.h"
 #include "base/strbuf.h"
 #include "core/address.h"
@@ -376,6 +377,58 @@ static void test_sticky_and_again(void)
 	store_close(st);
 }
 
+/*
+ * The local part is compared without regard to case: a variant of an
+ * unsubscribed or suppressed address is skipped like the address, a
+ * variant of a member (or of an earlier row) is that member, and the
+ * address stays as first written.
+ */
+static long count_members(struct store *st, const char *list)
+{
+	struct store_cursor *c = store_members_open(st, list, STORE_NONE);
+	long n = 0;
+
+	while (c && store_cursor_next(c))
+		n++;
+	store_cursor_close(c);
+	return n;
+}
+
+static void test_case_variants(void)
+{
+	struct store *st = open_db("case.db");
+	struct run r = { .rejects = STRBUF_INIT };
+	struct strbuf v = STRBUF_INIT;
+	struct store_cursor *c;
+	const struct store_recipient *rec;
+
+	import(st, "email\nerin@example.org\nsup@example.org\n", "members", &r);
+	is_int(store_unsubscribe(st, "erin@example.org", "members", "cli"), STORE_ACTIVE, "erin unsubscribes");
+	is_int(store_suppress(st, "sup@example.org", "manual"), 0, "sup is suppressed");
+	import(st, "email,name\nErin@example.org,Erin\nERIN@EXAMPLE.ORG,E2\nSUP@example.org,S\n", "members", &r);
+	ok(r.res == STORE_IMPORT_DONE && r.n.skipped == 3 && !r.n.added && !r.n.updated,
+	   "case variants of the unsubscribed and the suppressed are skipped (%ld added, %ld skipped)",
+	   r.n.added, r.n.skipped);
+	is_int(store_count(st, "members"), 0, "  nobody is mailed");
+	is_int(count_members(st, "members"), 2, "  and no second row appeared");
+
+	import(st, "email,name,city\nAmy@example.org,Amy,Oslo\namy@example.org,Amy,Oslo\n"
+		   "AMY@example.org,Amy A.,Rome\n", "members", &r);
+	ok(r.res == STORE_IMPORT_DONE && r.n.added == 1 && r.n.unchanged == 1 && r.n.updated == 1,
+	   "three variants in one file: one added, then the same subscriber");
+	is_int(store_count(st, "members"), 1, "  one recipient");
+	c = store_recipients_open(st, "members");
+	rec = c ? store_cursor_next(c) : NULL;
+	ok(rec && !strcmp(rec->email, "Amy@example.org") && !strcmp(rec->name, "Amy A."),
+	   "  sent to as first written, with the last row's name");
+	store_cursor_close(c);
+	ok(member_field(st, "members", "amy@example.org", "city", &v) && !strcmp(v.buf, "Rome"),
+	   "  and its data");
+	strbuf_release(&v);
+	strbuf_release(&r.rejects);
+	store_close(st);
+}
+
 /* More rows than two of the reader's batches, one bad in the middle. */
 static void test_large(void)
 {
@@ -453,6 +506,7 @@ int main(void)
 	test_encodings();
 	test_rejects();
 	test_sticky_and_again();
+	test_case_variants();
 	test_large();
 	test_formula_guard();
 	set_report_routine(NULL);

@@ -116,7 +116,7 @@ static void test_basics(void)
 	is_int(store_is_suppressed(st, "jose@example.com"), 0, "jose not suppressed");
 	is_int(store_count(st, "members"), 1, "suppressed and bounced are not recipients");
 	is_int(store_deliverable(st, "jose@example.com", "members"), 1, "deliverable: active jose");
-	is_int(store_deliverable(st, "JOSE@example.com", "members"), 0, "deliverable: the stored (normalized) form only");
+	is_int(store_deliverable(st, "JOSE@example.com", "members"), 1, "deliverable: a case variant is the same mailbox");
 	is_int(store_deliverable(st, "li@example.com", "members"), 0, "not deliverable: bounced li");
 	is_int(store_deliverable(st, "zoe@example.org", "members"), 0, "not deliverable: suppressed zoe, still an active member");
 	is_int(store_deliverable(st, "nobody@example.com", "members"), 0, "not deliverable: not a member");
@@ -406,6 +406,197 @@ static const char v1_sql[] =
 	"INSERT INTO memberships VALUES (1, 2, 'unsubscribed', '2025-06-01T00:00:00Z', 'web');"
 	"PRAGMA user_version = 1;";
 
+/*
+ * One mailbox, whatever the case of its local part: sticky statuses,
+ * suppressions, removal and subscription requests all apply to the
+ * variants, and no variant becomes a second subscriber.
+ */
+static void test_case_variants(void)
+{
+	struct strbuf path = STRBUF_INIT;
+	enum store_result res;
+	enum store_status why = STORE_ACTIVE;
+	struct store_subscriber erin = { "Erin@example.org", "Erin", 0, NULL, NULL };
+	struct store_cursor *c;
+	const struct store_recipient *r;
+	struct store *st;
+
+	db_path(&path, "case.db");
+	st = store_open(path.buf);
+	ok(st != NULL, "a store for case variants");
+	if (!st)
+		return;
+	subscribe(st, "erin@example.org", NULL, "members", 0, &res);
+	is_int(store_unsubscribe(st, "erin@example.org", "members", "cli"), STORE_ACTIVE, "erin unsubscribes");
+	is_int(store_subscribe(st, &erin, "members", 0, &res, &why), 0, "add Erin@example.org");
+	is_int(res, STORE_SKIPPED, "  a case variant of the unsubscribed address is skipped");
+	is_int(why, STORE_UNSUBSCRIBED, "  because it is unsubscribed");
+	subscribe(st, "ERIN@example.org", "E2", "members", 0, &res);
+	is_int(res, STORE_SKIPPED, "  ERIN@example.org too");
+	is_int(store_count(st, "members"), 0, "  nobody to mail");
+	is_int(count_cursor(store_members_open(st, "members", STORE_NONE)), 1, "  one member row");
+	is_int(store_member_status(st, "eRiN@example.org", "members"), STORE_UNSUBSCRIBED,
+	       "the status of any variant is the mailbox's");
+
+	subscribe(st, "Amy@example.org", "Amy", "members", 0, &res);
+	is_int(res, STORE_ADDED, "Amy added");
+	subscribe(st, "amy@example.org", "Amy", "members", 0, &res);
+	is_int(res, STORE_UNCHANGED, "  amy@ is her, unchanged");
+	subscribe(st, "AMY@example.org", "Amy B.", "members", 0, &res);
+	is_int(res, STORE_UPDATED, "  AMY@ with another name updates her");
+	c = store_recipients_open(st, "members");
+	r = store_cursor_next(c);
+	ok(r && !strcmp(r->email, "Amy@example.org") && !strcmp(r->name, "Amy B."),
+	   "  one recipient, sent to as first written");
+	ok(!store_cursor_next(c), "  and no other");
+	store_cursor_close(c);
+	is_int(store_unsubscribe(st, "aMY@example.org", "members", "cli"), STORE_ACTIVE,
+	       "removing a variant unsubscribes her");
+	is_int(store_count(st, "members"), 0, "  no recipient left");
+
+	subscribe(st, "bob@example.org", NULL, "members", 0, &res);
+	is_int(store_set_status(st, "BOB@example.org", NULL, STORE_BOUNCED, "550"), 1,
+	       "a bounce for a variant bounces the subscriber");
+	is_int(store_suppress(st, "sup@example.org", "hard"), 0, "suppress sup@");
+	is_int(store_is_suppressed(st, "SUP@example.org"), 1, "  SUP@ is suppressed");
+	is_int(store_suppress(st, "Sup@example.org", "again"), 0, "  suppressing Sup@ is the same");
+	subscribe(st, "sUp@example.org", NULL, "members", 0, &res);
+	is_int(res, STORE_SKIPPED, "  a variant of a suppressed address is skipped");
+	is_int(store_unsuppress(st, "SUP@example.org"), 1, "  unsuppress by a variant");
+	is_int(store_is_suppressed(st, "sup@example.org"), 0, "  and it is gone");
+
+	/* The web form: one e-mail per mailbox per interval, whatever the case. */
+	is_int(store_subscribe_request(st, "victim@example.org", NULL, "members", 1000, 3600), 1,
+	       "a request for victim@: an e-mail");
+	is_int(store_subscribe_request(st, "Victim@example.org", NULL, "members", 1001, 3600), 0,
+	       "  Victim@ a second later: none");
+	is_int(store_subscribe_request(st, "vIctim@example.org", "V", "members", 1002, 3600), 0,
+	       "  vIctim@: none");
+	is_int(store_confirm(st, "VICTIM@example.org", "members"), STORE_ACTIVE, "  confirm by a variant");
+	is_int(store_member_status(st, "victim@example.org", "members"), STORE_ACTIVE, "  victim@ is active");
+	is_int(count_cursor(store_members_open(st, "members", STORE_NONE)), 4, "four people, four rows");
+	store_close(st);
+	strbuf_release(&path);
+}
+
+/*
+ * A database of schema version 8 that holds case variants (as the old
+ * exact comparison let in): it opens, each mailbox becomes one
+ * subscriber, a sticky status of any variant wins, and a send under way
+ * mails the mailbox once.
+ */
+static const char v8_variants_sql[] =
+	"PRAGMA foreign_keys = OFF;"
+	"DROP TABLE subscribers; DROP TABLE suppressions;"
+	"CREATE TABLE subscribers (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL DEFAULT '', created TEXT NOT NULL, updated TEXT NOT NULL DEFAULT '');"
+	"CREATE TABLE suppressions (email TEXT PRIMARY KEY, reason TEXT NOT NULL DEFAULT '',"
+	"  created TEXT NOT NULL) WITHOUT ROWID;"
+	"INSERT INTO lists VALUES (1, 'members', '2025-01-01T00:00:00Z'), (2, 'board', '2025-01-01T00:00:00Z');"
+	"INSERT INTO subscribers VALUES (1, 'erin@example.org', '', 'c', 'c'), (2, 'Erin@example.org', 'Erin', 'c', 'c'),"
+	"  (3, 'ERIN@example.org', 'E2', 'c', 'c'), (4, 'bo@example.org', 'Bo', 'c', 'c'),"
+	"  (5, 'Bo@example.org', 'Bo', 'c', 'c'), (6, 'pat@example.org', '', 'c', 'c'),"
+	"  (7, 'PAT@example.org', 'Pat', 'c', 'c'), (8, 'kim@example.org', 'Kim', 'c', 'c'),"
+	"  (9, 'Kim@example.org', 'Kim', 'c', 'c');"
+	"INSERT INTO memberships VALUES (1, 1, 'unsubscribed', 'u', 'web'), (1, 2, 'active', 'u', ''),"
+	"  (1, 3, 'active', 'u', ''), (2, 3, 'active', 'u', ''), (1, 4, 'active', 'u', ''),"
+	"  (1, 5, 'active', 'u', ''), (1, 6, 'pending', 'u', ''), (1, 7, 'active', 'u', ''),"
+	"  (1, 8, 'active', 'u', ''), (1, 9, 'complained', 'u', 'arf');"
+	"INSERT INTO attributes VALUES (2, 'country', 'IE'), (1, 'city', 'Cork'), (2, 'city', 'Dublin');"
+	"INSERT INTO confirmations VALUES (1, 6, '', 100), (1, 7, 'Pat', 200);"
+	"INSERT INTO suppressions VALUES ('x@example.org', 'hard', '2025-01-01T00:00:00Z'),"
+	"  ('X@example.org', 'complaint', '2025-02-01T00:00:00Z');"
+	"INSERT INTO delivery_run (issue, list, recipients, created) VALUES (5, 'members', 5, 0);"
+	"INSERT INTO delivery (id, issue, email, list, state) VALUES (1, 5, 'bo@example.org', 'members', 2),"
+	"  (2, 5, 'Bo@example.org', 'members', 0), (3, 5, 'pat@example.org', 'members', 0),"
+	"  (4, 5, 'PAT@example.org', 'members', 3), (5, 5, 'kim@example.org', 'members', 0),"
+	"  (6, 4, 'x@example.org', 'members', 2), (7, 4, 'X@example.org', 'members', 2);"
+	"PRAGMA user_version = 8;";
+
+static int sql_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *s;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static void test_fold_migration(void)
+{
+	struct strbuf path = STRBUF_INIT, v = STRBUF_INIT;
+	struct store_cursor *c;
+	const struct store_recipient *r;
+	enum store_result res;
+	struct store *st;
+	sqlite3 *db;
+	size_t i;
+
+	db_path(&path, "v8-variants.db");
+	st = store_open(path.buf);
+	store_close(st);
+	ok(sqlite3_open(path.buf, &db) == SQLITE_OK &&
+	   sqlite3_exec(db, v8_variants_sql, NULL, NULL, NULL) == SQLITE_OK,
+	   "made a v8 database with case variants by raw SQL");
+	sqlite3_close(db);
+
+	st = store_open(path.buf);
+	ok(st != NULL, "store_open migrates it");
+	if (!st)
+		return;
+	is_int(store_member_status(st, "Erin@example.org", "members"), STORE_UNSUBSCRIBED,
+	       "erin: the unsubscribe of one variant wins over two active ones");
+	is_int(store_member_status(st, "kim@example.org", "members"), STORE_COMPLAINED,
+	       "kim: the complaint of the later variant wins");
+	is_int(store_member_status(st, "erin@example.org", "board"), STORE_ACTIVE,
+	       "  a variant's other list is kept");
+	is_int(store_member_status(st, "pat@example.org", "members"), STORE_ACTIVE, "pat: active beats pending");
+	c = store_recipients_open(st, "members");
+	r = store_cursor_next(c);
+	ok(r && !strcmp(r->email, "bo@example.org"), "recipients: bo as first written");
+	r = store_cursor_next(c);
+	ok(r && !strcmp(r->email, "pat@example.org") && !strcmp(r->name, "Pat"),
+	   "  pat, with the variant's name where hers was empty");
+	ok(!store_cursor_next(c), "  and nobody else");
+	store_cursor_close(c);
+	c = store_member_open(st, "members", "erin@example.org");
+	r = c ? store_cursor_next(c) : NULL;
+	strbuf_reset(&v);
+	for (i = 0; r && i < r->nattrs; i++)
+		strbuf_addf(&v, "%s=%s;", r->attr_keys[i], r->attr_values[i]);
+	ok(r && !strcmp(v.buf, "city=Cork;country=IE;"), "erin's attributes: hers, then the variants' (%s)", v.buf);
+	store_cursor_close(c);
+	is_int(store_subscribe_request(st, "Pat@example.org", NULL, "members", 250, 3600), 0,
+	       "the latest confirmation time of the variants still limits the e-mails");
+	subscribe(st, "ERIN@EXAMPLE.ORG", NULL, "members", 0, &res);
+	is_int(res, STORE_SKIPPED, "a variant of erin is still skipped");
+	is_int(store_is_suppressed(st, "X@example.org"), 1, "the suppression is kept");
+	store_close(st);
+
+	sqlite3_open(path.buf, &db);
+	is_int(sql_int(db, "PRAGMA user_version"), 9, "at schema version 9");
+	is_int(sql_int(db, "SELECT count(*) FROM subscribers"), 4, "four subscribers, one per mailbox");
+	is_int(sql_int(db, "SELECT count(*) FROM memberships"), 5, "five memberships");
+	is_int(sql_int(db, "SELECT count(*) FROM suppressions"), 1, "one suppression");
+	is_int(sql_int(db, "SELECT count(*) FROM suppressions WHERE email = 'x@example.org' AND reason = 'hard'"), 1,
+	       "  the first recorded");
+	is_int(sql_int(db, "SELECT sent FROM confirmations WHERE subscriber_id = 6"), 200, "  pat's request kept, latest");
+	is_int(sql_int(db, "SELECT count(*) FROM confirmations"), 1, "  one request");
+	is_int(sql_int(db, "SELECT state FROM delivery WHERE id = 2"), 5,
+	       "the send under way: the variant of bo, already sent to, is cancelled");
+	is_int(sql_int(db, "SELECT state FROM delivery WHERE id = 3"), 0, "  the first row of pat is kept");
+	is_int(sql_int(db, "SELECT state FROM delivery WHERE id = 4"), 5, "  the other cancelled");
+	is_int(sql_int(db, "SELECT count(*) FROM delivery WHERE state = 5"), 2, "  nothing else");
+	is_int(sql_int(db, "SELECT count(*) FROM delivery WHERE issue = 4 AND state = 2"), 2,
+	       "  a finished send is left as it was");
+	is_int(sql_int(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0, "no row points at nothing");
+	sqlite3_close(db);
+	strbuf_release(&v);
+	strbuf_release(&path);
+}
+
 /* store_backup: a complete, standalone copy, 0600, while the store is open. */
 static void test_backup(void)
 {
@@ -684,6 +875,8 @@ int main(void)
 	test_filter();
 	test_requests();
 	test_migration();
+	test_case_variants();
+	test_fold_migration();
 	test_backup();
 	test_cursor_batches();
 	test_batch();
