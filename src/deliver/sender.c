@@ -268,13 +268,18 @@ static int dispense(struct run *r, struct journal_row *row)
 	}
 }
 
-static void rate_wait(struct run *r)
+/*
+ * Wait for this message's slot under the rate limit (and a slow-down's
+ * pause).  1 if it slept: the world may have changed meanwhile (an
+ * unsubscribe while the message waited), else 0.
+ */
+static int rate_wait(struct run *r)
 {
 	double t, slot;
 
 	/* Unlimited (the default): no lock taken per message. */
 	if (!atomic_load(&r->limited))
-		return;
+		return 0;
 	pthread_mutex_lock(&r->lock);
 	t = run_clock(r);
 	slot = t;
@@ -286,8 +291,10 @@ static void rate_wait(struct run *r)
 		r->next_slot = slot + 1.0 / r->rate;
 	}
 	pthread_mutex_unlock(&r->lock);
-	if (slot > t)
-		run_sleep(r, slot - t, 0);
+	if (slot <= t)
+		return 0;
+	run_sleep(r, slot - t, 0);
+	return 1;
 }
 
 /* The relay said "slow down": halve the rate and pause everyone briefly. */
@@ -510,6 +517,16 @@ static int still_wanted(struct run *r, const struct journal_row *row, int checke
 	return journal_deliverable(r->o->journal, row->email, row->list);
 }
 
+/* The row's recipient is no longer deliverable: cancelled, never sent. */
+static void cancel(struct worker *w, const struct journal_row *row, int64_t now,
+		   struct journal_outcome *out)
+{
+	out->state = JOURNAL_CANCELLED;
+	out->reply = "unsubscribed or suppressed during the send";
+	record(w, row->id, now, out);
+	atomic_fetch_add(&w->run->cancelled, 1);
+}
+
 static void deliver(struct worker *w, struct journal_row *row, int checked,
 		    struct strbuf *eml, struct strbuf *msgid, int *no_reply_streak)
 {
@@ -532,10 +549,7 @@ static void deliver(struct worker *w, struct journal_row *row, int checked,
 	}
 	if (allowed == 0) {
 		/* Unsubscribed or suppressed after the snapshot: never send. */
-		out.state = JOURNAL_CANCELLED;
-		out.reply = "unsubscribed or suppressed during the send";
-		record(w, row->id, now, &out);
-		atomic_fetch_add(&r->cancelled, 1);
+		cancel(w, row, now, &out);
 		return;
 	}
 	strbuf_reset(eml);
@@ -551,7 +565,25 @@ static void deliver(struct worker *w, struct journal_row *row, int checked,
 			   "nobody was marked failed: fix it and run send again");
 		return;
 	}
-	rate_wait(r);
+	if (rate_wait(r)) {
+		/*
+		 * The message waited for its slot (2 s at rate = 0.5, more
+		 * after a slow-down): the check above is that old, and an
+		 * unsubscribe meanwhile must still be honoured.  Asked again
+		 * only after a wait, so an unlimited run pays nothing.
+		 */
+		if (!stopping(r))
+			allowed = still_wanted(r, row, NOT_CHECKED);
+		if (allowed < 0) {
+			journal_release_row(o->journal, row->id);
+			stop_fatal(r, "cannot check the subscriber's status");
+			return;
+		}
+		if (allowed == 0) {
+			cancel(w, row, now, &out);
+			return;
+		}
+	}
 	if (stopping(r)) {
 		journal_release_row(o->journal, row->id);
 		return;

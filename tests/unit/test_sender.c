@@ -39,6 +39,39 @@ static int build(void *data, const struct journal_row *row, struct strbuf *eml,
 	return 0;
 }
 
+/* Subscribe user0..user(n-1) to "members" in the store of journal `name`. */
+static int subscribe_all(const char *name, int n)
+{
+	struct strbuf db = STRBUF_INIT, email = STRBUF_INIT;
+	struct store *st;
+	enum store_result sres;
+	int i;
+
+	strbuf_addf(&db, "%s/%s.db", dir, name);
+	st = store_open(db.buf);
+	for (i = 0; st && i < n; i++) {
+		struct store_subscriber sub = { NULL, "Reader", 0, NULL, NULL };
+
+		strbuf_reset(&email);
+		strbuf_addf(&email, "user%d@example.org", i);
+		sub.email = email.buf;
+		store_subscribe(st, &sub, "members", 0, &sres, NULL);
+	}
+	store_close(st);
+	strbuf_release(&db);
+	strbuf_release(&email);
+	return st != NULL;
+}
+
+static int state_of(void *data, const struct journal_entry *e)
+{
+	struct { const char *email; int state; } *q = data;
+
+	if (!strcmp(e->email, q->email))
+		q->state = (int)e->state;
+	return 0;
+}
+
 static int count_odd_sent(void *data, const struct journal_entry *e)
 {
 	int n = atoi(e->email + strlen("user"));
@@ -76,15 +109,30 @@ static double fake_clock(void *data)
 	return t;
 }
 
+/* Set: the first sleep unsubscribes this address from "members" in that store. */
+static const char *unsub_on_sleep, *unsub_db;
+
 static void fake_sleep(void *data, double s)
 {
+	const char *who;
+
 	(void)data;
 	pthread_mutex_lock(&fake_lock);
 	if (nsleeps < (int)ARRAY_SIZE(sleeps))
 		sleeps[nsleeps] = s;
 	nsleeps++;
 	fake_now += s;
+	who = unsub_on_sleep;
+	unsub_on_sleep = NULL;
 	pthread_mutex_unlock(&fake_lock);
+	if (who) {
+		/* As `subscribers remove` or serve's unsubscribe would, while the message waits. */
+		struct store *st = store_open(unsub_db);
+
+		if (st)
+			store_unsubscribe(st, who, "members", "web");
+		store_close(st);
+	}
 }
 
 /*
@@ -430,6 +478,35 @@ int main(void)
 		is_int(odd_sent, 0, "no odd-numbered recipient was sent to");
 	}
 	journal_close(j);
+	/*
+	 * Rate-limited (rate = 0.5: 2 s a message): user1 unsubscribes
+	 * while its message waits for its slot, after the check before it
+	 * was built.  It must be cancelled, not sent.
+	 */
+	j = fresh_journal("rate-cancel", 5);
+	ok(subscribe_all("rate-cancel", 5), "the store holds the 5 recipients");
+	cfg.connections = 1;
+	cfg.rate = 0.5;
+	strbuf_addf(&sb, "%s/rate-cancel.db", dir);
+	unsub_db = sb.buf;
+	unsub_on_sleep = "user1@example.org";
+	run(&cfg, j, 0, 1, &res);
+	unsub_on_sleep = NULL;
+	ok(nsleeps >= 4 && sleeps[0] == 2, "  each message after the first waited 2 s (%d waits)", nsleeps);
+	is_int(res.cancelled, 1, "an unsubscribe while the message waits for its slot cancels it");
+	is_int(res.sent, 4, "  the other four are sent");
+	{
+		struct { const char *email; int state; } q = { "user1@example.org", -1 };
+
+		journal_each(j, 1, ~0u, state_of, &q);
+		is_int(q.state, JOURNAL_CANCELLED, "  the journal says cancelled for user1");
+	}
+	strbuf_reset(&sb);
+	unsub_db = NULL;
+	cfg.rate = 0;
+	cfg.connections = 3;
+	journal_close(j);
+
 	/*
 	 * A message that cannot be built stops the run: the config or the
 	 * templates are at fault, not the recipient, so nobody is failed
