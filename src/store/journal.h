@@ -168,6 +168,25 @@ int journal_deliverable(struct journal *j, const char *email, const char *list);
 /* Put claimed but unsent rows back to pending (e.g. after a fatal error). */
 int journal_release_row(struct journal *j, int64_t id);
 
+/*
+ * Take back the outcome just recorded for a row (failed or retry, one
+ * attempt more than prior's): its attempt count, ambiguous count and
+ * first attempt become prior's again, and it is due at once (pending, or
+ * retry if tried before), with reply as its last reply.  For refusals
+ * found afterwards to be the relay's or the sending set-up's, not the
+ * recipient's.  A row that has moved on since (claimed again, sent) is
+ * left alone.  1 if the row was put back, 0 if not, -1 on error.
+ */
+int journal_restore_row(struct journal *j, const struct journal_row *prior, int64_t now,
+			const char *reply);
+
+/*
+ * 1 if a 5xx reply at send time blames the sending set-up or the message,
+ * not the address (the rule the bounce policy applies to such replies,
+ * store_bounce.c): every recipient would meet it.  Else 0.
+ */
+int journal_reply_blames_sender(int code, const char *reply);
+
 /* counts[state] for issue. */
 int journal_counts(struct journal *j, int issue, long counts[JOURNAL_NSTATES]);
 
