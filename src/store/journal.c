@@ -108,7 +108,10 @@ static const char sql_restore[] =
 static const char sql_requeue_failed[] =
 	"UPDATE delivery SET state = " JOURNAL_SQL(PENDING) ", attempts = 0, "
 	"ambiguous = 0, first_attempt = 0, next_attempt = 0, updated = ?2 "
-	"WHERE issue = ?1 AND state = " JOURNAL_SQL(FAILED);
+	"WHERE issue = ?1 AND state = " JOURNAL_SQL(FAILED) " AND (?3 OR ambiguous = 0)";
+static const char sql_failed_ambiguous[] =
+	"SELECT count(*) FROM delivery WHERE issue = ?1 AND state = " JOURNAL_SQL(FAILED)
+	" AND ambiguous > 0";
 static const char sql_run_list[] = "SELECT list FROM delivery_run WHERE issue = ?1";
 static const char sql_run_segment[] = "SELECT segment FROM delivery_run WHERE issue = ?1";
 static const char sql_run_insert[] =
@@ -329,7 +332,26 @@ int journal_recover(struct journal *j, int issue)
 	return r;
 }
 
-long journal_requeue_failed(struct journal *j, int issue, int64_t now)
+long journal_failed_ambiguous(struct journal *j, int issue)
+{
+	sqlite3_stmt *st;
+	long n = -1;
+
+	pthread_mutex_lock(&j->lock);
+	st = store_stmt(j->st, sql_failed_ambiguous);
+	if (st) {
+		sqlite3_bind_int(st, 1, issue);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = (long)sqlite3_column_int64(st, 0);
+		else
+			store_sql_error(j->st, "cannot count the failed rows");
+		sqlite3_reset(st);
+	}
+	pthread_mutex_unlock(&j->lock);
+	return n;
+}
+
+long journal_requeue_failed(struct journal *j, int issue, int64_t now, int ambiguous_too)
 {
 	sqlite3_stmt *st;
 	long n = -1;
@@ -339,6 +361,7 @@ long journal_requeue_failed(struct journal *j, int issue, int64_t now)
 	if (st) {
 		sqlite3_bind_int(st, 1, issue);
 		sqlite3_bind_int64(st, 2, now);
+		sqlite3_bind_int(st, 3, ambiguous_too);
 		if (store_step_done(j->st, st, "cannot re-queue the failed rows") == 0)
 			n = (long)store_changes(j->st);
 	}

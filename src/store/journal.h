@@ -120,12 +120,17 @@ int journal_recover(struct journal *j, int issue);
 /*
  * After taking the issue lock, for `send --retry-failed` once the cause is
  * fixed: the issue's failed rows become pending with a fresh attempt count
- * and retry window (the last reply is kept until the next outcome).  No
- * other state is touched: sent, retry, pending and cancelled rows stay as
- * they are.  One committed statement.  Returns the number of rows
- * re-queued, or -1.
+ * and retry window (the last reply is kept until the next outcome).
+ * Failed rows whose connection was lost after the final dot (ambiguous >
+ * 0: a copy may already have arrived, or two) are left failed unless
+ * ambiguous_too.  No other state is touched: sent, retry, pending and
+ * cancelled rows stay as they are.  One committed statement.  Returns the
+ * number of rows re-queued, or -1.
  */
-long journal_requeue_failed(struct journal *j, int issue, int64_t now);
+long journal_requeue_failed(struct journal *j, int issue, int64_t now, int ambiguous_too);
+
+/* The issue's failed rows with a connection lost after the final dot (ambiguous > 0), or -1. */
+long journal_failed_ambiguous(struct journal *j, int issue);
 
 /*
  * Claim up to n due rows (pending, or retry with next_attempt <= now) with
