@@ -34,7 +34,8 @@
 
 static const char usage[] =
 	"usage: newsbeat send ISSUE [--list L] [--where KEY=VALUE]... [--test EMAIL]... [--dry-run]\n"
-	"                           [--yes] [--limit N] [--retry-failed] [--no-archive]\n"
+	"                           [--yes] [--limit N] [--retry-failed] [--retry-ambiguous]\n"
+	"                           [--no-archive]\n"
 	"\n"
 	"Deliver ISSUE (issue-42, 42, or a path to the .md file) to every active\n"
 	"subscriber of the list, one personalized message each, through the\n"
@@ -60,7 +61,11 @@ static const char usage[] =
 	"  --limit N     send at most N messages in this run\n"
 	"  --retry-failed  once the cause is fixed (a config value, the relay), put\n"
 	"                the issue's failed recipients back in the queue and send to\n"
-	"                them; asks like a send (or --yes); sent rows are never touched\n"
+	"                them; asks like a send (or --yes); sent rows are never touched.\n"
+	"                Rows that failed after the connection was lost following the\n"
+	"                final dot stay failed: a copy may already have arrived\n"
+	"  --retry-ambiguous  --retry-failed, those rows included (check with the\n"
+	"                recipients first: they may get the issue once more)\n"
 	"  --no-archive  do not rebuild the archive first (run 'newsbeat archive' yourself)\n";
 
 static volatile sig_atomic_t interrupted;
@@ -356,6 +361,7 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		{ "yes", no_argument, NULL, 'y' },
 		{ "limit", required_argument, NULL, 'L' },
 		{ "retry-failed", no_argument, NULL, 'R' },
+		{ "retry-ambiguous", no_argument, NULL, 'M' },
 		{ "no-archive", no_argument, NULL, 'A' },
 		{ "where", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
@@ -367,6 +373,8 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 	struct store_filter *where = NULL;
 	struct strbuf segment = STRBUF_INIT;
 	int dry_run = 0, yes = 0, retry_failed = 0, no_archive = 0, opt, ret = EXIT_USAGE, has;
+	int retry_ambiguous = 0;
+	long amb_failed = 0, to_requeue = 0;
 	long limit = 0;
 	struct strbuf path = STRBUF_INIT, from = STRBUF_INIT, sb = STRBUF_INIT;
 	enum issue_state state;
@@ -395,6 +403,7 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		case 'n': dry_run = 1; break;
 		case 'y': yes = 1; break;
 		case 'R': retry_failed = 1; break;
+		case 'M': retry_failed = retry_ambiguous = 1; break;
 		case 'A': no_archive = 1; break;
 		case 'W':
 			ALLOC_GROW(wheres, nwheres + 1, wheres_alloc);
@@ -516,10 +525,24 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		      is.number, is.number);
 		goto out;
 	}
-	if (retry_failed && !c[JOURNAL_FAILED]) {
-		printf("issue %d has no failed recipients; nothing re-queued\n", is.number);
+	if (retry_failed) {
+		/*
+		 * A row failed after the connection was lost following the
+		 * final dot may have arrived once or twice already: sending it
+		 * again is a third copy, so only on request.
+		 */
+		amb_failed = retry_ambiguous ? 0 : journal_failed_ambiguous(run.journal, is.number);
+		if (amb_failed < 0)
+			goto out;
+		to_requeue = c[JOURNAL_FAILED] - amb_failed;
+	}
+	if (retry_failed && !to_requeue) {
+		printf("issue %d has no failed recipients to re-queue; nothing re-queued\n", is.number);
 		retry_failed = 0;
 	}
+	if (amb_failed > 0)
+		printf("%ld row(s) left failed because a copy may have arrived (the connection was lost "
+		       "after the final dot); --retry-ambiguous sends them again\n", amb_failed);
 	if (has && !retry_failed && !c[JOURNAL_PENDING] && !c[JOURNAL_SENDING] && !c[JOURNAL_RETRY]) {
 		/* Nothing to ask about: say where the issue stands and stop. */
 		printf("issue %d is complete: %ld sent, %ld failed, %ld cancelled; nothing left to send\n",
@@ -554,7 +577,7 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 		}
 		if (retry_failed)
 			fprintf(stderr, "recipients: %ld that failed, to send again; %ld others left to "
-				"send; %ld already sent (not touched)\n", c[JOURNAL_FAILED], n,
+				"send; %ld already sent (not touched)\n", to_requeue, n,
 				c[JOURNAL_SENT]);
 		else if (has)
 			fprintf(stderr, "recipients: %ld left to send (resuming; %ld already sent)\n",
@@ -576,7 +599,7 @@ int cmd_send(int argc, char **argv, struct config *cfg)
 	if (!has && send_run_snapshot(&run, ctx.source, list) < 0)
 		goto out;
 	if (retry_failed) {
-		long n = send_run_requeue_failed(&run);
+		long n = send_run_requeue_failed(&run, retry_ambiguous);
 
 		if (n < 0)
 			goto out;

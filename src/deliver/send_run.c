@@ -168,9 +168,9 @@ int send_run_snapshot(struct send_run *r, struct send_source *src, const char *l
 	return send_run_counts(r);
 }
 
-long send_run_requeue_failed(struct send_run *r)
+long send_run_requeue_failed(struct send_run *r, int ambiguous_too)
 {
-	long n = journal_requeue_failed(r->journal, r->issue, (int64_t)clock_now());
+	long n = journal_requeue_failed(r->journal, r->issue, (int64_t)clock_now(), ambiguous_too);
 
 	if (n < 0 || send_run_counts(r) < 0)
 		return -1;

@@ -52,8 +52,12 @@ int send_run_open(struct send_run *r, const struct config *cfg, int issue, const
  */
 int send_run_snapshot(struct send_run *r, struct send_source *src, const char *list);
 
-/* Put the failed rows back in the queue (--retry-failed): how many, or -1. */
-long send_run_requeue_failed(struct send_run *r);
+/*
+ * Put the failed rows back in the queue (--retry-failed), those that may
+ * already have arrived (journal_requeue_failed) only with ambiguous_too:
+ * how many, or -1.
+ */
+long send_run_requeue_failed(struct send_run *r, int ambiguous_too);
 
 /* Re-read r->counts. */
 int send_run_counts(struct send_run *r);

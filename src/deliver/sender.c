@@ -27,12 +27,27 @@
 #define MAX_CONNECT_FAILURES 5	/* consecutive failures with no reply: stop */
 #define RELAY_DELAY_MAX 300.0	/* seconds: the longest wait between tries of a relay that is down */
 /*
+ * Consecutive recipients (across connections) refused the same way for a
+ * reason that is not theirs before the refusals are taken for what they
+ * are: a 5xx blaming the sending set-up or the message stops the run, a
+ * 4xx after MAIL FROM is the relay's trouble.  One or two may be the
+ * recipients' own (a domain's policy, a full mailbox); five in a row is
+ * every recipient meeting the same wall.
+ */
+#define STREAK_LIMIT 5
+/*
  * connections = auto: the shortest throughput sample.  Every second spent
  * at a count that is too low is lost at the start of the run; under half
  * a second, the replies in flight make the sample noisier than the 50 %
  * gain a doubling must show.
  */
 #define SAMPLE_SECONDS 0.5
+
+enum streak {
+	STREAK_NONE,		/* sent, or an outcome about the recipient */
+	STREAK_BLAME,		/* 5xx that blames the sending set-up or the message */
+	STREAK_RELAY,		/* 4xx (421 included) at RCPT TO, DATA or the final dot */
+};
 
 struct run {
 	const struct sender_opts *o;
@@ -84,7 +99,23 @@ struct run {
 	int active, answered, peak_answered;
 	double rtt;		/* the smallest EHLO round trip seen; 0 none */
 	double start;
+	/*
+	 * The streak (under the lock): the last recipients' refusals, all
+	 * of one kind (enum streak), with each row as it was before, so
+	 * that their outcomes can be taken back (journal_restore_row).
+	 * Tripped: blame_stopped (the run stops) or relay_trouble (4xx
+	 * replies after MAIL FROM are waited out like a relay that is down,
+	 * until another kind of outcome).
+	 */
+	enum streak streak_kind;
+	int streak_n;
+	struct streak_row {
+		struct journal_row prior;	/* scalars only: id, attempts, ambiguous, first_attempt */
+		int failed;			/* recorded failed (else retry) */
+	} streak_rows[STREAK_LIMIT];
+	atomic_int blame_stopped, relay_trouble;
 };
+
 
 static void sleep_seconds(double s)
 {
@@ -268,13 +299,18 @@ static int dispense(struct run *r, struct journal_row *row)
 	}
 }
 
-static void rate_wait(struct run *r)
+/*
+ * Wait for this message's slot under the rate limit (and a slow-down's
+ * pause).  1 if it slept: the world may have changed meanwhile (an
+ * unsubscribe while the message waited), else 0.
+ */
+static int rate_wait(struct run *r)
 {
 	double t, slot;
 
 	/* Unlimited (the default): no lock taken per message. */
 	if (!atomic_load(&r->limited))
-		return;
+		return 0;
 	pthread_mutex_lock(&r->lock);
 	t = run_clock(r);
 	slot = t;
@@ -286,8 +322,10 @@ static void rate_wait(struct run *r)
 		r->next_slot = slot + 1.0 / r->rate;
 	}
 	pthread_mutex_unlock(&r->lock);
-	if (slot > t)
-		run_sleep(r, slot - t, 0);
+	if (slot <= t)
+		return 0;
+	run_sleep(r, slot - t, 0);
+	return 1;
 }
 
 /* The relay said "slow down": halve the rate and pause everyone briefly. */
@@ -510,6 +548,103 @@ static int still_wanted(struct run *r, const struct journal_row *row, int checke
 	return journal_deliverable(r->o->journal, row->email, row->list);
 }
 
+/* The kind of streak a transport's outcome belongs to. */
+static enum streak streak_of(const struct transport_status *st)
+{
+	if (st->result == TRANSPORT_PERMFAIL && journal_reply_blames_sender(st->code, st->reply))
+		return STREAK_BLAME;
+	if (st->result == TRANSPORT_TEMPFAIL && st->code >= 400 && st->code <= 499)
+		return STREAK_RELAY;
+	return STREAK_NONE;
+}
+
+/*
+ * Add row's outcome (just recorded; *prior: the row as claimed) to the
+ * streak.  Returns the number of outcomes taken back: 0 when the streak
+ * goes on or is broken; else the streak tripped (now, or already) and
+ * those rows are due again as they were, their counts undone.
+ */
+static int streak_note(struct worker *w, const struct journal_row *prior, int failed,
+		       enum streak kind, const struct transport_status *st)
+{
+	struct run *r = w->run;
+	struct streak_row back[STREAK_LIMIT];
+	int n = 0, i;
+	int64_t now = run_wall(r);
+
+	pthread_mutex_lock(&r->lock);
+	if (kind == STREAK_NONE || kind != r->streak_kind) {
+		r->streak_kind = kind;
+		r->streak_n = 0;
+		if (kind != STREAK_RELAY)
+			atomic_store(&r->relay_trouble, 0);
+	}
+	if (kind == STREAK_NONE) {
+		pthread_mutex_unlock(&r->lock);
+		return 0;
+	}
+	memset(&back[0], 0, sizeof(back[0]));
+	back[0].prior.id = prior->id;
+	back[0].prior.attempts = prior->attempts;
+	back[0].prior.ambiguous = prior->ambiguous;
+	back[0].prior.first_attempt = prior->first_attempt;
+	back[0].failed = failed;
+	n++;
+	if ((kind == STREAK_BLAME && atomic_load(&r->blame_stopped)) ||
+	    (kind == STREAK_RELAY && atomic_load(&r->relay_trouble))) {
+		/* Tripped while this one was on the wire: the same verdict. */
+	} else if (r->streak_n + 1 < STREAK_LIMIT) {
+		r->streak_rows[r->streak_n++] = back[0];
+		pthread_mutex_unlock(&r->lock);
+		return 0;
+	} else {
+		for (i = 0; i < r->streak_n; i++)
+			back[n++] = r->streak_rows[i];
+		r->streak_n = 0;
+		if (kind == STREAK_BLAME) {
+			char why[600];
+
+			snprintf(why, sizeof(why), "%d recipients in a row were refused with a reply that "
+				 "blames the sending set-up or the message, not the addresses: %.200s; "
+				 "nobody was marked failed for it: fix the cause (relay access, "
+				 "authentication, the message's size or content) and run send again",
+				 STREAK_LIMIT, st->reply);
+			atomic_store(&r->blame_stopped, 1);
+			stop_fatal_locked(r, why);
+		} else {
+			atomic_store(&r->relay_trouble, 1);
+		}
+	}
+	/*
+	 * Due again before the counts drop (see the TRANSPORT_UNAVAILABLE
+	 * case in deliver()), and under the lock: no worker claims one of
+	 * these rows before its outcome is taken back.
+	 */
+	for (i = 0; i < n; i++) {
+		int put = journal_restore_row(r->o->journal, &back[i].prior, now, st->reply);
+
+		if (put < 0)
+			stop_fatal_locked(r, "cannot put refused rows back in the queue (see the error above)");
+		if (put <= 0)
+			continue;
+		atomic_fetch_sub(back[i].failed ? &r->failed : &r->retry, 1);
+		atomic_fetch_sub(&r->attempted, 1);
+		r->handed--;	/* nor one of --limit's */
+	}
+	pthread_mutex_unlock(&r->lock);
+	return n;
+}
+
+/* The row's recipient is no longer deliverable: cancelled, never sent. */
+static void cancel(struct worker *w, const struct journal_row *row, int64_t now,
+		   struct journal_outcome *out)
+{
+	out->state = JOURNAL_CANCELLED;
+	out->reply = "unsubscribed or suppressed during the send";
+	record(w, row->id, now, out);
+	atomic_fetch_add(&w->run->cancelled, 1);
+}
+
 static void deliver(struct worker *w, struct journal_row *row, int checked,
 		    struct strbuf *eml, struct strbuf *msgid, int *no_reply_streak)
 {
@@ -518,6 +653,7 @@ static void deliver(struct worker *w, struct journal_row *row, int checked,
 	const struct config *cfg = o->cfg;
 	struct transport_status st;
 	struct journal_outcome out;
+	enum streak kind;
 	int64_t now = run_wall(r);
 	int allowed = still_wanted(r, row, checked);
 
@@ -532,10 +668,7 @@ static void deliver(struct worker *w, struct journal_row *row, int checked,
 	}
 	if (allowed == 0) {
 		/* Unsubscribed or suppressed after the snapshot: never send. */
-		out.state = JOURNAL_CANCELLED;
-		out.reply = "unsubscribed or suppressed during the send";
-		record(w, row->id, now, &out);
-		atomic_fetch_add(&r->cancelled, 1);
+		cancel(w, row, now, &out);
 		return;
 	}
 	strbuf_reset(eml);
@@ -551,7 +684,25 @@ static void deliver(struct worker *w, struct journal_row *row, int checked,
 			   "nobody was marked failed: fix it and run send again");
 		return;
 	}
-	rate_wait(r);
+	if (rate_wait(r)) {
+		/*
+		 * The message waited for its slot (2 s at rate = 0.5, more
+		 * after a slow-down): the check above is that old, and an
+		 * unsubscribe meanwhile must still be honoured.  Asked again
+		 * only after a wait, so an unlimited run pays nothing.
+		 */
+		if (!stopping(r))
+			allowed = still_wanted(r, row, NOT_CHECKED);
+		if (allowed < 0) {
+			journal_release_row(o->journal, row->id);
+			stop_fatal(r, "cannot check the subscriber's status");
+			return;
+		}
+		if (allowed == 0) {
+			cancel(w, row, now, &out);
+			return;
+		}
+	}
 	if (stopping(r)) {
 		journal_release_row(o->journal, row->id);
 		return;
@@ -571,6 +722,24 @@ static void deliver(struct worker *w, struct journal_row *row, int checked,
 	now = run_wall(r);
 	if (st.rtt > 0)
 		note_rtt(r, st.rtt);
+	kind = streak_of(&st);
+	if ((kind == STREAK_RELAY && atomic_load(&r->relay_trouble)) ||
+	    (kind == STREAK_BLAME && atomic_load(&r->blame_stopped))) {
+		/*
+		 * The streak has tripped: this refusal is the relay's or the
+		 * set-up's like the ones before it, not this recipient's.
+		 */
+		if (st.slow_down)
+			slow_down(r);
+		journal_release_row(o->journal, row->id);
+		atomic_fetch_sub(&r->attempted, 1);
+		pthread_mutex_lock(&r->lock);
+		r->handed--;
+		pthread_mutex_unlock(&r->lock);
+		if (kind == STREAK_RELAY)
+			relay_unavailable(w, &st);
+		return;
+	}
 	if (st.result == TRANSPORT_UNAVAILABLE) {
 		/*
 		 * Not this recipient's attempt: the row goes back as it was,
@@ -601,6 +770,7 @@ static void deliver(struct worker *w, struct journal_row *row, int checked,
 		/* Committed right after the 250: see docs/delivery.md. */
 		record(w, row->id, now, &out);
 		atomic_fetch_add(&r->sent, 1);
+		streak_note(w, row, 0, STREAK_NONE, &st);
 		speed_up(r);
 		return;
 	case TRANSPORT_PERMFAIL:
@@ -609,6 +779,7 @@ static void deliver(struct worker *w, struct journal_row *row, int checked,
 		out.attempts++;
 		record(w, row->id, now, &out);
 		atomic_fetch_add(&r->failed, 1);
+		streak_note(w, row, 1, kind, &st);
 		return;
 	case TRANSPORT_FATAL:
 		journal_release_row(o->journal, row->id);
@@ -616,6 +787,7 @@ static void deliver(struct worker *w, struct journal_row *row, int checked,
 		return;
 	case TRANSPORT_AMBIGUOUS:
 		/* The server may have queued it: count it and retry only once. */
+		streak_note(w, row, 0, STREAK_NONE, &st);
 		atomic_fetch_add(&r->ambiguous, 1);
 		out.ambiguous++;
 		out.attempts++;
@@ -649,6 +821,11 @@ static void deliver(struct worker *w, struct journal_row *row, int checked,
 		out.next_attempt = now + sender_backoff(cfg->retry_backoff, out.attempts);
 		record(w, row->id, now, &out);
 		atomic_fetch_add(&r->retry, 1);
+	}
+	if (streak_note(w, row, out.state == JOURNAL_FAILED, kind, &st) > 0) {
+		/* The relay's trouble, not theirs: wait as for a relay that is down. */
+		relay_unavailable(w, &st);
+		return;
 	}
 	if (st.code == 0) {
 		/* No reply at all (refused, timeout): don't hammer a dead relay. */

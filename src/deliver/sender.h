@@ -21,6 +21,14 @@
  *                            minutes) and tries again; once the relay has
  *                            answered nothing for retry_for seconds the
  *                            run stops
+ *   five recipients in a row refused with a 5xx blaming the sending
+ *   set-up or the message (journal_reply_blames_sender)
+ *                          → the run stops; those rows are due again as
+ *                            they were, nobody failed
+ *   five recipients in a row with a 4xx at RCPT TO or later
+ *                          → those rows are due again as they were, and
+ *                            4xx replies are handled as the relay being
+ *                            unavailable until a message is accepted
  *   fatal (auth, TLS, sender refused) → the run stops; the row stays due
  *   message cannot be built → the run stops; the row stays due
  */

@@ -100,10 +100,18 @@ static const char sql_record[] =
 	" ELSE " JOURNAL_SQL(PENDING) " END WHERE state = " JOURNAL_SQL(SENDING)
 static const char sql_release[] = SQL_UNCLAIM " AND id = ?1";
 static const char sql_recover[] = SQL_UNCLAIM " AND issue = ?1";
+static const char sql_restore[] =
+	"UPDATE delivery SET state = CASE WHEN ?2 > 0 THEN " JOURNAL_SQL(RETRY) " ELSE "
+	JOURNAL_SQL(PENDING) " END, attempts = ?2, ambiguous = ?3, first_attempt = ?4, "
+	"next_attempt = 0, last_reply = ?5, updated = ?6 WHERE id = ?1 AND attempts = ?2 + 1 AND "
+	"state IN (" JOURNAL_SQL(RETRY) ", " JOURNAL_SQL(FAILED) ")";
 static const char sql_requeue_failed[] =
 	"UPDATE delivery SET state = " JOURNAL_SQL(PENDING) ", attempts = 0, "
 	"ambiguous = 0, first_attempt = 0, next_attempt = 0, updated = ?2 "
-	"WHERE issue = ?1 AND state = " JOURNAL_SQL(FAILED);
+	"WHERE issue = ?1 AND state = " JOURNAL_SQL(FAILED) " AND (?3 OR ambiguous = 0)";
+static const char sql_failed_ambiguous[] =
+	"SELECT count(*) FROM delivery WHERE issue = ?1 AND state = " JOURNAL_SQL(FAILED)
+	" AND ambiguous > 0";
 static const char sql_run_list[] = "SELECT list FROM delivery_run WHERE issue = ?1";
 static const char sql_run_segment[] = "SELECT segment FROM delivery_run WHERE issue = ?1";
 static const char sql_run_insert[] =
@@ -324,7 +332,26 @@ int journal_recover(struct journal *j, int issue)
 	return r;
 }
 
-long journal_requeue_failed(struct journal *j, int issue, int64_t now)
+long journal_failed_ambiguous(struct journal *j, int issue)
+{
+	sqlite3_stmt *st;
+	long n = -1;
+
+	pthread_mutex_lock(&j->lock);
+	st = store_stmt(j->st, sql_failed_ambiguous);
+	if (st) {
+		sqlite3_bind_int(st, 1, issue);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = (long)sqlite3_column_int64(st, 0);
+		else
+			store_sql_error(j->st, "cannot count the failed rows");
+		sqlite3_reset(st);
+	}
+	pthread_mutex_unlock(&j->lock);
+	return n;
+}
+
+long journal_requeue_failed(struct journal *j, int issue, int64_t now, int ambiguous_too)
 {
 	sqlite3_stmt *st;
 	long n = -1;
@@ -334,6 +361,7 @@ long journal_requeue_failed(struct journal *j, int issue, int64_t now)
 	if (st) {
 		sqlite3_bind_int(st, 1, issue);
 		sqlite3_bind_int64(st, 2, now);
+		sqlite3_bind_int(st, 3, ambiguous_too);
 		if (store_step_done(j->st, st, "cannot re-queue the failed rows") == 0)
 			n = (long)store_changes(j->st);
 	}
@@ -569,6 +597,34 @@ int journal_release_row(struct journal *j, int64_t id)
 	}
 	pthread_mutex_unlock(&j->lock);
 	return r;
+}
+
+int journal_restore_row(struct journal *j, const struct journal_row *prior, int64_t now,
+			const char *reply)
+{
+	sqlite3_stmt *st;
+	int r = -1;
+
+	pthread_mutex_lock(&j->lock);
+	st = store_stmt(j->st, sql_restore);
+	if (st) {
+		sqlite3_bind_int64(st, 1, prior->id);
+		sqlite3_bind_int(st, 2, prior->attempts);
+		sqlite3_bind_int(st, 3, prior->ambiguous);
+		sqlite3_bind_int64(st, 4, prior->first_attempt);
+		store_bind_text(st, 5, reply);
+		sqlite3_bind_int64(st, 6, now);
+		r = store_step_done(j->st, st, "cannot put a refused row back in the queue");
+		if (r == 0)
+			r = store_changes(j->st) > 0;
+	}
+	pthread_mutex_unlock(&j->lock);
+	return r;
+}
+
+int journal_reply_blames_sender(int code, const char *reply)
+{
+	return store_bounce_smtp_blames_sender(code, reply);
 }
 
 int journal_counts(struct journal *j, int issue, long counts[JOURNAL_NSTATES])

@@ -120,12 +120,17 @@ int journal_recover(struct journal *j, int issue);
 /*
  * After taking the issue lock, for `send --retry-failed` once the cause is
  * fixed: the issue's failed rows become pending with a fresh attempt count
- * and retry window (the last reply is kept until the next outcome).  No
- * other state is touched: sent, retry, pending and cancelled rows stay as
- * they are.  One committed statement.  Returns the number of rows
- * re-queued, or -1.
+ * and retry window (the last reply is kept until the next outcome).
+ * Failed rows whose connection was lost after the final dot (ambiguous >
+ * 0: a copy may already have arrived, or two) are left failed unless
+ * ambiguous_too.  No other state is touched: sent, retry, pending and
+ * cancelled rows stay as they are.  One committed statement.  Returns the
+ * number of rows re-queued, or -1.
  */
-long journal_requeue_failed(struct journal *j, int issue, int64_t now);
+long journal_requeue_failed(struct journal *j, int issue, int64_t now, int ambiguous_too);
+
+/* The issue's failed rows with a connection lost after the final dot (ambiguous > 0), or -1. */
+long journal_failed_ambiguous(struct journal *j, int issue);
 
 /*
  * Claim up to n due rows (pending, or retry with next_attempt <= now) with
@@ -167,6 +172,25 @@ int journal_deliverable(struct journal *j, const char *email, const char *list);
 
 /* Put claimed but unsent rows back to pending (e.g. after a fatal error). */
 int journal_release_row(struct journal *j, int64_t id);
+
+/*
+ * Take back the outcome just recorded for a row (failed or retry, one
+ * attempt more than prior's): its attempt count, ambiguous count and
+ * first attempt become prior's again, and it is due at once (pending, or
+ * retry if tried before), with reply as its last reply.  For refusals
+ * found afterwards to be the relay's or the sending set-up's, not the
+ * recipient's.  A row that has moved on since (claimed again, sent) is
+ * left alone.  1 if the row was put back, 0 if not, -1 on error.
+ */
+int journal_restore_row(struct journal *j, const struct journal_row *prior, int64_t now,
+			const char *reply);
+
+/*
+ * 1 if a 5xx reply at send time blames the sending set-up or the message,
+ * not the address (the rule the bounce policy applies to such replies,
+ * store_bounce.c): every recipient would meet it.  Else 0.
+ */
+int journal_reply_blames_sender(int code, const char *reply);
 
 /* counts[state] for issue. */
 int journal_counts(struct journal *j, int issue, long counts[JOURNAL_NSTATES]);

@@ -420,6 +420,11 @@ static enum store_bounce_kind smtp_reply_kind(int code, const char *reply)
 	return k;
 }
 
+int store_bounce_smtp_blames_sender(int code, const char *reply)
+{
+	return smtp_reply_kind(code, reply) == STORE_BOUNCE_SENDER;
+}
+
 int store_bounce_smtp_failure(struct store *st, int64_t row, int code, const char *reply)
 {
 	static const struct store_bounce_policy never_soft = { 0, 0 };

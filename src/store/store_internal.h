@@ -137,6 +137,12 @@ int store_bounce_apply(struct store *st, const struct store_delivery *d,
 		       enum store_bounce_kind k, const char *status, const char *diagnostic,
 		       const struct store_bounce_policy *p, enum store_bounce_result *res);
 int store_bounce_smtp_failure(struct store *st, int64_t row, int code, const char *reply);
+/*
+ * 1 if a 5xx reply at send time blames the sending set-up or the message
+ * (relaying denied, policy, spam, size: x.7.x, x.3.x, x.6.x ...) rather
+ * than the address, by the rule store_bounce_smtp_failure() applies; else 0.
+ */
+int store_bounce_smtp_blames_sender(int code, const char *reply);
 
 /*
  * A segment's terms in a query over memberships m JOIN subscribers s:

@@ -285,8 +285,8 @@ int main(void)
 		long before[JOURNAL_NSTATES];
 
 		journal_counts(j, 42, before);
-		is_int(journal_requeue_failed(j, 43, 3000), 0, "another issue's failed rows are not touched");
-		is_int(journal_requeue_failed(j, 42, 3000), 1, "one failed row re-queued");
+		is_int(journal_requeue_failed(j, 43, 3000, 0), 0, "another issue's failed rows are not touched");
+		is_int(journal_requeue_failed(j, 42, 3000, 0), 1, "one failed row re-queued");
 		journal_counts(j, 42, c);
 		is_int(c[JOURNAL_FAILED], 0, "…none failed now");
 		is_int(c[JOURNAL_PENDING], before[JOURNAL_PENDING] + 1, "…it is pending");
@@ -306,7 +306,7 @@ int main(void)
 			}
 		}
 		ok(seen, "the re-queued row is claimed again");
-		is_int(journal_requeue_failed(j, 42, 3000), 0, "nothing failed: nothing re-queued");
+		is_int(journal_requeue_failed(j, 42, 3000, 0), 0, "nothing failed: nothing re-queued");
 	}
 
 	/* The per-issue lock. */

@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,6 +37,39 @@ static int build(void *data, const struct journal_row *row, struct strbuf *eml,
 	strbuf_addf(eml, "From: news@example.org\r\nTo: %s\r\nSubject: test\r\n\r\n"
 		     "Hello %s\r\n.a line with a dot\r\n", row->email, row->name);
 	strbuf_addf(msgid, "%s.id@example.org", row->email);
+	return 0;
+}
+
+/* Subscribe user0..user(n-1) to "members" in the store of journal `name`. */
+static int subscribe_all(const char *name, int n)
+{
+	struct strbuf db = STRBUF_INIT, email = STRBUF_INIT;
+	struct store *st;
+	enum store_result sres;
+	int i;
+
+	strbuf_addf(&db, "%s/%s.db", dir, name);
+	st = store_open(db.buf);
+	for (i = 0; st && i < n; i++) {
+		struct store_subscriber sub = { NULL, "Reader", 0, NULL, NULL };
+
+		strbuf_reset(&email);
+		strbuf_addf(&email, "user%d@example.org", i);
+		sub.email = email.buf;
+		store_subscribe(st, &sub, "members", 0, &sres, NULL);
+	}
+	store_close(st);
+	strbuf_release(&db);
+	strbuf_release(&email);
+	return st != NULL;
+}
+
+static int state_of(void *data, const struct journal_entry *e)
+{
+	struct { const char *email; int state; } *q = data;
+
+	if (!strcmp(e->email, q->email))
+		q->state = (int)e->state;
 	return 0;
 }
 
@@ -76,15 +110,30 @@ static double fake_clock(void *data)
 	return t;
 }
 
+/* Set: the first sleep unsubscribes this address from "members" in that store. */
+static const char *unsub_on_sleep, *unsub_db;
+
 static void fake_sleep(void *data, double s)
 {
+	const char *who;
+
 	(void)data;
 	pthread_mutex_lock(&fake_lock);
 	if (nsleeps < (int)ARRAY_SIZE(sleeps))
 		sleeps[nsleeps] = s;
 	nsleeps++;
 	fake_now += s;
+	who = unsub_on_sleep;
+	unsub_on_sleep = NULL;
 	pthread_mutex_unlock(&fake_lock);
+	if (who) {
+		/* As `subscribers remove` or serve's unsubscribe would, while the message waits. */
+		struct store *st = store_open(unsub_db);
+
+		if (st)
+			store_unsubscribe(st, who, "members", "web");
+		store_close(st);
+	}
 }
 
 /*
@@ -124,6 +173,77 @@ static struct transport *mock_open(const struct config *cfg)
 	t->ops = &mock_ops;
 	snprintf(t->describe, sizeof(t->describe), "mock relay");
 	return t;
+}
+
+/*
+ * A scripted relay: send number n (from 0, over every connection) to
+ * rcpt gets script(n, rcpt)'s reply: "250 ..." sent, "4xx ..." retry,
+ * "5xx ..." refused.
+ */
+static atomic_int script_sends;
+static const char *(*script)(int n, const char *rcpt);
+
+static void script_send(struct transport *t, const char *from, const char *rcpt,
+			const char *msg, size_t len, struct transport_status *st)
+{
+	const char *reply = script(atomic_fetch_add(&script_sends, 1), rcpt);
+
+	(void)t, (void)from, (void)msg, (void)len;
+	st->code = atoi(reply);
+	st->result = st->code < 300 ? TRANSPORT_SENT : st->code < 500 ? TRANSPORT_TEMPFAIL
+				   : TRANSPORT_PERMFAIL;
+	st->slow_down = st->code == 421 || st->code == 451;
+	transport_set_reply(st, "%s", reply);
+}
+
+static const struct transport_ops script_ops = { script_send, mock_close, 0 };
+
+static struct transport *script_open(const struct config *cfg)
+{
+	struct transport *t = xcalloc(1, sizeof(*t));
+
+	(void)cfg;
+	t->ops = &script_ops;
+	snprintf(t->describe, sizeof(t->describe), "scripted relay");
+	return t;
+}
+
+static const char *user_unknown(int n, const char *rcpt)
+{
+	(void)n, (void)rcpt;
+	return "550 5.1.1 user unknown (after RCPT TO)";
+}
+
+static const char *relay_denied(int n, const char *rcpt)
+{
+	(void)n, (void)rcpt;
+	return "554 5.7.1 relay access denied (after RCPT TO)";
+}
+
+static const char *too_big(int n, const char *rcpt)
+{
+	(void)n, (void)rcpt;
+	return "552 5.3.4 message too big (after final dot)";
+}
+
+/* Four refused by a policy of their own, the rest taken. */
+static const char *four_denied(int n, const char *rcpt)
+{
+	(void)n;
+	return atoi(rcpt + 4) < 4 ? "554 5.7.1 recipient policy (after RCPT TO)" : "250 2.0.0 queued";
+}
+
+/* A relay in trouble for its first 12 recipients, then well. */
+static const char *trouble_then_ok(int n, const char *rcpt)
+{
+	(void)rcpt;
+	return n < 12 ? "451 4.3.0 local error (after RCPT TO)" : "250 2.0.0 queued";
+}
+
+static const char *always_451(int n, const char *rcpt)
+{
+	(void)n, (void)rcpt;
+	return "451 4.3.0 local error (after RCPT TO)";
 }
 
 /*
@@ -343,18 +463,26 @@ int main(void)
 	size_t fi;
 	static const struct fault faults[] = {
 		{ NULL, NULL, "no fault: all sent", 10, 0, 0, 0, 0, 0 },
-		{ "-f", "RCPT", "550 to RCPT: failed", 0, 10, 0, 0, 0, 0 },
-		{ "-r", "RCPT", "450 to RCPT: retried, then given up", 0, 10, 0, 0, 0, 0 },
-		{ "-f", "DATA", "550 to DATA: failed", 0, 10, 0, 0, 0, 0 },
-		{ "-r", "DATA", "450 to DATA: given up after max_attempts", 0, 10, 0, 0, 0, 0 },
-		{ "-f", ".", "550 after the final dot: failed", 0, 10, 0, 0, 0, 0 },
-		{ "-r", ".", "450 after the final dot: given up", 0, 10, 0, 0, 0, 0 },
-		{ "-Q", ".", "421 and close after the dot: retried, given up", 0, 10, 0, 0, 0, 0 },
+		/*
+		 * smtp-sink's 5xx is "500 5.3.0", a mail-system status that
+		 * blames no address: refused for everyone, it stops the run
+		 * with nobody failed.  Its 4xx (and 421) for every recipient
+		 * is the relay's trouble: waited out like a relay that is
+		 * down, nobody's attempt spent.  (Per-recipient refusals: the
+		 * scripted relay above.)
+		 */
+		{ "-f", "RCPT", "5.3.0 to every RCPT: the run stops", 0, 0, 0, 1, 0, 0 },
+		{ "-r", "RCPT", "450 to every RCPT: waited out as the relay's trouble", 0, 0, 0, 1, 0, 1 },
+		{ "-f", "DATA", "5.3.0 to every DATA: the run stops", 0, 0, 0, 1, 0, 0 },
+		{ "-r", "DATA", "450 to every DATA: waited out", 0, 0, 0, 1, 0, 1 },
+		{ "-f", ".", "5.3.0 after every final dot: the run stops", 0, 0, 0, 1, 0, 0 },
+		{ "-r", ".", "450 after every final dot: waited out", 0, 0, 0, 1, 0, 1 },
+		{ "-Q", ".", "421 and close after every dot: waited out", 0, 0, 0, 1, 0, 1 },
 		{ "-q", ".", "silent close after the dot: ambiguous, retried once", 0, 10, 0, 0, 20, 0 },
 		{ "-f", "MAIL", "550 to MAIL FROM: the run stops", 0, 0, 0, 1, 0, 0 },
 		{ "-f", "EHLO,HELO", "550 to EHLO and HELO: the run stops", 0, 0, 0, 1, 0, 0 },
 		{ "-f", "CONNECT", "554 greeting: the run stops", 0, 0, 0, 1, 0, 0 },
-		{ "-Q", "RCPT", "421 and close at RCPT: retried", 0, 10, 0, 0, 0, 0 },
+		{ "-Q", "RCPT", "421 and close at every RCPT: waited out", 0, 0, 0, 1, 0, 1 },
 		/* The relay down or busy before RCPT TO: waited out, nobody's attempt. */
 		{ "-q", "MAIL", "silent close at MAIL: the run stops as unreachable", 0, 0, 0, 1, 0, 1 },
 		{ "-r", "CONNECT", "4xx greeting: the run stops as unreachable", 0, 0, 0, 1, 0, 1 },
@@ -431,6 +559,35 @@ int main(void)
 	}
 	journal_close(j);
 	/*
+	 * Rate-limited (rate = 0.5: 2 s a message): user1 unsubscribes
+	 * while its message waits for its slot, after the check before it
+	 * was built.  It must be cancelled, not sent.
+	 */
+	j = fresh_journal("rate-cancel", 5);
+	ok(subscribe_all("rate-cancel", 5), "the store holds the 5 recipients");
+	cfg.connections = 1;
+	cfg.rate = 0.5;
+	strbuf_addf(&sb, "%s/rate-cancel.db", dir);
+	unsub_db = sb.buf;
+	unsub_on_sleep = "user1@example.org";
+	run(&cfg, j, 0, 1, &res);
+	unsub_on_sleep = NULL;
+	ok(nsleeps >= 4 && sleeps[0] == 2, "  each message after the first waited 2 s (%d waits)", nsleeps);
+	is_int(res.cancelled, 1, "an unsubscribe while the message waits for its slot cancels it");
+	is_int(res.sent, 4, "  the other four are sent");
+	{
+		struct { const char *email; int state; } q = { "user1@example.org", -1 };
+
+		journal_each(j, 1, ~0u, state_of, &q);
+		is_int(q.state, JOURNAL_CANCELLED, "  the journal says cancelled for user1");
+	}
+	strbuf_reset(&sb);
+	unsub_db = NULL;
+	cfg.rate = 0;
+	cfg.connections = 3;
+	journal_close(j);
+
+	/*
 	 * A message that cannot be built stops the run: the config or the
 	 * templates are at fault, not the recipient, so nobody is failed
 	 * and the rows stay due for the run after the fix.
@@ -475,6 +632,94 @@ int main(void)
 	   "  waited 1, 2, 4, 8 s (%d waits: %g %g %g %g)", nsleeps, sleeps[0], sleeps[1],
 	   sleeps[2], sleeps[3]);
 	journal_close(j);
+
+	/*
+	 * Refusals in a row.  A 5xx about the address fails each one; one
+	 * that blames the sending set-up or the message (relaying denied,
+	 * too big), five times in a row, stops the run with nobody failed;
+	 * four, then deliveries, are the four's own.
+	 */
+	cfg.connections = 2;
+	open_hook = script_open;
+	{
+		static const struct {
+			const char *(*fn)(int, const char *);
+			const char *what;
+			long sent, failed;
+			int fatal;
+		} cases[] = {
+			{ user_unknown, "550 5.1.1 for everyone: each one failed", 0, 10, 0 },
+			{ relay_denied, "554 5.7.1 relay access denied for everyone: the run stops", 0, 0, 1 },
+			{ too_big, "552 5.3.4 message too big after every dot: the run stops", 0, 0, 1 },
+			{ four_denied, "554 5.7.1 for four, then deliveries: the four failed", 6, 4, 0 },
+		};
+		size_t k;
+
+		for (k = 0; k < ARRAY_SIZE(cases); k++) {
+			int attempts = 0;
+
+			strbuf_reset(&sb);
+			strbuf_addf(&sb, "streak%zu", k);
+			j = fresh_journal(sb.buf, 10);
+			strbuf_reset(&sb);
+			script = cases[k].fn;
+			atomic_store(&script_sends, 0);
+			run(&cfg, j, 0, 0, &res);
+			journal_counts(j, 1, c);
+			journal_each(j, 1, ~0u, count_attempts, &attempts);
+			ok(c[JOURNAL_SENT] == cases[k].sent && c[JOURNAL_FAILED] == cases[k].failed &&
+			   res.failed == cases[k].failed && res.fatal == cases[k].fatal,
+			   "%s (%ld sent, %ld failed, fatal %d: %s)", cases[k].what, c[JOURNAL_SENT],
+			   c[JOURNAL_FAILED], res.fatal, res.fatal_reply);
+			if (cases[k].fatal) {
+				ok(c[JOURNAL_PENDING] == 10 && attempts == 0,
+				   "  all ten still due, no attempt spent (%ld pending, %d attempts)",
+				   c[JOURNAL_PENDING], attempts);
+				ok(strstr(res.fatal_reply, "in a row") &&
+				   strstr(res.fatal_reply, cases[k].fn(0, "")) &&
+				   strstr(res.fatal_reply, "nobody was marked failed"),
+				   "  the reason names the reply and that nobody failed");
+			}
+			journal_close(j);
+		}
+	}
+	/*
+	 * 451 to every RCPT TO for a while: the relay's trouble, waited out
+	 * like a relay that is down; nobody's attempts spent on it.
+	 */
+	j = fresh_journal("relay-trouble", 10);
+	script = trouble_then_ok;
+	atomic_store(&script_sends, 0);
+	run(&cfg, j, 0, 0, &res);
+	journal_counts(j, 1, c);
+	{
+		int attempts = 0;
+
+		journal_each(j, 1, ~0u, count_attempts, &attempts);
+		if (!ok(c[JOURNAL_SENT] == 10 && !res.fatal && attempts == 10,
+			"451 to twelve recipients in a row, then well: all sent, one attempt each "
+			"(%ld sent, %d attempts, fatal %d)", c[JOURNAL_SENT], attempts, res.fatal))
+			journal_each(j, 1, ~0u, diag_row, NULL);
+	}
+	journal_close(j);
+	j = fresh_journal("relay-trouble-for-good", 10);
+	script = always_451;
+	cfg.retry_for = 3600;
+	run(&cfg, j, 0, 0, &res);
+	journal_counts(j, 1, c);
+	{
+		int attempts = 0;
+
+		journal_each(j, 1, ~0u, count_attempts, &attempts);
+		ok(res.fatal && res.unreachable_since && c[JOURNAL_PENDING] + c[JOURNAL_RETRY] == 10 &&
+		   c[JOURNAL_FAILED] == 0 && attempts == 0,
+		   "451 to every RCPT TO: stops after retry_for, all ten due, no attempt spent "
+		   "(%ld failed, %d attempts, %s)", c[JOURNAL_FAILED], attempts, res.fatal_reply);
+	}
+	journal_close(j);
+	cfg.retry_for = 172800;
+	cfg.connections = 1;
+	open_hook = mock_open;
 
 	/* --limit counts messages sent, not tries the relay refused. */
 	j = fresh_journal("relay-busy-limit", 5);
