@@ -645,6 +645,26 @@ static void cancel(struct worker *w, const struct journal_row *row, int64_t now,
 	atomic_fetch_add(&w->run->cancelled, 1);
 }
 
+/*
+ * Act on still_wanted()'s answer: 1 to go on; 0 when the row is done
+ * with, released after a failed check (which stops the run) or, for
+ * someone unsubscribed or suppressed after the snapshot, cancelled.
+ */
+static int still_allowed(struct worker *w, const struct journal_row *row, int allowed,
+			 int64_t now, struct journal_outcome *out)
+{
+	if (allowed < 0) {
+		journal_release_row(w->run->o->journal, row->id);
+		stop_fatal(w->run, "cannot check the subscriber's status");
+		return 0;
+	}
+	if (allowed == 0) {
+		cancel(w, row, now, out);
+		return 0;
+	}
+	return 1;
+}
+
 static void deliver(struct worker *w, struct journal_row *row, int checked,
 		    struct strbuf *eml, struct strbuf *msgid, int *no_reply_streak)
 {
@@ -661,16 +681,8 @@ static void deliver(struct worker *w, struct journal_row *row, int checked,
 	out.attempts = row->attempts;
 	out.ambiguous = row->ambiguous;
 	out.first_attempt = row->first_attempt;
-	if (allowed < 0) {
-		journal_release_row(o->journal, row->id);
-		stop_fatal(r, "cannot check the subscriber's status");
+	if (!still_allowed(w, row, allowed, now, &out))
 		return;
-	}
-	if (allowed == 0) {
-		/* Unsubscribed or suppressed after the snapshot: never send. */
-		cancel(w, row, now, &out);
-		return;
-	}
 	strbuf_reset(eml);
 	strbuf_reset(msgid);
 	if (o->build(o->data, row, eml, msgid) < 0) {
@@ -691,17 +703,8 @@ static void deliver(struct worker *w, struct journal_row *row, int checked,
 		 * unsubscribe meanwhile must still be honoured.  Asked again
 		 * only after a wait, so an unlimited run pays nothing.
 		 */
-		if (!stopping(r))
-			allowed = still_wanted(r, row, NOT_CHECKED);
-		if (allowed < 0) {
-			journal_release_row(o->journal, row->id);
-			stop_fatal(r, "cannot check the subscriber's status");
+		if (!stopping(r) && !still_allowed(w, row, still_wanted(r, row, NOT_CHECKED), now, &out))
 			return;
-		}
-		if (allowed == 0) {
-			cancel(w, row, now, &out);
-			return;
-		}
 	}
 	if (stopping(r)) {
 		journal_release_row(o->journal, row->id);
