@@ -55,6 +55,23 @@ archive_newsletter() {
 	printf '[newsletter]\nname = NewsBeat\nfrom = NewsBeat <newsbeat@example.org>\nbase_url = https://news.example.org/\n' > config.ini
 	for line in "$@"; do printf '%s\n' "$line" >> config.ini; done
 }
+# tool_baseline TOOL: the peak RSS (KB) of the mailbox TOOL reading a
+# one-message Maildir.  A memory bound is held against what a run adds to
+# it: an ASan build (make debug) is at about 26 MB before it reads
+# anything, the release build at about 5 MB.
+tool_baseline() {
+	mkdir -p "$TMP/baseline-md/new" "$TMP/baseline-md/cur" "$TMP/baseline-md/tmp"
+	printf 'From: a@example.org\r\nSubject: x\r\n\r\nhi\r\n' > "$TMP/baseline-md/new/1.x"
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0:malloc_context_size=0" \
+		/usr/bin/time -f "%M" -o "$TMP/baseline-rss" "$1" --dry-run "maildir:$TMP/baseline-md" >/dev/null 2>&1
+	tail -n 1 "$TMP/baseline-rss"
+}
+# mem_bound RSS BASE LIMIT: RSS (KB) is under LIMIT (KB) absolutely when
+# the tool's baseline is that of a release build, and its growth over the
+# baseline is under LIMIT less 5 MB (a release build's baseline) in any build.
+mem_bound() {
+	[ $(($1 - $2)) -lt $(($3 - 5000)) ] && { [ "$2" -ge 10000 ] || [ "$1" -lt "$3" ]; }
+}
 # tap_from COMMAND...: run a command that prints TAP lines ("ok N - ...",
 # "not ok N - ...", comments) and count its results as this test's own;
 # its plan line is dropped.  A command that fails without a "not ok"
