@@ -9,6 +9,7 @@
  * behind one mutex and touched once per message.
  */
 #include "base/common.h"
+#include "base/hash.h"
 #include "base/strbuf.h"
 #include "base/config.h"
 #include "store/journal.h"
@@ -32,7 +33,10 @@
  * are: a 5xx blaming the sending set-up or the message stops the run, a
  * 4xx after MAIL FROM is the relay's trouble.  One or two may be the
  * recipients' own (a domain's policy, a full mailbox); five in a row is
- * every recipient meeting the same wall.
+ * every recipient meeting the same wall, provided they are not all at one
+ * domain: five colleagues at a hospital whose filter refuses the issue are
+ * that domain's refusals, each theirs, and stopping for them would stop
+ * every send of it at the same five rows.
  */
 #define STREAK_LIMIT 5
 /*
@@ -112,6 +116,7 @@ struct run {
 	struct streak_row {
 		struct journal_row prior;	/* scalars only: id, attempts, ambiguous, first_attempt */
 		int failed;			/* recorded failed (else retry) */
+		uint64_t domain;		/* a hash of the address's domain */
 	} streak_rows[STREAK_LIMIT];
 	atomic_int blame_stopped, relay_trouble;
 };
@@ -548,6 +553,25 @@ static int still_wanted(struct run *r, const struct journal_row *row, int checke
 	return journal_deliverable(r->o->journal, row->email, row->list);
 }
 
+/* A hash of the domain of email (lower-case already: address_validate). */
+static uint64_t domain_hash(const char *email)
+{
+	const char *at = email ? strrchr(email, '@') : NULL;
+
+	return fnv64_str(FNV64_INIT, at ? at + 1 : "");
+}
+
+/* Whether the n rows of a streak and one more at `domain` are all at one domain. */
+static int one_domain(const struct streak_row *rows, int n, uint64_t domain)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (rows[i].domain != domain)
+			return 0;
+	return 1;
+}
+
 /* The kind of streak a transport's outcome belongs to. */
 static enum streak streak_of(const struct transport_status *st)
 {
@@ -589,12 +613,20 @@ static int streak_note(struct worker *w, const struct journal_row *prior, int fa
 	back[0].prior.ambiguous = prior->ambiguous;
 	back[0].prior.first_attempt = prior->first_attempt;
 	back[0].failed = failed;
+	back[0].domain = domain_hash(prior->email);
 	n++;
 	if ((kind == STREAK_BLAME && atomic_load(&r->blame_stopped)) ||
 	    (kind == STREAK_RELAY && atomic_load(&r->relay_trouble))) {
 		/* Tripped while this one was on the wire: the same verdict. */
 	} else if (r->streak_n + 1 < STREAK_LIMIT) {
 		r->streak_rows[r->streak_n++] = back[0];
+		pthread_mutex_unlock(&r->lock);
+		return 0;
+	} else if (one_domain(r->streak_rows, r->streak_n, back[0].domain)) {
+		/* The window moves on: the oldest keeps the outcome it got. */
+		memmove(&r->streak_rows[0], &r->streak_rows[1],
+			(size_t)(r->streak_n - 1) * sizeof(r->streak_rows[0]));
+		r->streak_rows[r->streak_n - 1] = back[0];
 		pthread_mutex_unlock(&r->lock);
 		return 0;
 	} else {

@@ -10,8 +10,14 @@
 . "$SRCDIR/tests/e2e/send-lib.sh"
 make_newsletter nl
 cd nl
-# shellcheck disable=SC2046
-members $(seq -f 'u%02g' 1 20)
+# Twenty members at two domains, alternating: a relay's refusal meets
+# both; one domain's filter meets only its own (below).
+: > all.txt
+for i in $(seq -f '%02g' 1 20); do
+	d=example.org; [ $((10#$i % 2)) = 1 ] && d=example.net
+	"$NEWSBEAT" subscribers add "u$i@$d" >/dev/null
+	echo "u$i@$d" >> all.txt
+done
 
 opts="connections=2 retry_backoff=1 retry_wait=0 max_attempts=5 timeout=5 retry_for=3"
 
@@ -69,4 +75,23 @@ refused 103 ":rcpt:550/5.1.1"
 check "550 5.1.1 for everyone: exit 1" test $r_rc -eq 1
 check "550 5.1.1 for everyone: each recipient failed, the run did not stop" \
 	test "$(count 103 failed)" -eq 20 -a "$(grep -c 'sending stopped' err.103)" -eq 0
+# One domain's filter refusing the issue: a list whose eight members are
+# all at one hospital, whose filter answers 554 5.7.1 (a reply blaming the
+# message).  Those are that domain's refusals, each its recipient's: were
+# they taken for the relay's, every send of the issue would stop at them.
+for i in 1 2 3 4 5 6 7 8; do
+	"$NEWSBEAT" subscribers add "staff$i@hospital.example" --list hospital >/dev/null
+done
+mk_issue 110
+port=$(free_port)
+rm -rf got
+start_capture "$port" got --fault ":rcpt:554/5.7.1" || notok "capture server started"
+cfg=fault.110.ini
+# shellcheck disable=SC2086
+smtp_config $cfg "smtp://127.0.0.1:$port" $opts
+timeout 60 "$NEWSBEAT" -c $cfg send 110 --list hospital --yes >out.110 2>err.110
+stop_capture
+check "eight members at one domain refused as for the message: the run is not stopped" \
+	sh -c "! grep -q 'recipients in a row' err.110"
+check "…each of the eight failed on its own reply" test "$(count 110 failed)" = 8
 done_testing

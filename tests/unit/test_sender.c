@@ -54,7 +54,8 @@ static int subscribe_all(const char *name, int n)
 		struct store_subscriber sub = { NULL, "Reader", 0, NULL, NULL };
 
 		strbuf_reset(&email);
-		strbuf_addf(&email, "user%d@example.org", i);
+		/* Two domains, alternating: a relay-wide refusal meets both. */
+		strbuf_addf(&email, "user%d@example.%s", i, i % 2 ? "net" : "org");
 		sub.email = email.buf;
 		store_subscribe(st, &sub, "members", 0, &sres, NULL);
 	}
@@ -331,7 +332,7 @@ static struct journal *fresh_journal(const char *name, int nrcpt)
 	journal_snapshot_begin(j, 1, "members");
 	for (i = 0; i < nrcpt; i++) {
 		strbuf_reset(&sb);
-		strbuf_addf(&sb, "user%d@example.org", i);
+		strbuf_addf(&sb, "user%d@example.%s", i, i % 2 ? "net" : "org");
 		journal_snapshot_add(j, sb.buf, "Reader", "members", "");
 	}
 	journal_snapshot_commit(j);
@@ -569,14 +570,14 @@ int main(void)
 	cfg.rate = 0.5;
 	strbuf_addf(&sb, "%s/rate-cancel.db", dir);
 	unsub_db = sb.buf;
-	unsub_on_sleep = "user1@example.org";
+	unsub_on_sleep = "user1@example.net";
 	run(&cfg, j, 0, 1, &res);
 	unsub_on_sleep = NULL;
 	ok(nsleeps >= 4 && sleeps[0] == 2, "  each message after the first waited 2 s (%d waits)", nsleeps);
 	is_int(res.cancelled, 1, "an unsubscribe while the message waits for its slot cancels it");
 	is_int(res.sent, 4, "  the other four are sent");
 	{
-		struct { const char *email; int state; } q = { "user1@example.org", -1 };
+		struct { const char *email; int state; } q = { "user1@example.net", -1 };
 
 		journal_each(j, 1, ~0u, state_of, &q);
 		is_int(q.state, JOURNAL_CANCELLED, "  the journal says cancelled for user1");
@@ -593,7 +594,7 @@ int main(void)
 	 * and the rows stay due for the run after the fix.
 	 */
 	j = fresh_journal("unbuildable", 10);
-	build_fails_for = "user3@example.org";
+	build_fails_for = "user3@example.net";
 	run(&cfg, j, 0, 0, &res);
 	journal_counts(j, 1, c);
 	ok(res.fatal && strstr(res.fatal_reply, "could not be built"),
