@@ -13,8 +13,9 @@ cd nl
 # Twenty members at two domains, alternating: a relay's refusal meets
 # both; one domain's filter meets only its own (below).
 : > all.txt
-for i in $(seq -f '%02g' 1 20); do
-	d=example.org; [ $((10#$i % 2)) = 1 ] && d=example.net
+for n in $(seq 1 20); do
+	i=$(printf %02d "$n")
+	d=example.org; [ $((n % 2)) = 1 ] && d=example.net
 	"$NEWSBEAT" subscribers add "u$i@$d" >/dev/null
 	echo "u$i@$d" >> all.txt
 done
