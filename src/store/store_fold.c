@@ -38,20 +38,20 @@
 
 /* One variant (:dup) into the kept subscriber (:keep), in this order. */
 static const char *const merge_sql[] = {
-	"UPDATE memberships AS k SET status = d.status, updated = d.updated, reason = d.reason"
-	" FROM memberships AS d WHERE k.subscriber_id = :keep AND d.subscriber_id = :dup"
-	" AND d.list_id = k.list_id AND " RANK("d.status") " > " RANK("k.status"),
+	("UPDATE memberships AS k SET status = d.status, updated = d.updated, reason = d.reason"
+	 " FROM memberships AS d WHERE k.subscriber_id = :keep AND d.subscriber_id = :dup"
+	 " AND d.list_id = k.list_id AND " RANK("d.status") " > " RANK("k.status")),
 	"UPDATE OR IGNORE memberships SET subscriber_id = :keep WHERE subscriber_id = :dup",
 	"DELETE FROM memberships WHERE subscriber_id = :dup",
 	"UPDATE OR IGNORE attributes SET subscriber_id = :keep WHERE subscriber_id = :dup",
 	"DELETE FROM attributes WHERE subscriber_id = :dup",
-	"UPDATE confirmations AS k SET sent = d.sent"
-	" FROM confirmations AS d WHERE k.subscriber_id = :keep AND d.subscriber_id = :dup"
-	" AND d.list_id = k.list_id AND d.sent > k.sent",
+	("UPDATE confirmations AS k SET sent = d.sent"
+	 " FROM confirmations AS d WHERE k.subscriber_id = :keep AND d.subscriber_id = :dup"
+	 " AND d.list_id = k.list_id AND d.sent > k.sent"),
 	"UPDATE OR IGNORE confirmations SET subscriber_id = :keep WHERE subscriber_id = :dup",
 	"DELETE FROM confirmations WHERE subscriber_id = :dup",
-	"UPDATE subscribers SET name = (SELECT name FROM subscribers WHERE id = :dup)"
-	" WHERE id = :keep AND name = ''",
+	("UPDATE subscribers SET name = (SELECT name FROM subscribers WHERE id = :dup)"
+	 " WHERE id = :keep AND name = ''"),
 	"DELETE FROM subscribers WHERE id = :dup",
 };
 
